@@ -1,0 +1,42 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/** Tests import workspace packages from their sources, so they never see a stale build. */
+const alias = [
+  { find: /^@lastswitch\/core\/testing$/, replacement: here('./packages/core/src/testing.ts') },
+  { find: /^@lastswitch\/core$/, replacement: here('./packages/core/src/index.ts') },
+  { find: /^@lastswitch\/store-dynamodb$/, replacement: here('./packages/store-dynamodb/src/index.ts') },
+  { find: /^@lastswitch\/source-s3$/, replacement: here('./packages/source-s3/src/index.ts') },
+  { find: /^@lastswitch\/notify-slack$/, replacement: here('./packages/notify-slack/src/index.ts') },
+  { find: /^@lastswitch\/iam$/, replacement: here('./packages/iam/src/index.ts') },
+];
+
+/** Projects whose tests talk to DynamoDB Local and s3rver, started once per project by the setup. */
+const withLocalAws = { globalSetup: [here('./test/servers/global-setup.ts')] };
+
+const project = (name: string, root: string, extra: Record<string, unknown> = {}) => ({
+  extends: true as const,
+  test: { name, root, include: ['test/**/*.test.ts'], ...extra },
+});
+
+export default defineConfig({
+  resolve: { alias },
+  test: {
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    projects: [
+      project('core', 'packages/core'),
+      project('notify-slack', 'packages/notify-slack'),
+      project('store-dynamodb', 'packages/store-dynamodb', withLocalAws),
+      project('source-s3', 'packages/source-s3', withLocalAws),
+      project('iam', 'packages/iam'),
+      project('cli', 'packages/cli', withLocalAws),
+      project('lambda', 'examples/lambda', withLocalAws),
+      project('cdk', 'examples/cdk', { testTimeout: 120_000 }),
+      project('smoke', '.', { include: ['test/*.test.ts'], ...withLocalAws }),
+    ],
+  },
+});
