@@ -1,1 +1,19 @@
-export {};
+/**
+ * @lastswitch/iam — read IAM authorization snapshots so lastswitch knows who is *allowed* to switch into what.
+ *
+ * @example
+ * ```ts
+ * import { IAMClient } from '@aws-sdk/client-iam';
+ * import { grantsFromSnapshot } from '@lastswitch/core';
+ * import { readAuthorizationSnapshot } from '@lastswitch/iam';
+ *
+ * const snapshot = await readAuthorizationSnapshot(new IAMClient({}));
+ * const { grants, problems } = grantsFromSnapshot([snapshot]);
+ * ```
+ */
+
+export {
+  IamSnapshotError,
+  type ReadSnapshotOptions,
+  readAuthorizationSnapshot,
+} from './read-authorization-snapshot.js';

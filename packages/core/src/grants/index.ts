@@ -1,1 +1,18 @@
-export {};
+export {
+  type AuthorizationSnapshot,
+  AuthorizationSnapshotSchema,
+  type InlinePolicy,
+  InlinePolicySchema,
+  type PolicyDocument,
+  PolicyDocumentSchema,
+  parseAuthorizationSnapshot,
+  SnapshotFormatError,
+  type SnapshotGroup,
+  SnapshotGroupSchema,
+  type SnapshotPolicy,
+  SnapshotPolicySchema,
+  type SnapshotRole,
+  SnapshotRoleSchema,
+  type SnapshotUser,
+  SnapshotUserSchema,
+} from './snapshot.js';
