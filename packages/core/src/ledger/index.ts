@@ -1,1 +1,42 @@
-export {};
+export {
+  type AssessOptions,
+  AssessOptionsError,
+  assessLedger,
+  assessStore,
+  comparePairAssessments,
+  DAY_MS,
+} from './assess.js';
+export {
+  aliasKey,
+  foldAliases,
+  foldSwitches,
+  isNewerUpdate,
+  mergeLedgerEntry,
+  mergePrincipalAlias,
+  pairKey,
+} from './fold.js';
+export { MemoryLedgerStore } from './memory-store.js';
+export {
+  csvCell,
+  formatAge,
+  REPORT_FORMATS,
+  type RenderOptions,
+  type ReportAllowedByJson,
+  type ReportFormat,
+  type ReportJson,
+  ReportOptionsError,
+  type ReportPairJson,
+  type ReportPrincipalJson,
+  renderReport,
+  toReportJson,
+} from './report.js';
+export {
+  isRolePattern,
+  matchesGlob,
+  parseRoster,
+  RosterError,
+  type RosterFormat,
+  rosterCoversRole,
+  rosterPrincipalRef,
+  rosterRoleRef,
+} from './roster.js';

@@ -1,0 +1,223 @@
+import { LastswitchError } from '../errors.js';
+import type {
+  AccessStatus,
+  Assessment,
+  LedgerEntry,
+  LedgerStore,
+  PairAssessment,
+  PrincipalAlias,
+  PrincipalAssessment,
+  PrincipalRef,
+  RosterEntry,
+} from '../model.js';
+import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, pairKey } from './fold.js';
+import { RosterError, rosterCoversRole, rosterPrincipalRef, rosterRoleRef } from './roster.js';
+
+/** One day in milliseconds. */
+export const DAY_MS = 86_400_000;
+
+/** Options of `assessLedger`. */
+export interface AssessOptions {
+  /** The moment to assess at, epoch ms (core has no clock: pass `Date.now()` yourself). */
+  now: number;
+  /** A pair is `stale` once its last switch is this many days (or more) before `now`. */
+  staleAfterDays: number;
+  /** Principal-id aliases that resolve role-owner-side (`unresolved`) principals; latest `seenAt` wins. */
+  aliases?: Iterable<PrincipalAlias> | AsyncIterable<PrincipalAlias>;
+  /** Who is allowed to switch into what; adds `never` pairs for grants nobody used. */
+  roster?: readonly RosterEntry[];
+  /** A roster entry whose `since` is fewer than this many days before `now` is not `never` yet. Default: `staleAfterDays`. */
+  graceDays?: number;
+}
+
+/** Options of `assessLedger` that are not valid (e.g. a negative `staleAfterDays`). */
+export class AssessOptionsError extends LastswitchError {
+  override name = 'AssessOptionsError';
+}
+
+type Entries = Iterable<LedgerEntry> | AsyncIterable<LedgerEntry>;
+
+function _isSync<T>(items: Iterable<T> | AsyncIterable<T>): items is Iterable<T> {
+  return typeof (items as Iterable<T>)[Symbol.iterator] === 'function';
+}
+
+function _checkDays(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new AssessOptionsError(`${name} must be a finite number of days ≥ 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** The principal id of an unresolved key `unresolved:ACCOUNT:PRINCIPALID`, else the ref's name. */
+function _principalId(principal: PrincipalRef): string {
+  const prefix = `unresolved:${principal.account}:`;
+  return principal.key.startsWith(prefix) ? principal.key.slice(prefix.length) : principal.name;
+}
+
+/** Stalest first (never seen, then oldest last switch), then by principal and role name and key. */
+export function comparePairAssessments(a: PairAssessment, b: PairAssessment): number {
+  const at = a.lastSeen ?? Number.NEGATIVE_INFINITY;
+  const bt = b.lastSeen ?? Number.NEGATIVE_INFINITY;
+  if (at !== bt) return at < bt ? -1 : 1;
+  return (
+    _cmp(a.principal.name, b.principal.name) ||
+    _cmp(a.principal.key, b.principal.key) ||
+    _cmp(a.role.name, b.role.name) ||
+    _cmp(a.role.key, b.role.key)
+  );
+}
+
+function _comparePrincipals(a: PrincipalAssessment, b: PrincipalAssessment): number {
+  const at = a.lastSeen ?? Number.NEGATIVE_INFINITY;
+  const bt = b.lastSeen ?? Number.NEGATIVE_INFINITY;
+  if (at !== bt) return at < bt ? -1 : 1;
+  return _cmp(a.principal.name, b.principal.name) || _cmp(a.principal.key, b.principal.key);
+}
+
+function _cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Assesses a ledger at `now`: every (principal, role) pair is `active` (last switch fewer than
+ * `staleAfterDays` days ago) or `stale`; with a roster, grants nobody used are `never` (unless
+ * granted within `graceDays`). Role-owner-side principals that an alias resolves are merged into
+ * the resolved principal. Pairs and principals come stalest first, then by name. Reads each entry
+ * once; cost grows with pairs × log(pairs).
+ */
+export async function assessLedger(entries: Entries, options: AssessOptions): Promise<Assessment> {
+  const now = options.now;
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new AssessOptionsError(`now must be epoch milliseconds, got ${String(now)}`);
+  }
+  const staleAfterDays = _checkDays('staleAfterDays', options.staleAfterDays);
+  const graceDays = _checkDays('graceDays', options.graceDays ?? staleAfterDays);
+  const staleMs = staleAfterDays * DAY_MS;
+
+  const aliases = new Map<string, PrincipalAlias>();
+  if (options.aliases !== undefined) {
+    const add = (alias: PrincipalAlias) => {
+      const key = aliasKey(alias.account, alias.principalId);
+      aliases.set(key, mergePrincipalAlias(aliases.get(key), alias));
+    };
+    if (_isSync(options.aliases)) for (const alias of options.aliases) add(alias);
+    else for await (const alias of options.aliases) add(alias);
+  }
+
+  const ledger = new Map<string, LedgerEntry>();
+  const addEntry = (raw: LedgerEntry) => {
+    let entry = raw;
+    if (raw.principal.kind === 'unresolved' && aliases.size > 0) {
+      const alias = aliases.get(aliasKey(raw.principal.account, _principalId(raw.principal)));
+      if (alias !== undefined) entry = { ...raw, principal: alias.principal };
+    }
+    const key = pairKey(entry.principal.key, entry.role.key);
+    const before = ledger.get(key);
+    ledger.set(key, before === undefined ? entry : mergeLedgerEntry(before, entry));
+  };
+  if (_isSync(entries)) for (const entry of entries) addEntry(entry);
+  else for await (const entry of entries) addEntry(entry);
+
+  // Roster: which principals are listed, and which of their grants were used.
+  const roster = options.roster ?? [];
+  const rosterByPrincipal = new Map<string, { entry: RosterEntry; index: number; used: boolean }[]>();
+  const rosterPrincipals = new Map<string, PrincipalRef>();
+  roster.forEach((entry, index) => {
+    let principal: PrincipalRef;
+    try {
+      principal = rosterPrincipalRef(entry);
+      rosterRoleRef(entry.role);
+    } catch (error) {
+      throw new RosterError(
+        `roster entry ${index}: ${error instanceof Error ? error.message : String(error)}`,
+        { entry: index },
+        { cause: error },
+      );
+    }
+    const list = rosterByPrincipal.get(principal.key) ?? [];
+    list.push({ entry, index, used: false });
+    rosterByPrincipal.set(principal.key, list);
+    if (!rosterPrincipals.has(principal.key)) rosterPrincipals.set(principal.key, principal);
+  });
+
+  const pairs: PairAssessment[] = [];
+  const ledgerPrincipals = new Map<string, PrincipalRef>();
+  for (const entry of ledger.values()) {
+    const elapsed = now - entry.lastSeen;
+    const pair: PairAssessment = {
+      principal: entry.principal,
+      role: entry.role,
+      status: elapsed >= staleMs ? 'stale' : 'active',
+      lastSeen: entry.lastSeen,
+      firstSeen: entry.firstSeen,
+      daysSince: elapsed > 0 ? Math.floor(elapsed / DAY_MS) : 0,
+      via: [...entry.methods],
+    };
+    const grants = rosterByPrincipal.get(entry.principal.key);
+    if (grants !== undefined) {
+      for (const grant of grants) {
+        if (rosterCoversRole(grant.entry.role, entry.role)) {
+          grant.used = true;
+          if (pair.allowedBy === undefined) pair.allowedBy = grant.entry;
+        }
+      }
+    }
+    if (!ledgerPrincipals.has(entry.principal.key)) ledgerPrincipals.set(entry.principal.key, entry.principal);
+    pairs.push(pair);
+  }
+
+  const graceMs = graceDays * DAY_MS;
+  const neverKeys = new Set<string>();
+  for (const [principalKey, grants] of rosterByPrincipal) {
+    for (const grant of grants) {
+      if (grant.used) continue;
+      if (grant.entry.since !== undefined && now - grant.entry.since < graceMs) continue;
+      const principal = ledgerPrincipals.get(principalKey) ?? rosterPrincipals.get(principalKey);
+      if (principal === undefined) continue;
+      const role = rosterRoleRef(grant.entry.role);
+      const key = pairKey(principalKey, role.key);
+      if (neverKeys.has(key)) continue;
+      neverKeys.add(key);
+      pairs.push({ principal, role, status: 'never', via: [], allowedBy: grant.entry });
+    }
+  }
+
+  pairs.sort(comparePairAssessments);
+
+  const byPrincipal = new Map<string, PrincipalAssessment>();
+  for (const pair of pairs) {
+    const current = byPrincipal.get(pair.principal.key);
+    if (current === undefined) {
+      byPrincipal.set(pair.principal.key, {
+        principal: pair.principal,
+        status: pair.status,
+        ...(pair.lastSeen === undefined ? {} : { lastSeen: pair.lastSeen, daysSince: pair.daysSince ?? 0 }),
+        roles: [pair],
+      });
+      continue;
+    }
+    current.roles.push(pair);
+    if (pair.lastSeen !== undefined && (current.lastSeen === undefined || pair.lastSeen > current.lastSeen)) {
+      current.lastSeen = pair.lastSeen;
+      current.daysSince = pair.daysSince ?? 0;
+      current.principal = pair.principal;
+    }
+    current.status = _rollUp(current.status, pair.status);
+  }
+  const principals = [...byPrincipal.values()].sort(_comparePrincipals);
+
+  const summary = { principals: principals.length, pairs: pairs.length, active: 0, stale: 0, never: 0 };
+  for (const pair of pairs) summary[pair.status] += 1;
+  return { generatedAt: now, staleAfterDays, summary, pairs, principals };
+}
+
+function _rollUp(a: AccessStatus, b: AccessStatus): AccessStatus {
+  if (a === 'active' || b === 'active') return 'active';
+  if (a === 'stale' || b === 'stale') return 'stale';
+  return 'never';
+}
+
+/** `assessLedger` over a store's entries, resolving principals with the store's aliases. */
+export async function assessStore(store: LedgerStore, options: Omit<AssessOptions, 'aliases'>): Promise<Assessment> {
+  return assessLedger(store.entries(), { ...options, aliases: store.aliases() });
+}

@@ -1,0 +1,102 @@
+import type { LedgerEntry, LedgerUpdate, PrincipalAlias, RoleSwitch, SwitchMethod } from '../model.js';
+
+/** The ledger key of a (principal, role) pair: principal key and role key, NUL-separated. */
+export function pairKey(principalKey: string, roleKey: string): string {
+  return `${principalKey}\u0000${roleKey}`;
+}
+
+/** The key of an alias: account and principal id, NUL-separated. */
+export function aliasKey(account: string, principalId: string): string {
+  return `${account}\u0000${principalId}`;
+}
+
+/**
+ * True when `a` is the newer side of a merge: the later `lastSeen`, ties broken by the greater
+ * `lastEventId`, so the result never depends on the order updates arrive in.
+ */
+export function isNewerUpdate(
+  a: Pick<LedgerUpdate, 'lastSeen' | 'lastEventId'>,
+  b: Pick<LedgerUpdate, 'lastSeen' | 'lastEventId'>,
+): boolean {
+  if (a.lastSeen !== b.lastSeen) return a.lastSeen > b.lastSeen;
+  return a.lastEventId > b.lastEventId;
+}
+
+function _unionMethods(a: readonly SwitchMethod[], b: readonly SwitchMethod[]): SwitchMethod[] {
+  if (a.length === b.length && a.every((m, i) => m === b[i])) return [...a];
+  return [...new Set([...a, ...b])].sort();
+}
+
+/**
+ * Merges an update into an entry (or starts one): max `lastSeen`, min `firstSeen`, the union of
+ * methods; `lastEventId` and the display fields (principal, role ARNs and names) come from the
+ * newer side (later `lastSeen`, ties broken by the greater `lastEventId`). Never mutates its inputs.
+ */
+export function mergeLedgerEntry(a: LedgerEntry | undefined, u: LedgerUpdate): LedgerEntry {
+  if (a === undefined) {
+    return {
+      principal: { ...u.principal },
+      role: { ...u.role },
+      firstSeen: u.firstSeen,
+      lastSeen: u.lastSeen,
+      methods: _unionMethods(u.methods, u.methods),
+      lastEventId: u.lastEventId,
+    };
+  }
+  const newer = isNewerUpdate(u, a) ? u : a;
+  return {
+    principal: { ...newer.principal },
+    role: { ...newer.role },
+    firstSeen: Math.min(a.firstSeen, u.firstSeen),
+    lastSeen: newer.lastSeen,
+    methods: _unionMethods(a.methods, u.methods),
+    lastEventId: newer.lastEventId,
+  };
+}
+
+/**
+ * Folds switches into one `LedgerUpdate` per (principal key, role key): max `lastSeen`, min
+ * `firstSeen`, every method seen, and the event id and display fields of the latest switch.
+ * The result is the same whatever order the switches come in, sorted by principal then role key.
+ */
+export function foldSwitches(switches: Iterable<RoleSwitch>): LedgerUpdate[] {
+  const byPair = new Map<string, LedgerUpdate>();
+  for (const s of switches) {
+    const key = pairKey(s.principal.key, s.role.key);
+    const update: LedgerUpdate = {
+      principal: s.principal,
+      role: s.role,
+      firstSeen: s.at,
+      lastSeen: s.at,
+      methods: [s.method],
+      lastEventId: s.eventId,
+    };
+    byPair.set(key, mergeLedgerEntry(byPair.get(key), update));
+  }
+  return [...byPair.entries()].sort(_byKey).map(([, u]) => u);
+}
+
+/**
+ * Merges two aliases for the same (account, principal id): the later `seenAt` wins, ties broken
+ * by the greater principal key, so the result does not depend on order.
+ */
+export function mergePrincipalAlias(a: PrincipalAlias | undefined, b: PrincipalAlias): PrincipalAlias {
+  if (a === undefined) return { ...b, principal: { ...b.principal } };
+  const bWins = b.seenAt !== a.seenAt ? b.seenAt > a.seenAt : b.principal.key > a.principal.key;
+  const winner = bWins ? b : a;
+  return { ...winner, principal: { ...winner.principal } };
+}
+
+/** Folds aliases into one per (account, principal id), the most recently seen winning; sorted by account then id. */
+export function foldAliases(aliases: Iterable<PrincipalAlias>): PrincipalAlias[] {
+  const byId = new Map<string, PrincipalAlias>();
+  for (const alias of aliases) {
+    const key = aliasKey(alias.account, alias.principalId);
+    byId.set(key, mergePrincipalAlias(byId.get(key), alias));
+  }
+  return [...byId.entries()].sort(_byKey).map(([, a]) => a);
+}
+
+function _byKey(a: [string, unknown], b: [string, unknown]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
