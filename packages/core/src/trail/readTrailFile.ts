@@ -1,0 +1,205 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
+import { classifyTrailKey } from './classifyTrailKey.js';
+import { _TrailScanner, emptyTrailStats, type TrailItem, type TrailStats } from './scanner.js';
+import { TrailFileError } from './TrailFileError.js';
+
+/** The bytes of one trail file: a Node Readable, any (async) iterable of chunks, or one buffer. */
+export type TrailSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array;
+
+/** Options for `readTrailFile`. */
+export interface ReadTrailFileOptions {
+  /** The bucket key or path: digest and Insights files are then skipped without reading them. */
+  key?: string;
+}
+
+/** Everything `collectTrailFile` found in one file. */
+export interface TrailFileContents {
+  switches: RoleSwitch[];
+  denied: DeniedAttempt[];
+  aliases: PrincipalAlias[];
+  stats: TrailStats;
+}
+
+/** Decompressed chunk size: large enough that few records straddle two chunks. */
+const CHUNK_SIZE = 128 * 1024;
+
+function _toBuffer(chunk: Uint8Array): Buffer {
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
+function _iteratorOf(source: TrailSource): AsyncIterator<Uint8Array> | Iterator<Uint8Array> {
+  if (source instanceof Uint8Array) return [source][Symbol.iterator]();
+  if (source !== null && typeof source === 'object') {
+    if (Symbol.asyncIterator in source) return (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    if (Symbol.iterator in source) return (source as Iterable<Uint8Array>)[Symbol.iterator]();
+  }
+  throw new TrailFileError(
+    'source-error',
+    'the source must be a Uint8Array or an (async) iterable of Uint8Array chunks',
+  );
+}
+
+/** Pulls chunks from the source, counting bytes and checking each is bytes. */
+async function* _counted(
+  iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  stats: TrailStats,
+  key: string | undefined,
+  first: Buffer[],
+) {
+  for (const chunk of first) yield chunk;
+  try {
+    while (true) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await iterator.next();
+      } catch (error) {
+        throw new TrailFileError(
+          'source-error',
+          `reading the source failed: ${(error as Error)?.message ?? String(error)}`,
+          { key, cause: error },
+        );
+      }
+      if (next.done) return;
+      const chunk = next.value as unknown;
+      if (!(chunk instanceof Uint8Array)) {
+        throw new TrailFileError('source-error', `the source yielded a ${typeof chunk}, not bytes`, { key });
+      }
+      stats.bytesRead += chunk.byteLength;
+      if (chunk.byteLength > 0) yield _toBuffer(chunk);
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}
+
+function _zlibError(error: unknown, key: string | undefined): TrailFileError {
+  if (error instanceof TrailFileError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = (error as Error | null)?.message ?? String(error);
+  if (code === 'Z_BUF_ERROR')
+    return new TrailFileError('truncated', `the gzip stream ends early (${message})`, { key, cause: error });
+  if (typeof code === 'string' && code.startsWith('Z_')) {
+    return new TrailFileError('bad-gzip', `the gzip stream is corrupt (${message})`, { key, cause: error });
+  }
+  return new TrailFileError('source-error', `reading the file failed: ${message}`, { key, cause: error });
+}
+
+/** Decompresses with zlib on the libuv thread pool, so scanning overlaps decompression. */
+async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip({ chunkSize: CHUNK_SIZE });
+  const done = pipeline(Readable.from(input, { objectMode: false }), gunzip);
+  // The pipeline's own rejection is surfaced through the iteration below.
+  done.catch(() => undefined);
+  try {
+    for await (const chunk of gunzip) yield chunk as Buffer;
+  } catch (error) {
+    throw _zlibError(error, key);
+  } finally {
+    gunzip.destroy();
+  }
+  try {
+    await done;
+  } catch (error) {
+    throw _zlibError(error, key);
+  }
+}
+
+/**
+ * Reads one CloudTrail file as a stream (gzip or plain, detected from the bytes; Records object,
+ * array, NDJSON or `lookup-events` output) and yields its switches, denied attempts and principal
+ * aliases; returns the stats. Throws `TrailFileError` for a file that cannot be read.
+ *
+ * @example
+ * ```ts
+ * const reader = readTrailFile(createReadStream('trail.json.gz'));
+ * for (let next = await reader.next(); ; next = await reader.next()) {
+ *   if (next.done) { console.log(next.value.records); break; }
+ *   if (next.value.kind === 'switch') console.log(next.value.switch.principal.key);
+ * }
+ * ```
+ */
+export async function* readTrailFile(
+  source: TrailSource,
+  options: ReadTrailFileOptions = {},
+): AsyncGenerator<TrailItem, TrailStats, undefined> {
+  const key = options.key;
+  const stats = emptyTrailStats();
+  const iterator = _iteratorOf(source);
+  const kind = key === undefined ? 'other' : classifyTrailKey(key);
+  if (kind === 'digest' || kind === 'insight') {
+    await iterator.return?.();
+    stats.format = kind;
+    stats.skipped[kind === 'digest' ? 'digest-file' : 'insight-file'] = 1;
+    return stats;
+  }
+  // Peek at the first two bytes for the gzip magic number.
+  const first: Buffer[] = [];
+  let peeked = 0;
+  let ended = false;
+  while (peeked < 2) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      throw new TrailFileError(
+        'source-error',
+        `reading the source failed: ${(error as Error)?.message ?? String(error)}`,
+        { key, cause: error },
+      );
+    }
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    const chunk = next.value as unknown;
+    if (!(chunk instanceof Uint8Array)) {
+      await iterator.return?.();
+      throw new TrailFileError('source-error', `the source yielded a ${typeof chunk}, not bytes`, { key });
+    }
+    stats.bytesRead += chunk.byteLength;
+    if (chunk.byteLength > 0) first.push(_toBuffer(chunk));
+    peeked += chunk.byteLength;
+  }
+  const head = first.length === 1 ? (first[0] as Buffer) : Buffer.concat(first);
+  stats.gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+  const chunks: AsyncIterable<Buffer> = ended
+    ? (async function* () {
+        for (const chunk of first) yield chunk;
+      })()
+    : _counted(iterator, stats, key, first);
+  const scanner = new _TrailScanner(stats, key);
+  const decoded = stats.gzip ? _gunzip(chunks, key) : chunks;
+  for await (const chunk of decoded) {
+    scanner.push(chunk);
+    if (scanner.out.length > 0) {
+      const items = scanner.out;
+      scanner.out = [];
+      yield* items;
+    }
+    if (scanner.done) break;
+  }
+  if (!scanner.done) scanner.finish();
+  return stats;
+}
+
+/** Reads a whole trail file (see `readTrailFile`) into arrays: what the CLI and the Lambda use. */
+export async function collectTrailFile(
+  source: TrailSource,
+  options: ReadTrailFileOptions = {},
+): Promise<TrailFileContents> {
+  const switches: RoleSwitch[] = [];
+  const denied: DeniedAttempt[] = [];
+  const aliases: PrincipalAlias[] = [];
+  const reader = readTrailFile(source, options);
+  while (true) {
+    const next = await reader.next();
+    if (next.done) return { switches, denied, aliases, stats: next.value };
+    const item = next.value;
+    if (item.kind === 'switch') switches.push(item.switch);
+    else if (item.kind === 'denied') denied.push(item.denied);
+    else aliases.push(item.alias);
+  }
+}

@@ -1,0 +1,622 @@
+import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
+import { LookupEventSchema } from './schema.js';
+import { TrailFileError } from './TrailFileError.js';
+import { toRoleSwitch } from './toRoleSwitch.js';
+
+/** One thing found in a trail file. */
+export type TrailItem =
+  | { kind: 'switch'; switch: RoleSwitch }
+  | { kind: 'denied'; denied: DeniedAttempt }
+  | { kind: 'alias'; alias: PrincipalAlias };
+
+/** The layout a trail file turned out to have. */
+export type TrailFormat = 'records-object' | 'array' | 'ndjson' | 'lookup-events' | 'digest' | 'insight';
+
+/** Why records (or whole files) were skipped. */
+export type TrailSkipReason =
+  | 'service-caller'
+  | 'not-a-switch'
+  | 'malformed'
+  | 'too-large'
+  | 'digest-file'
+  | 'insight-file';
+
+/** What reading one trail file found. */
+export interface TrailStats {
+  /** The detected layout; undefined only if nothing could be read. */
+  format: TrailFormat | undefined;
+  /** Whether the bytes were gzip. */
+  gzip: boolean;
+  /** Bytes taken from the source (compressed size for gzip). */
+  bytesRead: number;
+  /** Records (array elements / NDJSON values) read. */
+  records: number;
+  switches: number;
+  denied: number;
+  /** Principal-id aliases emitted (after de-duplication within the file). */
+  aliases: number;
+  /** Records skipped per reason; `digest-file` / `insight-file` count whole files (1). */
+  skipped: Record<TrailSkipReason, number>;
+}
+
+/** A fresh, all-zero stats object. */
+export function emptyTrailStats(): TrailStats {
+  return {
+    format: undefined,
+    gzip: false,
+    bytesRead: 0,
+    records: 0,
+    switches: 0,
+    denied: 0,
+    aliases: 0,
+    skipped: {
+      'service-caller': 0,
+      'not-a-switch': 0,
+      malformed: 0,
+      'too-large': 0,
+      'digest-file': 0,
+      'insight-file': 0,
+    },
+  };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const MAX_DEPTH = 512;
+/** Records larger than this are counted `too-large` and never parsed (CloudTrail records are far smaller). */
+const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** The top-level object is buffered until its `Records`/`Events` array is found; this bounds that buffer. */
+const MAX_TOP_BYTES = 64 * 1024 * 1024;
+/** Byte patterns one of which every switch candidate contains (`\u` catches escaped event names). */
+const MARKERS = [Buffer.from('AssumeRole'), Buffer.from('SwitchRole'), Buffer.from('\\u')];
+
+function _isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+type _Phase = 'start' | 'top' | 'records' | 'after' | 'ndjson' | 'done';
+
+/**
+ * The streaming scanner: tracks JSON structure byte by byte (strings skipped with `indexOf`),
+ * finds record boundaries, and `JSON.parse`s only records that contain a marker.
+ */
+export class _TrailScanner {
+  /** Items found since the caller last drained this. */
+  out: TrailItem[] = [];
+  private phase: _Phase = 'start';
+  private depth = 0;
+  private readonly stack = new Uint8Array(MAX_DEPTH + 1);
+  private inString = false;
+  private escaped = false;
+  private inScalar = false;
+  private recordDepth = 0;
+  private offset = 0;
+  // The open record.
+  private recordStart = -1;
+  private recordParts: Buffer[] = [];
+  private recordBytes = 0;
+  private recordTooLarge = false;
+  // Top-level object, until its records array is found.
+  private topParts: Buffer[] = [];
+  private topBytes = 0;
+  private topStart = 0;
+  private expectKey = false;
+  private keyBytes: number[] | undefined;
+  private lastKey = '';
+  private sawRecordsKey = false;
+  // Marker positions in the current chunk.
+  private markChunk: Buffer | undefined;
+  private readonly markAt = new Array<number>(MARKERS.length).fill(-1);
+  private readonly markFrom = new Array<number>(MARKERS.length).fill(0);
+  private readonly aliasSeen = new Map<string, { key: string; seenAt: number }>();
+
+  constructor(
+    private readonly stats: TrailStats,
+    private readonly key: string | undefined,
+  ) {}
+
+  /** True once the file is known to need no more bytes (digest / Insights). */
+  get done(): boolean {
+    return this.phase === 'done';
+  }
+
+  /** Scans one chunk of decompressed bytes. */
+  push(buf: Buffer): void {
+    let i = 0;
+    while (i < buf.length && this.phase !== 'done') {
+      switch (this.phase) {
+        case 'start':
+          i = this.scanStart(buf, i);
+          break;
+        case 'top':
+          i = this.scanTop(buf, i);
+          break;
+        case 'records':
+        case 'ndjson':
+          i = this.scanRecords(buf, i);
+          break;
+        case 'after':
+          i = this.scanAfter(buf, i);
+          break;
+      }
+    }
+    if (this.phase === 'top' && !this.sawRecordsKey) {
+      this.keepTop(buf.subarray(this.topStart));
+    }
+    if (
+      (this.phase === 'records' || this.phase === 'ndjson') &&
+      this.depth > this.recordDepth &&
+      !this.recordTooLarge
+    ) {
+      const part = buf.subarray(this.recordStart);
+      this.recordBytes += part.length;
+      if (this.recordBytes > MAX_RECORD_BYTES) {
+        this.recordTooLarge = true;
+        this.recordParts = [];
+      } else {
+        this.recordParts.push(part);
+      }
+    }
+    this.recordStart = 0;
+    this.topStart = 0;
+    this.offset += buf.length;
+  }
+
+  /** Ends the input: throws `TrailFileError` if the file stopped in the middle of something. */
+  finish(): void {
+    switch (this.phase) {
+      case 'start':
+        throw this.error('empty', 'the file is empty (no JSON value)');
+      case 'top':
+        throw this.error('truncated', 'the file ends inside its top-level object');
+      case 'records':
+        throw this.error('truncated', `the file ends inside its records (after ${this.stats.records} records)`);
+      case 'ndjson':
+        if (this.depth > 0 || this.inString) {
+          throw this.error('truncated', `the file ends inside a record (after ${this.stats.records} records)`);
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  private error(
+    reason: 'empty' | 'truncated' | 'not-json' | 'wrong-shape',
+    message: string,
+    cause?: unknown,
+  ): TrailFileError {
+    return new TrailFileError(reason, message, { key: this.key, cause });
+  }
+
+  private scanStart(buf: Buffer, i: number): number {
+    const n = buf.length;
+    while (i < n) {
+      const c = buf[i] as number;
+      if (_isSpace(c)) {
+        i++;
+        continue;
+      }
+      // A UTF-8 byte-order mark before the first value.
+      if (c === 0xef && this.offset + i === 0 && buf[1] === 0xbb && buf[2] === 0xbf) {
+        i += 3;
+        continue;
+      }
+      if (c === OPEN_ARRAY) {
+        this.stats.format = 'array';
+        this.stack[0] = OPEN_ARRAY;
+        this.depth = 1;
+        this.recordDepth = 1;
+        this.phase = 'records';
+        return i + 1;
+      }
+      if (c === OPEN_OBJECT) {
+        this.stack[0] = OPEN_OBJECT;
+        this.depth = 1;
+        this.phase = 'top';
+        this.topStart = i;
+        this.expectKey = true;
+        return i + 1;
+      }
+      throw this.error(
+        'not-json',
+        `the file does not start with a JSON object or array (byte 0x${c.toString(16).padStart(2, '0')} at offset ${this.offset + i})`,
+      );
+    }
+    return i;
+  }
+
+  private keepTop(part: Buffer): void {
+    this.topBytes += part.length;
+    if (this.topBytes > MAX_TOP_BYTES) {
+      throw this.error(
+        'wrong-shape',
+        `the top-level object has no Records or Events array in its first ${MAX_TOP_BYTES} bytes`,
+      );
+    }
+    this.topParts.push(part);
+  }
+
+  /** The top-level object, byte by byte (it is short before its records array). */
+  private scanTop(buf: Buffer, i: number): number {
+    const n = buf.length;
+    while (i < n) {
+      const c = buf[i] as number;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) {
+          this.inString = false;
+          if (this.keyBytes) {
+            this.lastKey = Buffer.from(this.keyBytes).toString('utf8');
+            this.keyBytes = undefined;
+          }
+          i++;
+          continue;
+        }
+        if (this.keyBytes && this.keyBytes.length < 64) this.keyBytes.push(c);
+        i++;
+        continue;
+      }
+      if (c === QUOTE) {
+        this.inString = true;
+        if (this.depth === 1 && this.expectKey) this.keyBytes = [];
+      } else if (c === COLON && this.depth === 1) {
+        this.expectKey = false;
+      } else if (c === COMMA && this.depth === 1) {
+        this.expectKey = true;
+        this.lastKey = '';
+      } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (
+          c === OPEN_ARRAY &&
+          this.depth === 1 &&
+          !this.expectKey &&
+          (this.lastKey === 'Records' || this.lastKey === 'Events')
+        ) {
+          this.stats.format = this.lastKey === 'Records' ? 'records-object' : 'lookup-events';
+          this.sawRecordsKey = true;
+          this.topParts = [];
+          this.topBytes = 0;
+          this.stack[1] = OPEN_ARRAY;
+          this.depth = 2;
+          this.recordDepth = 2;
+          this.phase = 'records';
+          return i + 1;
+        }
+        this.open(c, i);
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        this.close(c, i);
+        if (this.depth === 0) {
+          if (this.sawRecordsKey) {
+            this.phase = 'after';
+          } else {
+            this.keepTop(buf.subarray(this.topStart, i + 1));
+            this.decideTop();
+          }
+          return i + 1;
+        }
+      }
+      i++;
+    }
+    return i;
+  }
+
+  private open(c: number, i: number): void {
+    if (this.depth >= MAX_DEPTH)
+      throw this.error('not-json', `JSON nested deeper than ${MAX_DEPTH} at offset ${this.offset + i}`);
+    this.stack[this.depth] = c;
+    this.depth++;
+  }
+
+  private close(c: number, i: number): void {
+    if (this.depth === 0)
+      throw this.error('not-json', `unbalanced '${String.fromCharCode(c)}' at offset ${this.offset + i}`);
+    this.depth--;
+    if (this.stack[this.depth] !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) {
+      throw this.error('not-json', `mismatched '${String.fromCharCode(c)}' at offset ${this.offset + i}`);
+    }
+  }
+
+  /** A top-level object without a records array: a digest, or the first line of NDJSON. */
+  private decideTop(): void {
+    const text = Buffer.concat(this.topParts).toString('utf8');
+    this.topParts = [];
+    this.topBytes = 0;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw this.error('not-json', `the top-level object is not valid JSON: ${(error as Error).message}`, error);
+    }
+    const object = value as Record<string, unknown>;
+    if (Array.isArray(object.logFiles) || typeof object.digestS3Object === 'string') {
+      this.stats.format = 'digest';
+      this.stats.skipped['digest-file'] = 1;
+      this.phase = 'done';
+      return;
+    }
+    if ('Records' in object || 'Events' in object) {
+      throw this.error('wrong-shape', `the top-level ${'Records' in object ? 'Records' : 'Events'} is not an array`);
+    }
+    if (
+      typeof object.eventName === 'string' ||
+      typeof object.eventVersion === 'string' ||
+      typeof object.eventType === 'string'
+    ) {
+      this.stats.format = 'ndjson';
+      this.phase = 'ndjson';
+      this.recordDepth = 0;
+      this.depth = 0;
+      this.handleRecord(object);
+      return;
+    }
+    throw this.error(
+      'wrong-shape',
+      'the top-level object has neither Records, Events, logFiles nor CloudTrail record fields',
+    );
+  }
+
+  private scanAfter(buf: Buffer, i: number): number {
+    const n = buf.length;
+    while (i < n) {
+      const c = buf[i] as number;
+      if (!_isSpace(c)) {
+        throw this.error(
+          'not-json',
+          `unexpected content after the end of the top-level value at offset ${this.offset + i}`,
+        );
+      }
+      i++;
+    }
+    return i;
+  }
+
+  /** The hot loop: structure only, strings skipped fast, records cut out at `recordDepth`. */
+  private scanRecords(buf: Buffer, i: number): number {
+    const n = buf.length;
+    const rd = this.recordDepth;
+    const stack = this.stack;
+    let depth = this.depth;
+    let inString = this.inString;
+    let escaped = this.escaped;
+    while (i < n) {
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          i++;
+          continue;
+        }
+        let j = i;
+        const limit = Math.min(n, i + 32);
+        let c = 0;
+        while (j < limit) {
+          c = buf[j] as number;
+          if (c === QUOTE || c === BACKSLASH) break;
+          j++;
+        }
+        if (j === limit) {
+          if (j === n) {
+            i = n;
+            break;
+          }
+          // A long string: jump to the next quote natively, then check it is not escaped.
+          const q = buf.indexOf(QUOTE, j);
+          if (q < 0) {
+            let k = n - 1;
+            let slashes = 0;
+            while (k >= j && buf[k] === BACKSLASH) {
+              slashes++;
+              k--;
+            }
+            escaped = (slashes & 1) === 1;
+            i = n;
+            break;
+          }
+          let k = q - 1;
+          let slashes = 0;
+          while (k >= j && buf[k] === BACKSLASH) {
+            slashes++;
+            k--;
+          }
+          if ((slashes & 1) === 0) inString = false;
+          i = q + 1;
+          continue;
+        }
+        if (c === BACKSLASH) {
+          escaped = true;
+          i = j + 1;
+          continue;
+        }
+        inString = false;
+        i = j + 1;
+        continue;
+      }
+      const c = buf[i] as number;
+      if (c === QUOTE) {
+        inString = true;
+        if (depth === rd) this.scalarRecord();
+      } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+        if (depth === rd) {
+          this.inScalar = false;
+          this.recordStart = i;
+          this.recordParts = [];
+          this.recordBytes = 0;
+          this.recordTooLarge = false;
+        }
+        if (depth >= MAX_DEPTH)
+          throw this.error('not-json', `JSON nested deeper than ${MAX_DEPTH} at offset ${this.offset + i}`);
+        stack[depth] = c;
+        depth++;
+      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
+        if (depth === 0)
+          throw this.error('not-json', `unbalanced '${String.fromCharCode(c)}' at offset ${this.offset + i}`);
+        depth--;
+        if (stack[depth] !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) {
+          throw this.error('not-json', `mismatched '${String.fromCharCode(c)}' at offset ${this.offset + i}`);
+        }
+        if (depth === rd) {
+          this.depth = depth;
+          this.endRecord(buf, i + 1);
+          if (this.phase === 'done') return n;
+        } else if (depth < rd) {
+          // The records array closed.
+          this.inScalar = false;
+          this.depth = depth;
+          this.inString = false;
+          this.escaped = false;
+          if (depth === 0) {
+            this.phase = 'after';
+          } else {
+            this.phase = 'top';
+            this.expectKey = false;
+            this.lastKey = '';
+            this.topStart = i + 1;
+          }
+          return i + 1;
+        }
+      } else if (depth === rd) {
+        if (_isSpace(c) || c === COMMA) this.inScalar = false;
+        else if (!this.inScalar) {
+          this.inScalar = true;
+          this.scalarRecord();
+        }
+      }
+      i++;
+    }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    return i;
+  }
+
+  /** A record position holding a string, number or literal instead of an object. */
+  private scalarRecord(): void {
+    this.stats.records++;
+    this.stats.skipped.malformed++;
+  }
+
+  private markerIn(buf: Buffer, start: number, end: number): boolean {
+    if (this.markChunk !== buf) {
+      this.markChunk = buf;
+      this.markAt.fill(-1);
+      this.markFrom.fill(0);
+    }
+    for (let m = 0; m < MARKERS.length; m++) {
+      const marker = MARKERS[m] as Buffer;
+      let at = this.markAt[m] as number;
+      // Cached: "next occurrence at or after markFrom" (or none when at === -2).
+      if (at === -1 || (at >= 0 && at < start) || (this.markFrom[m] as number) > start) {
+        at = buf.indexOf(marker, start);
+        this.markAt[m] = at < 0 ? -2 : at;
+        this.markFrom[m] = start;
+      }
+      if (at >= 0 && at + marker.length <= end) return true;
+    }
+    return false;
+  }
+
+  private endRecord(buf: Buffer, end: number): void {
+    this.inScalar = false;
+    if (this.recordTooLarge) {
+      this.stats.records++;
+      this.stats.skipped['too-large']++;
+      this.recordParts = [];
+      return;
+    }
+    let bytes: Buffer;
+    let start: number;
+    let finish: number;
+    let candidate: boolean;
+    if (this.recordParts.length === 0) {
+      bytes = buf;
+      start = this.recordStart;
+      finish = end;
+      candidate = this.stats.records === 0 || this.markerIn(buf, start, end);
+    } else {
+      this.recordParts.push(buf.subarray(0, end));
+      bytes = Buffer.concat(this.recordParts);
+      this.recordParts = [];
+      start = 0;
+      finish = bytes.length;
+      if (finish > MAX_RECORD_BYTES) {
+        this.stats.records++;
+        this.stats.skipped['too-large']++;
+        return;
+      }
+      candidate = this.stats.records === 0 || MARKERS.some((m) => bytes.indexOf(m) >= 0);
+    }
+    if (!candidate) {
+      this.stats.records++;
+      this.stats.skipped['not-a-switch']++;
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(bytes.toString('utf8', start, finish));
+    } catch {
+      this.stats.records++;
+      this.stats.skipped.malformed++;
+      return;
+    }
+    if (this.stats.format === 'lookup-events') {
+      const event = LookupEventSchema.safeParse(value);
+      if (!event.success) {
+        this.stats.records++;
+        this.stats.skipped.malformed++;
+        return;
+      }
+      try {
+        value = JSON.parse(event.data.CloudTrailEvent);
+      } catch {
+        this.stats.records++;
+        this.stats.skipped.malformed++;
+        return;
+      }
+    }
+    this.handleRecord(value);
+  }
+
+  /** Attributes one parsed record and queues what it yields. */
+  private handleRecord(value: unknown): void {
+    if (
+      this.stats.records === 0 &&
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<string, unknown>).eventType === 'AwsCloudTrailInsight'
+    ) {
+      this.stats.format = 'insight';
+      this.stats.skipped['insight-file'] = 1;
+      this.phase = 'done';
+      return;
+    }
+    this.stats.records++;
+    const outcome = toRoleSwitch(value);
+    if (outcome.kind === 'skipped') {
+      this.stats.skipped[outcome.reason]++;
+      return;
+    }
+    if (outcome.alias) {
+      const alias = outcome.alias;
+      const id = `${alias.account}\u0000${alias.principalId}`;
+      const seen = this.aliasSeen.get(id);
+      if (!seen || seen.key !== alias.principal.key || seen.seenAt < alias.seenAt) {
+        this.aliasSeen.set(id, { key: alias.principal.key, seenAt: alias.seenAt });
+        this.stats.aliases++;
+        this.out.push({ kind: 'alias', alias });
+      }
+    }
+    if (outcome.kind === 'switch') {
+      this.stats.switches++;
+      this.out.push({ kind: 'switch', switch: outcome.switch });
+    } else {
+      this.stats.denied++;
+      this.out.push({ kind: 'denied', denied: outcome.denied });
+    }
+  }
+}

@@ -1,0 +1,291 @@
+import { ArnError, principalRefFromArn, roleRefFromArn } from '../arn.js';
+import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
+import { type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
+
+/** Why a record did not become a switch or a denied attempt. */
+export type RecordSkipReason =
+  /** The caller is an AWS service (`userIdentity.type` AWSService), not a person. */
+  | 'service-caller'
+  /** Any event other than a role assumption, or one that is not a switch (e.g. SwitchRole to nowhere). */
+  | 'not-a-switch'
+  /** A role-assumption record missing what attribution needs, or with invalid ARNs or times. */
+  | 'malformed';
+
+/** What one CloudTrail record means for lastswitch. */
+export type RecordOutcome =
+  | { kind: 'switch'; switch: RoleSwitch; alias?: PrincipalAlias }
+  | { kind: 'denied'; denied: DeniedAttempt; alias?: PrincipalAlias }
+  | { kind: 'skipped'; reason: RecordSkipReason; detail: string };
+
+const STS = 'sts.amazonaws.com';
+const SIGNIN = 'signin.amazonaws.com';
+const STS_METHODS: ReadonlySet<string> = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+
+/** A record problem that makes the record `malformed`. */
+class _RecordProblem extends Error {}
+
+function _skip(reason: RecordSkipReason, detail: string): RecordOutcome {
+  return { kind: 'skipped', reason, detail };
+}
+
+function _str(value: string | null | undefined): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** `eventTime` as epoch ms; CloudTrail writes ISO 8601 UTC (`2024-07-31T19:52:33Z`). */
+function _eventTime(text: string): number {
+  // Accept only the ISO shape (YYYY-MM-DDTHH:MM:SS[.fff]Z), not whatever Date.parse guesses at.
+  const ok =
+    text.length >= 20 &&
+    text.length <= 30 &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(10) === 84 &&
+    text.charCodeAt(text.length - 1) === 90;
+  const at = ok ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(at))
+    throw new _RecordProblem(`eventTime ${JSON.stringify(text.slice(0, 40))} is not an ISO 8601 UTC time`);
+  return at;
+}
+
+function _role(arn: string | undefined, what: string): RoleRef {
+  if (arn === undefined) throw new _RecordProblem(`${what} is missing`);
+  try {
+    return roleRefFromArn(arn);
+  } catch (error) {
+    throw new _RecordProblem(`${what}: ${(error as Error).message}`);
+  }
+}
+
+function _principalFromArn(arn: string | undefined, what: string): PrincipalRef {
+  if (arn === undefined) throw new _RecordProblem(`${what} is missing`);
+  try {
+    return principalRefFromArn(arn);
+  } catch (error) {
+    throw new _RecordProblem(`${what}: ${(error as Error).message}`);
+  }
+}
+
+/** The role named in an AccessDenied message (`... on resource: arn:aws:iam::A:role/NAME`), scanned without regexes. */
+export function roleFromErrorMessage(message: string | null | undefined): RoleRef | undefined {
+  if (typeof message !== 'string') return undefined;
+  const text = message.length > 4096 ? message.slice(0, 4096) : message;
+  const marker = 'on resource: ';
+  const at = text.indexOf(marker);
+  if (at >= 0) {
+    const role = _roleToken(text, at + marker.length);
+    if (role) return role;
+  }
+  // Fall back to the first IAM role ARN anywhere in the text (never the caller's session ARN).
+  let from = 0;
+  while (from < text.length) {
+    const next = text.indexOf('arn:', from);
+    if (next < 0) break;
+    const role = _roleToken(text, next);
+    if (role) return role;
+    from = next + 4;
+  }
+  return undefined;
+}
+
+function _roleToken(text: string, start: number): RoleRef | undefined {
+  let end = start;
+  while (end < text.length) {
+    const c = text.charCodeAt(end);
+    if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x2c || c === 0x3b || c === 0x29) break;
+    end++;
+  }
+  const token = text.slice(start, end);
+  if (token.indexOf(':iam::') < 0 || token.indexOf(':role/') < 0) return undefined;
+  try {
+    return roleRefFromArn(token);
+  } catch (error) {
+    if (error instanceof ArnError) return undefined;
+    throw error;
+  }
+}
+
+/** The principal that called an STS AssumeRole, per DESIGN.md. */
+function _callerPrincipal(record: CloudTrailRecord): PrincipalRef {
+  const identity = record.userIdentity;
+  if (!identity) throw new _RecordProblem('userIdentity is missing');
+  const type = _str(identity.type);
+  if (type === 'AWSAccount') {
+    const account = _str(identity.accountId);
+    const principalId = _str(identity.principalId);
+    if (account === undefined || principalId === undefined) {
+      throw new _RecordProblem('AWSAccount caller without accountId and principalId');
+    }
+    return { key: `unresolved:${account}:${principalId}`, kind: 'unresolved', account, name: principalId };
+  }
+  const principal = _principalFromArn(_str(identity.arn), 'userIdentity.arn');
+  if (type === 'AssumedRole') {
+    const sourceIdentity = _str(identity.sessionContext?.sourceIdentity);
+    if (sourceIdentity !== undefined) {
+      return {
+        key: `source-identity:${sourceIdentity}`,
+        kind: 'role-session',
+        account: principal.account,
+        name: sourceIdentity,
+        ...(principal.arn === undefined ? {} : { arn: principal.arn }),
+      };
+    }
+  }
+  return principal;
+}
+
+/** The SAML / web-identity principal: source identity, else session name, qualified by the provider. */
+function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): PrincipalRef {
+  const saml = method === 'AssumeRoleWithSAML';
+  const request = record.requestParameters;
+  const response = record.responseElements;
+  const identity = record.userIdentity;
+  const provider = saml
+    ? (_str(request?.principalArn) ?? _str(response?.provider) ?? _str(identity?.identityProvider))
+    : (_str(response?.provider) ?? _str(identity?.identityProvider) ?? _str(request?.providerId));
+  if (provider === undefined) throw new _RecordProblem(`${method} without an identity provider`);
+  let sessionFromArn: string | undefined;
+  const assumedArn = _str(response?.assumedRoleUser?.arn);
+  if (assumedArn !== undefined) {
+    try {
+      const p = principalRefFromArn(assumedArn);
+      sessionFromArn = p.name;
+    } catch {
+      sessionFromArn = undefined;
+    }
+  }
+  const name =
+    _str(request?.sourceIdentity) ??
+    _str(response?.sourceIdentity) ??
+    _str(request?.roleSessionName) ??
+    sessionFromArn ??
+    _str(identity?.userName);
+  if (name === undefined) throw new _RecordProblem(`${method} without a source identity or session name`);
+  let account = '';
+  if (provider.startsWith('arn:')) {
+    const colon = provider.split(':', 5)[4];
+    account = colon ?? '';
+  }
+  return {
+    key: `${saml ? 'saml' : 'web-identity'}:${provider}:${name}`,
+    kind: saml ? 'saml' : 'web-identity',
+    account,
+    name,
+  };
+}
+
+function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): PrincipalAlias | undefined {
+  const identity = record.userIdentity;
+  const type = _str(identity?.type);
+  if (type !== 'IAMUser' && type !== 'AssumedRole' && type !== 'Root' && type !== 'FederatedUser') return undefined;
+  const account = _str(identity?.accountId);
+  const principalId = _str(identity?.principalId);
+  if (account === undefined || principalId === undefined) return undefined;
+  return { account, principalId, principal, seenAt: at };
+}
+
+function _common(record: CloudTrailRecord) {
+  return {
+    ...(_str(record.sharedEventID) === undefined ? {} : { sharedEventId: record.sharedEventID as string }),
+    ...(_str(record.recipientAccountId) === undefined ? {} : { recordedIn: record.recipientAccountId as string }),
+    ...(_str(record.awsRegion) === undefined ? {} : { region: record.awsRegion as string }),
+    ...(_str(record.sourceIPAddress) === undefined ? {} : { sourceIp: record.sourceIPAddress as string }),
+  };
+}
+
+function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOutcome {
+  if (_str(record.userIdentity?.type) === 'AWSService') {
+    return _skip('service-caller', `${method} by AWS service ${record.userIdentity?.invokedBy ?? 'unknown'}`);
+  }
+  const at = _eventTime(record.eventTime);
+  const principal = method === 'AssumeRole' ? _callerPrincipal(record) : _federatedPrincipal(record, method);
+  const alias = method === 'AssumeRole' ? _alias(record, principal, at) : undefined;
+  const withAlias = alias ? { alias } : {};
+  const errorCode = _str(record.errorCode);
+  if (errorCode !== undefined) {
+    const roleArn = _str(record.requestParameters?.roleArn);
+    let role: RoleRef | undefined;
+    if (roleArn !== undefined) role = _role(roleArn, 'requestParameters.roleArn');
+    else role = roleFromErrorMessage(record.errorMessage);
+    const denied: DeniedAttempt = {
+      principal,
+      at,
+      method,
+      errorCode,
+      eventId: record.eventID,
+      ...(role ? { role } : {}),
+    };
+    return { kind: 'denied', denied, ...withAlias };
+  }
+  if (!record.responseElements?.assumedRoleUser) {
+    throw new _RecordProblem(`${method} without errorCode and without responseElements.assumedRoleUser`);
+  }
+  const role = _role(_str(record.requestParameters?.roleArn), 'requestParameters.roleArn');
+  const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID, ..._common(record) };
+  return { kind: 'switch', switch: roleSwitch, ...withAlias };
+}
+
+function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
+  const at = _eventTime(record.eventTime);
+  const principal = _principalFromArn(_str(record.additionalEventData?.SwitchFrom), 'additionalEventData.SwitchFrom');
+  const result = _str(record.responseElements?.SwitchRole);
+  const errorCode = _str(record.errorCode) ?? (result === 'Success' ? undefined : (result ?? 'Failure'));
+  const sessionArn = _str(record.userIdentity?.arn);
+  if (errorCode !== undefined) {
+    let role: RoleRef | undefined;
+    if (sessionArn?.includes(':assumed-role/')) role = _role(sessionArn, 'userIdentity.arn');
+    const denied: DeniedAttempt = {
+      principal,
+      at,
+      method: 'SwitchRole',
+      errorCode,
+      eventId: record.eventID,
+      ...(role ? { role } : {}),
+    };
+    return { kind: 'denied', denied };
+  }
+  if (sessionArn === undefined || !sessionArn.includes(':assumed-role/')) {
+    throw new _RecordProblem('SwitchRole whose userIdentity.arn is not an assumed-role session');
+  }
+  const role = _role(sessionArn, 'userIdentity.arn');
+  return {
+    kind: 'switch',
+    switch: { principal, role, at, method: 'SwitchRole', eventId: record.eventID, ..._common(record) },
+  };
+}
+
+/**
+ * Attributes one CloudTrail record (already `JSON.parse`d): a switch, a denied attempt, or a
+ * skip with a reason. Never throws on any input; never copies credentials.
+ */
+export function toRoleSwitch(input: unknown): RecordOutcome {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return _skip('malformed', 'a record must be a JSON object');
+  }
+  const raw = input as Record<string, unknown>;
+  if (raw.eventType === 'AwsCloudTrailInsight') return _skip('not-a-switch', 'a CloudTrail Insights event');
+  const name = raw.eventName;
+  const source = raw.eventSource;
+  const candidate =
+    (source === STS && typeof name === 'string' && STS_METHODS.has(name)) ||
+    (source === SIGNIN && name === 'SwitchRole');
+  if (!candidate) {
+    if (typeof name !== 'string' || typeof source !== 'string')
+      return _skip('malformed', 'eventName or eventSource is missing');
+    return _skip('not-a-switch', `${source} ${name}`);
+  }
+  const parsed = CloudTrailRecordSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return _skip(
+      'malformed',
+      `${name}: ${issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'invalid record'}`,
+    );
+  }
+  try {
+    return name === 'SwitchRole' ? _attributeSwitchRole(parsed.data) : _attributeSts(parsed.data, name as SwitchMethod);
+  } catch (error) {
+    if (error instanceof _RecordProblem) return _skip('malformed', `${name} ${parsed.data.eventID}: ${error.message}`);
+    throw error;
+  }
+}
