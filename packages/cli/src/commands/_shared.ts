@@ -1,0 +1,97 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
+import { assessLedger, parseRoster } from '@lastswitch/core';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { DEFAULT_STORE_URL } from '../store/openStore.js';
+
+/** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `file:.lastswitch/ledger.json`. */
+export function storeOption(): Option {
+  return new Option('--store <url>', 'ledger store: file:PATH or dynamodb:TABLE')
+    .env('LASTSWITCH_STORE')
+    .default(DEFAULT_STORE_URL);
+}
+
+/** `1 file`, `2 files`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Pairs and distinct principals in a store (one pass over its entries). */
+export async function countLedger(store: LedgerStore): Promise<{ pairs: number; principals: number }> {
+  const principals = new Set<string>();
+  let pairs = 0;
+  for await (const entry of store.entries()) {
+    pairs += 1;
+    principals.add(entry.principal.key);
+  }
+  return { pairs, principals: principals.size };
+}
+
+/** The options shared by `report` and `notify`. */
+export interface AssessOptions {
+  store: string;
+  staleAfter: number;
+  now?: Date;
+  roster?: string;
+  graceDays?: number;
+}
+
+/** Adds the options that choose what to assess: store, window, clock, roster. */
+export function addAssessOptions(command: Command): Command {
+  return command
+    .addOption(storeOption())
+    .option('--stale-after <days>', 'a switch older than this many days is stale', parsePositiveInt, 90)
+    .option('--now <iso>', 'assess as of this time (ISO 8601), for reproducible output; default: now', parseIsoDate)
+    .option('--roster <file>', 'who is allowed to switch into what (JSON or CSV): adds "never" entries')
+    .option('--grace-days <days>', 'with --roster: grants younger than this are not "never" yet', parseNonNegativeInt);
+}
+
+/** Reads a roster file, its format from its extension (`.csv`) or else JSON. */
+export async function readRoster(path: string, ctx: CliContext): Promise<RosterEntry[]> {
+  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read the roster ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
+  const lower = path.toLowerCase();
+  try {
+    return parseRoster(text, lower.endsWith('.csv') ? 'csv' : lower.endsWith('.json') ? 'json' : undefined);
+  } catch (error) {
+    throw new UsageError(`the roster ${path} cannot be used: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Assesses a store's ledger; `empty` is true when the ledger holds no switches. */
+export async function assessFromStore(
+  store: LedgerStore,
+  options: AssessOptions,
+  ctx: CliContext,
+): Promise<{ assessment: Assessment; empty: boolean }> {
+  const roster = options.roster ? await readRoster(options.roster, ctx) : undefined;
+  let count = 0;
+  const entries = (async function* () {
+    for await (const entry of store.entries()) {
+      count += 1;
+      yield entry;
+    }
+  })();
+  const assessment = await assessLedger(entries, {
+    now: (options.now ?? new Date()).getTime(),
+    staleAfterDays: options.staleAfter,
+    aliases: store.aliases(),
+    roster,
+    graceDays: options.graceDays,
+  });
+  return { assessment, empty: count === 0 };
+}

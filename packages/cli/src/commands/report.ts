@@ -1,0 +1,75 @@
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { renderReport } from '@lastswitch/core';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { openStore } from '../store/openStore.js';
+import { type AssessOptions, addAssessOptions, assessFromStore } from './_shared.js';
+
+interface ReportOptions extends AssessOptions {
+  format: 'table' | 'json' | 'csv' | 'markdown';
+  by: 'pair' | 'principal';
+  output?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ lastswitch report                                   # table of every (principal, role), stalest first
+  $ lastswitch report --by principal --stale-after 30
+  $ lastswitch report --format json --now 2026-02-16T00:00:00Z --output report.json
+  $ lastswitch report --roster allowed.csv --format markdown   # adds who is allowed but never switched
+  $ lastswitch report --store dynamodb:lastswitch-ledger --format csv
+`;
+
+/** Registers `lastswitch report`: assess the ledger and print it. */
+export function registerReportCommand(program: Command, ctx: CliContext): void {
+  const command = program
+    .command('report')
+    .summary('show who has stopped switching role')
+    .description(
+      'Assess the ledger: each (principal, role) pair is active (switched within --stale-after days), stale, or — with --roster — never (allowed but never seen). Sorted stalest first.',
+    );
+  addAssessOptions(command)
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'markdown']).default('table'),
+    )
+    .addOption(
+      new Option('--by <unit>', 'one row per pair or per principal').choices(['pair', 'principal']).default('pair'),
+    )
+    .option('--output <file>', 'write the report to this file instead of standard output')
+    .addHelpText('after', EXAMPLES)
+    .action(async (options: ReportOptions) => {
+      await runReport(options, ctx);
+    });
+}
+
+async function runReport(options: ReportOptions, ctx: CliContext): Promise<void> {
+  const opened = await openStore(options.store, { cwd: ctx.cwd });
+  try {
+    const exists = await opened.exists();
+    const { assessment, empty } = await assessFromStore(opened.store, options, ctx);
+    const nothing = empty && assessment.pairs.length === 0;
+    const note = exists
+      ? `The ledger ${opened.label} is empty: no role switches recorded yet.`
+      : `There is no ledger at ${opened.label} yet.`;
+    const hint = 'Run `lastswitch scan <folder | s3://bucket/prefix>` first.';
+    if (nothing && (options.format === 'table' || options.format === 'markdown') && !options.output) {
+      ctx.stdout.write(`${note} ${hint}\n`);
+      return;
+    }
+    if (nothing) ctx.stderr.write(`${note} ${hint}\n`);
+    const width =
+      !options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : undefined;
+    const text = renderReport(assessment, options.format, { by: options.by, width });
+    const body = text.endsWith('\n') ? text : `${text}\n`;
+    if (options.output) {
+      const path = isAbsolute(options.output) ? options.output : join(ctx.cwd, options.output);
+      await writeFile(path, body, 'utf8');
+      ctx.stderr.write(`Wrote the report to ${options.output}\n`);
+    } else {
+      ctx.stdout.write(body);
+    }
+  } finally {
+    opened.close();
+  }
+}

@@ -1,0 +1,133 @@
+import { stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { parseIsoDate, parsePositiveInt } from '../options.js';
+import type { S3Source } from '../scan/_s3.js';
+import { discoverLocalFiles, type ScanTarget } from '../scan/discoverLocalFiles.js';
+import { createBarProgress, createPlainProgress } from '../scan/progress.js';
+import { type ScanFailure, scanFiles } from '../scan/scanFiles.js';
+import { FileLedgerStore } from '../store/FileLedgerStore.js';
+import { openStore } from '../store/openStore.js';
+import { countLedger, plural, storeOption } from './_shared.js';
+
+interface ScanOptions {
+  store: string;
+  since?: Date;
+  concurrency: number;
+  createTable?: boolean;
+  progress: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  $ lastswitch scan ./trail                          # a folder from \`aws s3 sync s3://my-trail-bucket ./trail\`
+  $ lastswitch scan s3://my-trail-bucket/AWSLogs/o-a1b2c3d4e5/ --since 2026-01-01
+  $ lastswitch scan export.json                      # \`aws cloudtrail lookup-events\` output, NDJSON, or one log file
+  $ lastswitch scan ./trail --store dynamodb:lastswitch-ledger --create-table
+`;
+
+/** Parses `s3://bucket/prefix`; a usage error when there is no bucket. */
+export function parseS3Url(url: string): S3Source {
+  const rest = url.slice('s3://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash === -1 ? rest : rest.slice(0, slash);
+  const prefix = slash === -1 ? '' : rest.slice(slash + 1);
+  if (bucket === '') throw new UsageError(`"${url}" names no bucket: use s3://BUCKET/PREFIX`);
+  return { url, bucket, prefix };
+}
+
+const countsLine = (counts: ReadonlyMap<string, number>) =>
+  [...counts.entries()]
+    .filter(([, n]) => n > 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([reason, n]) => `${n} ${reason}`)
+    .join(', ');
+
+/** Registers `lastswitch scan`: read trail files into the ledger. */
+export function registerScanCommand(program: Command, ctx: CliContext): void {
+  program
+    .command('scan')
+    .summary('read CloudTrail files into the ledger')
+    .description(
+      'Read CloudTrail files — folders (walked recursively), single files, or s3://bucket/prefix — and record every role switch in the ledger. Digest and Insights files are skipped and counted. A file that cannot be read is named with the reason; the others are still recorded, and the exit code is 1.',
+    )
+    .argument('<sources...>', 'folders, files, or s3://bucket/prefix')
+    .addOption(storeOption())
+    .option('--since <date>', 'only files delivered on or after this UTC day (by the date in their name)', parseIsoDate)
+    .option('--concurrency <n>', 'files read at the same time', parsePositiveInt, 4)
+    .option('--create-table', 'with dynamodb:TABLE, create the table if it is missing (on-demand capacity)')
+    .addOption(new Option('--no-progress', 'plain lines instead of a progress bar, even on a terminal'))
+    .addHelpText('after', EXAMPLES)
+    .action(async (sources: string[], options: ScanOptions) => {
+      await runScan(sources, options, ctx);
+    });
+}
+
+async function runScan(sources: string[], options: ScanOptions, ctx: CliContext): Promise<void> {
+  const s3Sources: S3Source[] = [];
+  const localPaths: string[] = [];
+  for (const source of sources) {
+    if (source.startsWith('s3://')) {
+      s3Sources.push(parseS3Url(source));
+      continue;
+    }
+    const path = isAbsolute(source) ? source : join(ctx.cwd, source);
+    const info = await stat(path).catch(() => undefined);
+    if (!info) throw new UsageError(`no such file or folder: ${source}`);
+    localPaths.push(source);
+  }
+
+  const opened = await openStore(options.store, { cwd: ctx.cwd, createTable: options.createTable });
+  try {
+    const exclude = new Set<string>();
+    if (opened.store instanceof FileLedgerStore) exclude.add(opened.store.path);
+    const local = await discoverLocalFiles(localPaths, { cwd: ctx.cwd, since: options.since, exclude });
+    const targets: ScanTarget[] = [...local.targets];
+    const skippedFiles = new Map<string, number>(local.skipped);
+    const sourceFailures: ScanFailure[] = [];
+    let closeS3 = () => {};
+    if (s3Sources.length > 0) {
+      const { discoverS3Objects } = await import('../scan/_s3.js');
+      const remote = await discoverS3Objects(s3Sources, options.since);
+      closeS3 = remote.close;
+      targets.push(...remote.targets);
+      for (const [reason, n] of remote.skipped) skippedFiles.set(reason, (skippedFiles.get(reason) ?? 0) + n);
+      sourceFailures.push(...remote.failures);
+    }
+
+    const useBar = options.progress && ctx.stderr.isTTY === true;
+    const progress = useBar ? createBarProgress(ctx.stderr) : createPlainProgress(ctx.stderr);
+    const totalBytes = targets.reduce((sum, t) => sum + t.size, 0);
+    progress.start(targets.length, totalBytes);
+    let result: Awaited<ReturnType<typeof scanFiles>>;
+    try {
+      result = await scanFiles(targets, { store: opened.store, concurrency: options.concurrency, progress });
+    } finally {
+      progress.stop();
+      closeS3();
+    }
+
+    for (const [reason, n] of result.skippedByContent) skippedFiles.set(reason, (skippedFiles.get(reason) ?? 0) + n);
+    const failures = [...sourceFailures, ...result.failures];
+    const ledger = await countLedger(opened.store);
+    const out = (line: string) => ctx.stdout.write(`${line}\n`);
+    out(
+      `Read ${plural(result.filesRead, 'file')} (${(result.bytesRead / 1_048_576).toFixed(1)} MB): ${plural(result.switches, 'switch', 'switches')}, ${plural(result.denied, 'denied attempt')}.`,
+    );
+    if (skippedFiles.size > 0) out(`Skipped files: ${countsLine(skippedFiles)}.`);
+    if (result.skippedRecords.size > 0) out(`Skipped records: ${countsLine(result.skippedRecords)}.`);
+    out(`Ledger ${opened.label}: ${plural(ledger.principals, 'principal')}, ${plural(ledger.pairs, 'pair')}.`);
+    if (targets.length === 0 && failures.length === 0) {
+      ctx.stderr.write(`warning: no CloudTrail files found in ${sources.join(', ')}\n`);
+    }
+    if (failures.length > 0) {
+      ctx.stderr.write(`Failed: ${plural(failures.length, 'file')}; the other files were recorded.\n`);
+      for (const failure of failures) ctx.stderr.write(`  ${failure.file}: ${failure.reason}\n`);
+      ctx.exitCode = 1;
+    }
+  } finally {
+    opened.close();
+  }
+}

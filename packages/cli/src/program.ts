@@ -1,0 +1,74 @@
+import { Command, CommanderError } from 'commander';
+import { registerNotifyCommand } from './commands/notify.js';
+import { registerReportCommand } from './commands/report.js';
+import { registerScanCommand } from './commands/scan.js';
+import { type CliContext, processContext } from './context.js';
+import { ExitCode, UsageError } from './errors.js';
+import { VERSION } from './version.js';
+
+const EXAMPLES = `
+Examples:
+  $ lastswitch scan ./trail                        # read CloudTrail files into .lastswitch/ledger.json
+  $ lastswitch report --stale-after 90             # who has not switched into a role for 90 days
+  $ lastswitch notify slack --webhook-url-env SLACK_WEBHOOK_URL
+
+Stores (--store, or $LASTSWITCH_STORE): file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE.
+Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.
+Run \`lastswitch <command> --help\` for a command's options.
+`;
+
+/** Builds the `lastswitch` program: every command registered on one commander `Command`. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('lastswitch')
+    .description(
+      'Find who has stopped switching into your AWS roles: scan CloudTrail, report stale access, notify Slack.',
+    )
+    .version(VERSION, '-V, --version')
+    .option('--debug', 'print stack traces with errors')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.stdout.write(text),
+      writeErr: (text) => ctx.stderr.write(text),
+    })
+    .showHelpAfterError('(add --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText('after', EXAMPLES);
+  registerScanCommand(program, ctx);
+  registerReportCommand(program, ctx);
+  registerNotifyCommand(program, ctx);
+  return program;
+}
+
+/** One line for an error: its message and its causes' messages, newlines folded. */
+export function formatError(error: unknown): string {
+  const parts: string[] = [];
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
+    const message = current instanceof Error ? current.message : String(current);
+    if (message && !parts.some((part) => part.includes(message))) parts.push(message);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ').split('\n').join(' ');
+}
+
+/**
+ * Runs the CLI on `argv` (as `process.argv`: node, script, arguments) and resolves to the exit code:
+ * 0 ok, 1 some files or a delivery failed, 2 bad usage. Errors are one line; `--debug` adds the stack.
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
+  const program = createProgram(ctx);
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync([...argv]);
+    return ctx.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    const usage = error instanceof UsageError;
+    const name = error instanceof Error && error.name !== 'Error' && !usage ? `${error.name}: ` : '';
+    ctx.stderr.write(`lastswitch: error: ${name}${formatError(error)}\n`);
+    if (debug && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
+    return usage ? ExitCode.usage : ExitCode.failed;
+  }
+}

@@ -1,0 +1,120 @@
+import { createReadStream } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { classifyTrailKey } from '@lastswitch/core';
+
+/** One file a scan will read. */
+export interface ScanTarget {
+  /** How messages name it: a path relative to the working directory, or `s3://bucket/key`. */
+  display: string;
+  /** The key given to the trail reader (forward slashes), used to recognise digest and insight files. */
+  key: string;
+  /** Size in bytes as stored (0 when unknown). */
+  size: number;
+  open(): Promise<Readable>;
+}
+
+/** Why a file found while walking a folder is not read. */
+export type LocalSkipReason = 'digest' | 'insight' | 'not a trail file' | 'before --since' | 'hidden';
+
+/** What a walk found. */
+export interface LocalDiscovery {
+  targets: ScanTarget[];
+  skipped: Map<LocalSkipReason, number>;
+}
+
+/** Options of {@link discoverLocalFiles}. */
+export interface DiscoverOptions {
+  cwd: string;
+  /** Leave out CloudTrail files delivered before this UTC day (by the time in their name). */
+  since?: Date;
+  /** Absolute paths never read (the ledger file itself). */
+  exclude?: ReadonlySet<string>;
+}
+
+const TRAIL_EXTENSIONS = ['.json.gz', '.json', '.jsonl', '.ndjson', '.jsonl.gz', '.ndjson.gz'];
+
+const toKey = (path: string) => path.split(sep).join('/');
+
+/** The UTC day (epoch ms) in a CloudTrail file name `ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE...`. */
+export function trailFileDay(name: string): number | undefined {
+  const parts = name.split('_');
+  const stamp = parts[1] === 'CloudTrail' ? parts[3] : undefined;
+  if (stamp === undefined || stamp.length !== 14 || stamp[8] !== 'T') return undefined;
+  const digits = stamp.slice(0, 8);
+  for (const ch of digits) if (ch < '0' || ch > '9') return undefined;
+  const day = Date.UTC(Number(digits.slice(0, 4)), Number(digits.slice(4, 6)) - 1, Number(digits.slice(6, 8)));
+  return Number.isFinite(day) ? day : undefined;
+}
+
+function startOfUtcDay(date: Date): number {
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+}
+
+function displayPath(cwd: string, path: string): string {
+  const shown = relative(cwd, path);
+  return shown === '' || shown.startsWith('..') || isAbsolute(shown) ? toKey(path) : toKey(shown);
+}
+
+function localTarget(cwd: string, path: string, size: number): ScanTarget {
+  const display = displayPath(cwd, path);
+  return { display, key: display, size, open: async () => createReadStream(path) };
+}
+
+/**
+ * Turns local paths into the files to read. A file named explicitly is always read (its format is
+ * sniffed from its bytes); folders are walked recursively in name order, keeping CloudTrail log
+ * files, NDJSON and `lookup-events` output and counting what is left out, per reason.
+ */
+export async function discoverLocalFiles(paths: readonly string[], options: DiscoverOptions): Promise<LocalDiscovery> {
+  const targets: ScanTarget[] = [];
+  const skipped = new Map<LocalSkipReason, number>();
+  const skip = (reason: LocalSkipReason) => skipped.set(reason, (skipped.get(reason) ?? 0) + 1);
+  const seen = new Set<string>();
+  const visitedDirs = new Set<string>();
+  const sinceDay = options.since ? startOfUtcDay(options.since) : undefined;
+
+  const consider = (path: string, name: string, size: number) => {
+    if (seen.has(path) || options.exclude?.has(path)) return;
+    seen.add(path);
+    if (name.startsWith('.')) return skip('hidden');
+    const kind = classifyTrailKey(toKey(path));
+    if (kind === 'digest' || kind === 'insight') return skip(kind);
+    const lower = name.toLowerCase();
+    if (kind !== 'log' && !TRAIL_EXTENSIONS.some((ext) => lower.endsWith(ext))) return skip('not a trail file');
+    const day = trailFileDay(name);
+    if (sinceDay !== undefined && day !== undefined && day < sinceDay) return skip('before --since');
+    targets.push(localTarget(options.cwd, path, size));
+  };
+
+  const walk = async (dir: string): Promise<void> => {
+    const real = await realpath(dir);
+    if (visitedDirs.has(real)) return;
+    visitedDirs.add(real);
+    const names = (await readdir(dir)).sort();
+    for (const name of names) {
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => undefined);
+      if (!info) continue;
+      if (info.isDirectory()) {
+        if (name.startsWith('.')) skip('hidden');
+        else await walk(path);
+      } else if (info.isFile()) {
+        consider(path, name, info.size);
+      }
+    }
+  };
+
+  for (const given of paths) {
+    const path = isAbsolute(given) ? given : join(options.cwd, given);
+    const info = await stat(path);
+    if (info.isDirectory()) {
+      await walk(path);
+    } else if (!seen.has(path)) {
+      seen.add(path);
+      targets.push(localTarget(options.cwd, path, info.size));
+    }
+  }
+  return { targets, skipped };
+}

@@ -1,0 +1,77 @@
+import cliProgress from 'cli-progress';
+
+/** Where a scan reports its progress: a bar on a terminal, plain lines otherwise. */
+export interface ScanProgress {
+  /** The scan starts: this many files and bytes (bytes 0 when unknown). */
+  start(files: number, bytes: number): void;
+  /** One file was read. */
+  fileRead(bytes: number, switches: number): void;
+  /** One file failed; the reason is one line. */
+  fileFailed(file: string, reason: string): void;
+  /** The scan ended (also after an error): clears the bar. */
+  stop(): void;
+}
+
+/** The stream a progress reporter writes to. */
+export interface ProgressStream extends NodeJS.WritableStream {
+  isTTY?: boolean;
+  columns?: number;
+}
+
+const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);
+
+/** A progress bar (files, MB, switches found, ETA) for a terminal, via `cli-progress`. */
+export function createBarProgress(stream: ProgressStream): ScanProgress {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format:
+        'scanning {bar} {value}/{total} files | {mb}/{totalMb} MB | {switches} switches | {failed} failed | ETA {eta_formatted}',
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      fps: 10,
+      noTTYOutput: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let bytesRead = 0;
+  let switches = 0;
+  let failed = 0;
+  let started = false;
+  return {
+    start(files, bytes) {
+      started = true;
+      bar.start(files, 0, { mb: megabytes(0), totalMb: megabytes(bytes), switches: 0, failed: 0 });
+    },
+    fileRead(bytes, found) {
+      bytesRead += bytes;
+      switches += found;
+      bar.increment(1, { mb: megabytes(bytesRead), switches });
+    },
+    fileFailed(file, reason) {
+      failed += 1;
+      // Printed above the bar, so the failure stays visible once the bar is gone.
+      stream.write(`\r\u001b[2Kfailed: ${file}: ${reason}\n`);
+      bar.increment(1, { failed });
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+/** Plain lines for logs and pipes: one line at the start (failures are listed by the summary). */
+export function createPlainProgress(stream: NodeJS.WritableStream): ScanProgress {
+  return {
+    start(files, bytes) {
+      stream.write(
+        `Scanning ${files} ${files === 1 ? 'file' : 'files'}${bytes > 0 ? ` (${megabytes(bytes)} MB)` : ''}\n`,
+      );
+    },
+    fileRead() {},
+    fileFailed() {},
+    stop() {},
+  };
+}

@@ -1,0 +1,240 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { ApplyResult, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
+import { mergeLedgerEntry, mergePrincipalAlias } from '@lastswitch/core';
+import { LedgerFileError } from '../errors.js';
+
+/** The `format` marker every ledger file written by lastswitch carries. */
+export const LEDGER_FILE_FORMAT = 'lastswitch-ledger';
+
+/** The ledger file format version this release reads and writes. */
+export const LEDGER_FILE_VERSION = 1;
+
+/** Options of {@link FileLedgerStore}. */
+export interface FileLedgerStoreOptions {
+  /** How long `apply` waits for another process's lock before giving up, in ms (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+interface LedgerFileContent {
+  entries: Map<string, LedgerEntry>;
+  aliases: Map<string, PrincipalAlias>;
+}
+
+const pairKey = (principalKey: string, roleKey: string) => `${principalKey}\u0000${roleKey}`;
+const aliasKey = (account: string, principalId: string) => `${account}\u0000${principalId}`;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString = (value: unknown): value is string => typeof value === 'string';
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
+function isRef(value: unknown): boolean {
+  return isRecord(value) && isString(value.key) && value.key !== '' && isString(value.account) && isString(value.name);
+}
+
+function isEntry(value: unknown): value is LedgerEntry {
+  return (
+    isRecord(value) &&
+    isRef(value.principal) &&
+    isRef(value.role) &&
+    isTime(value.firstSeen) &&
+    isTime(value.lastSeen) &&
+    Array.isArray(value.methods) &&
+    value.methods.every(isString) &&
+    isString(value.lastEventId)
+  );
+}
+
+function isAlias(value: unknown): value is PrincipalAlias {
+  return (
+    isRecord(value) &&
+    isString(value.account) &&
+    isString(value.principalId) &&
+    isRef(value.principal) &&
+    isTime(value.seenAt)
+  );
+}
+
+/**
+ * A `LedgerStore` in one JSON file: the embedded default of the CLI. Every `apply` re-reads the
+ * file under a lock file, merges, and replaces it atomically (temporary file + rename), so a crash
+ * never leaves half a ledger. A file that is not a lastswitch ledger is refused, never overwritten.
+ */
+export class FileLedgerStore implements LedgerStore {
+  /** The absolute path of the ledger file. */
+  readonly path: string;
+  readonly #lockTimeoutMs: number;
+
+  constructor(path: string, options: FileLedgerStoreOptions = {}) {
+    this.path = resolve(path);
+    this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  }
+
+  /** Whether the ledger file exists yet (a missing file is an empty ledger). */
+  async exists(): Promise<boolean> {
+    return (await this.#readRaw()) !== undefined;
+  }
+
+  async apply(updates: readonly LedgerUpdate[], aliases: readonly PrincipalAlias[] = []): Promise<ApplyResult> {
+    const result: ApplyResult = { pairs: updates.length, aliases: aliases.length, writes: 0, heldBack: 0 };
+    if (updates.length === 0 && aliases.length === 0) return result;
+    const release = await this.#lock();
+    try {
+      const content = await this.#load();
+      for (const update of updates) {
+        const key = pairKey(update.principal.key, update.role.key);
+        const before = content.entries.get(key);
+        const after = mergeLedgerEntry(before, update);
+        if (before && JSON.stringify(before) === JSON.stringify(after)) result.heldBack += 1;
+        content.entries.set(key, after);
+      }
+      for (const alias of aliases) {
+        const key = aliasKey(alias.account, alias.principalId);
+        const before = content.aliases.get(key);
+        const after = mergePrincipalAlias(before, alias);
+        if (before && JSON.stringify(before) === JSON.stringify(after)) result.heldBack += 1;
+        content.aliases.set(key, after);
+      }
+      await this.#write(content);
+      result.writes = 1;
+      return result;
+    } finally {
+      await release();
+    }
+  }
+
+  async *entries(): AsyncIterable<LedgerEntry> {
+    const content = await this.#load();
+    yield* content.entries.values();
+  }
+
+  async *aliases(): AsyncIterable<PrincipalAlias> {
+    const content = await this.#load();
+    yield* content.aliases.values();
+  }
+
+  async #readRaw(): Promise<string | undefined> {
+    try {
+      return await readFile(this.path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw new LedgerFileError(this.path, 'the ledger path is a directory, not a file', { cause: error });
+      }
+      throw new LedgerFileError(this.path, `cannot read the ledger: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #load(): Promise<LedgerFileContent> {
+    const content: LedgerFileContent = { entries: new Map(), aliases: new Map() };
+    const raw = await this.#readRaw();
+    if (raw === undefined) return content;
+    if (raw.trim() === '') throw new LedgerFileError(this.path, 'the ledger file is empty: refusing to use it');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (error) {
+      throw new LedgerFileError(this.path, `the ledger file is corrupt (not JSON: ${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    if (!isRecord(parsed) || parsed.format !== LEDGER_FILE_FORMAT) {
+      throw new LedgerFileError(this.path, 'not a lastswitch ledger file: refusing to read or overwrite it');
+    }
+    if (typeof parsed.version !== 'number' || !Number.isInteger(parsed.version) || parsed.version < 1) {
+      throw new LedgerFileError(this.path, 'the ledger file has no valid format version');
+    }
+    if (parsed.version > LEDGER_FILE_VERSION) {
+      throw new LedgerFileError(
+        this.path,
+        `the ledger file is format version ${parsed.version}, written by a newer lastswitch (this one reads version ${LEDGER_FILE_VERSION}): upgrade lastswitch`,
+      );
+    }
+    if (!Array.isArray(parsed.entries) || !Array.isArray(parsed.aliases)) {
+      throw new LedgerFileError(this.path, 'the ledger file is corrupt (entries or aliases missing)');
+    }
+    parsed.entries.forEach((entry, index) => {
+      if (!isEntry(entry))
+        throw new LedgerFileError(this.path, `the ledger file is corrupt (entry ${index} is malformed)`);
+      content.entries.set(pairKey(entry.principal.key, entry.role.key), entry);
+    });
+    parsed.aliases.forEach((alias, index) => {
+      if (!isAlias(alias))
+        throw new LedgerFileError(this.path, `the ledger file is corrupt (alias ${index} is malformed)`);
+      content.aliases.set(aliasKey(alias.account, alias.principalId), alias);
+    });
+    return content;
+  }
+
+  /** One entry per line, sorted, so the file diffs well and reads back the same. */
+  async #write(content: LedgerFileContent): Promise<void> {
+    const sortedValues = <T>(map: Map<string, T>) =>
+      [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => JSON.stringify(value));
+    const list = (items: string[]) => (items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n]`);
+    const text = `{"format":${JSON.stringify(LEDGER_FILE_FORMAT)},"version":${LEDGER_FILE_VERSION},\n"entries":${list(sortedValues(content.entries))},\n"aliases":${list(sortedValues(content.aliases))}}\n`;
+    const directory = dirname(this.path);
+    await mkdir(directory, { recursive: true });
+    const temporary = join(directory, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      const handle = await open(temporary, 'wx');
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temporary, this.path);
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw new LedgerFileError(this.path, `cannot write the ledger: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  /** Takes `PATH.lock` (exclusive create); a lock left by a dead process is taken over. */
+  async #lock(): Promise<() => Promise<void>> {
+    const lockPath = `${this.path}.lock`;
+    await mkdir(dirname(this.path), { recursive: true }).catch((error: unknown) => {
+      throw new LedgerFileError(this.path, `cannot create the ledger directory: ${(error as Error).message}`, {
+        cause: error,
+      });
+    });
+    const deadline = Date.now() + this.#lockTimeoutMs;
+    for (;;) {
+      try {
+        const handle = await open(lockPath, 'wx');
+        await handle.writeFile(String(process.pid));
+        await handle.close();
+        return async () => {
+          await rm(lockPath, { force: true });
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new LedgerFileError(this.path, `cannot lock the ledger: ${(error as Error).message}`, { cause: error });
+        }
+      }
+      const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new LedgerFileError(
+          this.path,
+          `the ledger is locked by another lastswitch process${Number.isInteger(holder) ? ` (pid ${holder})` : ''}; if none is running, delete ${lockPath}`,
+        );
+      }
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

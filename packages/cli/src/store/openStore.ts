@@ -1,0 +1,80 @@
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { LedgerStore } from '@lastswitch/core';
+import { UsageError } from '../errors.js';
+import { FileLedgerStore } from './FileLedgerStore.js';
+
+/** The default store: a JSON file under the working directory. */
+export const DEFAULT_STORE_URL = 'file:.lastswitch/ledger.json';
+
+/** A parsed `--store` URL. */
+export type StoreUrl = { kind: 'file'; path: string } | { kind: 'dynamodb'; table: string };
+
+/** True for a valid DynamoDB table name: 3–255 of `a-z A-Z 0-9 _ - .`. */
+function isTableName(name: string): boolean {
+  if (name.length < 3 || name.length > 255) return false;
+  for (const ch of name) {
+    const ok =
+      (ch >= 'a' && ch <= 'z') ||
+      (ch >= 'A' && ch <= 'Z') ||
+      (ch >= '0' && ch <= '9') ||
+      ch === '_' ||
+      ch === '-' ||
+      ch === '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** Parses `file:PATH` or `dynamodb:TABLE`; anything else is a usage error. */
+export function parseStoreUrl(url: string): StoreUrl {
+  if (url.startsWith('file:')) {
+    const path = url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new UsageError(`store URL "${url}" has no path: use file:PATH, e.g. ${DEFAULT_STORE_URL}`);
+    return { kind: 'file', path };
+  }
+  if (url.startsWith('dynamodb:')) {
+    const table = url.slice('dynamodb:'.length);
+    if (!isTableName(table)) {
+      throw new UsageError(
+        `store URL "${url}" does not name a valid DynamoDB table (3–255 characters of a-z, A-Z, 0-9, _ - .)`,
+      );
+    }
+    return { kind: 'dynamodb', table };
+  }
+  throw new UsageError(`unknown store URL "${url}": use file:PATH or dynamodb:TABLE`);
+}
+
+/** An open ledger store and how to talk about it. */
+export interface OpenedStore {
+  store: LedgerStore;
+  /** The store as the user would write it, for messages (`file:...` relative to the working directory). */
+  label: string;
+  /** False when the store has never been written (missing file); true for DynamoDB. */
+  exists(): Promise<boolean>;
+  /** Releases clients. */
+  close(): void;
+}
+
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  cwd: string;
+  /** Create a missing DynamoDB table (on-demand). */
+  createTable?: boolean;
+}
+
+/**
+ * Opens a store URL. The DynamoDB SDK is loaded only for `dynamodb:` (region, credentials and
+ * endpoint come from the usual AWS environment variables, e.g. `AWS_ENDPOINT_URL_DYNAMODB`).
+ */
+export async function openStore(url: string, options: OpenStoreOptions): Promise<OpenedStore> {
+  const parsed = parseStoreUrl(url);
+  if (parsed.kind === 'file') {
+    const path = resolve(options.cwd, parsed.path);
+    const store = new FileLedgerStore(path);
+    const shown = relative(options.cwd, path);
+    const label = `file:${shown === '' || shown.startsWith('..') || isAbsolute(shown) ? path : shown}`;
+    return { store, label, exists: () => store.exists(), close() {} };
+  }
+  const { openDynamoDBStore } = await import('./_dynamodb.js');
+  return await openDynamoDBStore(parsed.table, options.createTable ?? false);
+}

@@ -1,0 +1,152 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
+import { runLedgerStoreContract } from '@lastswitch/core/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FileLedgerStore, LedgerFileError } from '../src/index.js';
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'lastswitch-file-store-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let counter = 0;
+const freshPath = () => join(root, `case-${++counter}`, 'ledger.json');
+
+runLedgerStoreContract(
+  { describe, it, expect },
+  { name: 'FileLedgerStore', create: () => new FileLedgerStore(freshPath()), runs: 10 },
+);
+
+const update = (lastSeen: number, firstSeen = lastSeen): LedgerUpdate => ({
+  principal: { key: 'arn:aws:iam::111111111111:user/alice', kind: 'iam-user', account: '111111111111', name: 'alice' },
+  role: {
+    key: 'arn:aws:iam::222222222222:role/OpsAdmin',
+    account: '222222222222',
+    name: 'OpsAdmin',
+    arn: 'arn:aws:iam::222222222222:role/platform/OpsAdmin',
+  },
+  firstSeen,
+  lastSeen,
+  methods: ['SwitchRole'],
+  lastEventId: `event-${lastSeen}`,
+});
+
+const alias: PrincipalAlias = {
+  account: '111111111111',
+  principalId: 'AIDAEXAMPLEALICE0001',
+  principal: update(1).principal,
+  seenAt: 5,
+};
+
+const collect = async <T>(items: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+};
+
+describe('FileLedgerStore file handling', () => {
+  it('a missing file is an empty ledger and is not created by reading', async () => {
+    const path = freshPath();
+    const store = new FileLedgerStore(path);
+    expect(await store.exists()).toBe(false);
+    expect(await collect(store.entries())).toEqual([]);
+    await expect(readFile(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('writes a versioned file, creating its folder, and reads it back in a new instance', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(2_000, 1_000)], [alias]);
+    const parsed = JSON.parse(await readFile(path, 'utf8'));
+    expect(parsed).toMatchObject({ format: 'lastswitch-ledger', version: 1 });
+    expect(parsed.entries).toHaveLength(1);
+    const again = new FileLedgerStore(path);
+    expect(await again.exists()).toBe(true);
+    expect(await collect(again.entries())).toEqual([update(2_000, 1_000)]);
+    expect(await collect(again.aliases())).toEqual([alias]);
+  });
+
+  it('leaves no temporary or lock file behind', async () => {
+    const path = freshPath();
+    const store = new FileLedgerStore(path);
+    await store.apply([update(1)]);
+    await store.apply([update(3)]);
+    expect(await readdir(join(path, '..'))).toEqual(['ledger.json']);
+  });
+
+  it('serialises concurrent applies from several instances (no update lost)', async () => {
+    const path = freshPath();
+    const stores = [0, 1, 2, 3].map(() => new FileLedgerStore(path));
+    await Promise.all(
+      stores.map((store, i) =>
+        store.apply([{ ...update(10 + i), role: { ...update(1).role, key: `arn:aws:iam::222222222222:role/R${i}` } }]),
+      ),
+    );
+    expect(await collect(new FileLedgerStore(path).entries())).toHaveLength(4);
+  });
+
+  it('takes over a lock left by a process that is gone', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(`${path}.lock`, '2147483646');
+    await new FileLedgerStore(path).apply([update(7)]);
+    const [entry] = await collect(new FileLedgerStore(path).entries());
+    expect(entry?.lastSeen).toBe(7);
+  });
+
+  it('gives up with a clear error when a live process holds the lock', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(`${path}.lock`, String(process.pid));
+    const error = await new FileLedgerStore(path, { lockTimeoutMs: 100 }).apply([update(9)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerFileError);
+    expect((error as Error).message).toContain(`locked by another lastswitch process (pid ${process.pid})`);
+    await rm(`${path}.lock`);
+  });
+
+  const refused: [string, string, string][] = [
+    ['an empty file', '', 'the ledger file is empty'],
+    ['truncated JSON', '{"format":"lastswitch-ledger","version":1,"entries":[{"princ', 'not JSON'],
+    ['a foreign JSON file', '{"Records":[]}', 'not a lastswitch ledger file'],
+    ['a JSON array', '[]', 'not a lastswitch ledger file'],
+    [
+      'a newer format version',
+      '{"format":"lastswitch-ledger","version":2,"entries":[],"aliases":[]}',
+      'format version 2',
+    ],
+    ['a missing version', '{"format":"lastswitch-ledger","entries":[],"aliases":[]}', 'no valid format version'],
+    [
+      'a malformed entry',
+      '{"format":"lastswitch-ledger","version":1,"entries":[{"principal":1}],"aliases":[]}',
+      'entry 0 is malformed',
+    ],
+    [
+      'a malformed alias',
+      '{"format":"lastswitch-ledger","version":1,"entries":[],"aliases":[{}]}',
+      'alias 0 is malformed',
+    ],
+  ];
+  it.each(refused)('refuses %s, for reading and for writing, and leaves it untouched', async (_what, text, message) => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]); // creates the folder
+    await writeFile(path, text);
+    const store = new FileLedgerStore(path);
+    await expect(collect(store.entries())).rejects.toThrow(message);
+    const error = await store.apply([update(2)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LedgerFileError);
+    expect((error as LedgerFileError).path).toBe(path);
+    expect((error as Error).message).toContain(path);
+    expect(await readFile(path, 'utf8')).toBe(text);
+    expect(await readdir(join(path, '..'))).toEqual(['ledger.json']);
+  });
+
+  it('refuses a folder where the file should be', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(join(path, 'inner.json')).apply([update(1)]);
+    await expect(collect(new FileLedgerStore(path).entries())).rejects.toThrow('is a directory');
+  });
+});
