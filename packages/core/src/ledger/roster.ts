@@ -108,6 +108,7 @@ export function rosterPrincipalRef(entry: RosterEntry): PrincipalRef {
   return principalRefFromArn(entry.principal);
 }
 
+/** Rejects over-long values and control characters (`source` may hold tabs and line breaks). */
 function _checkText(value: string, field: Field, where: { line?: number; entry?: number }): string {
   if (value.length > MAX_FIELD_LENGTH) {
     throw new RosterError(`${_where(where)}: ${field} is longer than ${MAX_FIELD_LENGTH} characters`, {
@@ -117,7 +118,8 @@ function _checkText(value: string, field: Field, where: { line?: number; entry?:
   }
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) {
+    const allowed = field === 'source' && (c === 0x09 || c === 0x0a || c === 0x0d);
+    if ((c < 0x20 || c === 0x7f) && !allowed) {
       throw new RosterError(`${_where(where)}: ${field} contains a control character`, { ...where, field });
     }
   }
@@ -372,7 +374,7 @@ function _parseCsv(text: string): RosterEntry[] {
   );
   let columns: Field[] = [...FIELDS];
   const first = rows[0];
-  if (first !== undefined && (first.cells[0] ?? '').trim().toLowerCase() === 'principal') {
+  if (first !== undefined && first.cells.some((cell) => cell.trim().toLowerCase() === 'principal')) {
     const seen = new Set<string>();
     columns = first.cells.map((cell) => {
       const name = cell.trim().toLowerCase();
@@ -412,7 +414,8 @@ function _parseCsv(text: string): RosterEntry[] {
 /**
  * Reads a roster of who is allowed to switch into what: JSON (an array of
  * `{ principal, role?, since?, source? }` or of principal ARN strings, or `{ "roster": [...] }`)
- * or CSV (`principal,role,since,source`, header optional, `#` comments). The format is guessed
+ * or CSV (`principal,role,since,source`; a header row naming the columns, in any order, is optional;
+ * `#` comment lines). The format is guessed
  * from the first character when not given. Throws `RosterError` naming the line/entry and field.
  */
 export function parseRoster(text: string, format?: RosterFormat): RosterEntry[] {
