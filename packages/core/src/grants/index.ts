@@ -1,3 +1,22 @@
+export { hasWildcard, matchArnPattern, matchGlob, patternCanMatchRole, patternCovers } from './glob.js';
+export {
+  type DroppedGrant,
+  type DropReason,
+  type Grant,
+  type GrantEvaluation,
+  type GrantProblem,
+  type GrantSource,
+  type GrantSourceKind,
+  grantMatchesRole,
+  grantsFromSnapshot,
+} from './grants-from-snapshot.js';
+export {
+  type PolicyStatement,
+  type PrincipalSet,
+  readStatements,
+  type StatementList,
+  statementCoversAction,
+} from './policy.js';
 export {
   type AuthorizationSnapshot,
   AuthorizationSnapshotSchema,
