@@ -381,6 +381,8 @@ function principalLine(assessment: PrincipalAssessment): string {
 }
 
 function roleLabel(role: RoleRef): string {
+  // A roster entry without a role allows "any role"; core gives it the key `*`.
+  if (role.key === '*') return 'any role';
   const name = role.name.trim() === '' ? role.key : role.name;
   if (role.account && role.account !== '*') return `${code(clip(name, 128))} in ${code(clip(role.account, 32))}`;
   return code(clip(role.arn || role.key, 300));
