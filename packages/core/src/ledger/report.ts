@@ -190,6 +190,8 @@ interface Column {
   min: number;
   /** Lower drops first when even minimum widths do not fit; undefined never drops. */
   drop?: number;
+  /** Columns with a higher weight give up width first (default 1). */
+  weight?: number;
 }
 
 type Rows = { columns: Column[]; rows: string[][] };
@@ -201,8 +203,8 @@ function _rows(assessment: Assessment, by: 'pair' | 'principal'): Rows {
         { header: 'STATUS', min: 6 },
         { header: 'LAST SWITCH', min: 10, drop: 1 },
         { header: 'AGE', min: 8 },
-        { header: 'PRINCIPAL', min: 14 },
-        { header: 'ROLES', min: 10, drop: 2 },
+        { header: 'PRINCIPAL', min: 10 },
+        { header: 'ROLES', min: 10, drop: 2, weight: 2 },
       ],
       rows: assessment.principals.map((p) => [
         p.status,
@@ -218,9 +220,9 @@ function _rows(assessment: Assessment, by: 'pair' | 'principal'): Rows {
       { header: 'STATUS', min: 6 },
       { header: 'LAST SWITCH', min: 10, drop: 2 },
       { header: 'AGE', min: 8 },
-      { header: 'PRINCIPAL', min: 12 },
-      { header: 'ROLE', min: 12 },
-      { header: 'VIA', min: 10, drop: 1 },
+      { header: 'PRINCIPAL', min: 8 },
+      { header: 'ROLE', min: 8 },
+      { header: 'VIA', min: 10, drop: 1, weight: 2 },
     ],
     rows: assessment.pairs.map((p) => [
       p.status,
@@ -233,9 +235,15 @@ function _rows(assessment: Assessment, by: 'pair' | 'principal'): Rows {
   };
 }
 
+/** Pads or cuts a cell to `width`; a `name (account)` label is cut in the name so the account stays. */
 function _fit(text: string, width: number): string {
   if (text.length <= width) return text.padEnd(width);
-  return width <= 1 ? '…'.slice(0, width) : `${text.slice(0, width - 1)}…`;
+  const open = text.lastIndexOf(' (');
+  if (open > 0 && text.endsWith(')')) {
+    const suffix = text.slice(open);
+    if (width - suffix.length >= 4) return `${text.slice(0, width - suffix.length - 1)}…${suffix}`;
+  }
+  return `${text.slice(0, width - 1)}…`;
 }
 
 function _headline(assessment: Assessment): string[] {
@@ -276,7 +284,8 @@ function _table(assessment: Assessment, by: 'pair' | 'principal', width: number)
   while (excess > 0) {
     let widest = -1;
     for (const i of shown) {
-      if ((widths[i] ?? 0) > (mins[i] ?? 0) && (widest < 0 || (widths[i] ?? 0) > (widths[widest] ?? 0))) widest = i;
+      const weighted = (k: number) => (widths[k] ?? 0) * (columns[k]?.weight ?? 1);
+      if ((widths[i] ?? 0) > (mins[i] ?? 0) && (widest < 0 || weighted(i) > weighted(widest))) widest = i;
     }
     if (widest < 0) break;
     widths[widest] = (widths[widest] ?? 0) - 1;

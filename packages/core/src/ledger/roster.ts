@@ -374,7 +374,7 @@ function _parseCsv(text: string): RosterEntry[] {
   );
   let columns: Field[] = [...FIELDS];
   const first = rows[0];
-  if (first !== undefined && first.cells.some((cell) => cell.trim().toLowerCase() === 'principal')) {
+  if (first?.cells.some((cell) => cell.trim().toLowerCase() === 'principal')) {
     const seen = new Set<string>();
     columns = first.cells.map((cell) => {
       const name = cell.trim().toLowerCase();

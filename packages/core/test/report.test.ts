@@ -1,0 +1,411 @@
+import {
+  assessLedger,
+  csvCell,
+  formatAge,
+  REPORT_FORMATS,
+  type ReportFormat,
+  ReportOptionsError,
+  renderReport,
+  toReportJson,
+} from '@lastswitch/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Assessment, LedgerEntry, PrincipalRef, RoleRef, SwitchMethod } from '../src/model.js';
+
+const DAY = 86_400_000;
+const NOW = Date.UTC(2026, 0, 1);
+const user = (name: string, account = '111111111111', path = ''): PrincipalRef => ({
+  key: `arn:aws:iam::${account}:user/${name}`,
+  kind: 'iam-user',
+  account,
+  name,
+  arn: `arn:aws:iam::${account}:user/${path}${name}`,
+});
+const role = (name: string, account = '222222222222', path = ''): RoleRef => ({
+  key: `arn:aws:iam::${account}:role/${name}`,
+  account,
+  name,
+  arn: `arn:aws:iam::${account}:role/${path}${name}`,
+});
+const entry = (
+  principal: PrincipalRef,
+  r: RoleRef,
+  days: number,
+  methods: SwitchMethod[] = ['AssumeRole'],
+): LedgerEntry => ({
+  principal,
+  role: r,
+  firstSeen: NOW - (days + 30) * DAY,
+  lastSeen: NOW - days * DAY,
+  methods,
+  lastEventId: `evt-${days}`,
+});
+
+const sample = (): Promise<Assessment> =>
+  assessLedger(
+    [
+      entry(user('alice', '111111111111', 'staff/'), role('Admin', '222222222222', 'team/'), 211, [
+        'AssumeRole',
+        'SwitchRole',
+      ]),
+      entry(user('bob'), role('ReadOnly'), 1),
+      entry(
+        {
+          key: 'unresolved:333333333333:AIDAEXAMPLE',
+          kind: 'unresolved',
+          account: '333333333333',
+          name: 'AIDAEXAMPLE',
+        },
+        role('Deploy'),
+        0,
+      ),
+    ],
+    {
+      now: NOW,
+      staleAfterDays: 90,
+      roster: [
+        {
+          principal: 'arn:aws:iam::111111111111:user/gina',
+          role: 'arn:aws:iam::*:role/Admin*',
+          source: 'group admins',
+        },
+      ],
+    },
+  );
+
+/** An assessment whose names are hostile to every format. */
+const hostile = (): Promise<Assessment> =>
+  assessLedger(
+    [
+      entry(user('=HYPERLINK("http://x")'), role('+SUM(A1)'), 100),
+      entry(user('-2+3'), role('@cmd'), 5),
+      entry(user('a|b*c_d<script>`x`'), role('[link](http://x)'), 3),
+      entry(user('line\nbreak, "quoted"'), role('esc\u001b[31mred\u202etxt'), 2),
+    ],
+    { now: NOW, staleAfterDays: 90 },
+  );
+
+/** A small RFC 4180 reader for checking the CSV the renderer writes. */
+function readCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += c;
+  }
+  expect(cell).toBe('');
+  expect(row).toEqual([]);
+  return rows;
+}
+
+describe('formatAge', () => {
+  it.each([
+    [undefined, '-'],
+    [0, '0 days'],
+    [1, '1 day'],
+    [2, '2 days'],
+    [211, '211 days'],
+  ])('%s → %s', (days, text) => {
+    expect(formatAge(days)).toBe(text);
+  });
+});
+
+describe('renderReport: table', () => {
+  it('renders the sample exactly, cutting names (not accounts) to fit 100 columns', async () => {
+    expect(renderReport(await sample(), 'table')).toBe(
+      [
+        'lastswitch report at 2026-01-01T00:00:00.000Z, stale after 90 days',
+        '4 principals, 4 pairs: 2 active, 1 stale, 1 never',
+        '',
+        'STATUS  LAST SWITCH  AGE       PRINCIPAL                   ROLE                        VIA',
+        'never   -            -         gina (111111111111)         arn:aws:iam::*:role/Admin*  -',
+        'stale   2025-06-04   211 days  alice (111111111111)        Admin (222222222222)        AssumeRole, …',
+        'active  2025-12-31   1 day     bob (111111111111)          ReadOnly (222222222222)     AssumeRole',
+        'active  2026-01-01   0 days    unresolved… (333333333333)  Deploy (222222222222)       AssumeRole',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('renders one row per principal with its role counts', async () => {
+    const out = renderReport(await sample(), 'table', { by: 'principal' });
+    expect(out.split('\n').slice(3, 6)).toEqual([
+      'STATUS  LAST SWITCH  AGE       PRINCIPAL                              ROLES',
+      'never   -            -         gina (111111111111)                    1 (1 never)',
+      'stale   2025-06-04   211 days  alice (111111111111)                   1 (1 stale)',
+    ]);
+  });
+
+  it.each([40, 50, 60, 80, 100, 132, 200])('fits a %d-column terminal', async (width) => {
+    for (const by of ['pair', 'principal'] as const) {
+      for (const a of [await sample(), await hostile()]) {
+        const lines = renderReport(a, 'table', { by, width }).split('\n');
+        for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(width);
+      }
+    }
+  });
+
+  it('fits any width with any names (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 }), fc.nat({ max: 5000 })), {
+          maxLength: 6,
+        }),
+        fc.integer({ min: 40, max: 240 }),
+        async (rows, width) => {
+          const a = await assessLedger(
+            rows.map(([p, r, d]) => entry(user(p), role(r), d)),
+            { now: NOW, staleAfterDays: 90 },
+          );
+          for (const line of renderReport(a, 'table', { width }).split('\n'))
+            expect(line.length).toBeLessThanOrEqual(width);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('drops the least useful columns when the terminal is narrow', async () => {
+    const header = renderReport(await sample(), 'table', { width: 40 }).split('\n')[3];
+    expect(header?.split(/ +/)).toEqual(['STATUS', 'AGE', 'PRINCIPAL', 'ROLE']);
+  });
+
+  it('never lets a name move the cursor or change colour', async () => {
+    const out = renderReport(await hostile(), 'table', { width: 200 });
+    const unsafe = [...out].filter((c) => {
+      const code = c.charCodeAt(0);
+      return (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f) || (code >= 0x202a && code <= 0x202e);
+    });
+    expect(unsafe).toEqual([]);
+    expect(out.split('\n')).toHaveLength(3 + 1 + 4 + 1);
+  });
+
+  it('says so plainly when the ledger is empty', async () => {
+    const empty = await assessLedger([], { now: NOW, staleAfterDays: 30 });
+    expect(renderReport(empty, 'table')).toBe(
+      'lastswitch report at 2026-01-01T00:00:00.000Z, stale after 30 days\n0 principals, 0 pairs: 0 active, 0 stale, 0 never\n\nNothing to report: the ledger is empty.\n',
+    );
+  });
+});
+
+describe('renderReport: markdown', () => {
+  it('renders the sample as a table with a heading and summary', async () => {
+    expect(renderReport(await sample(), 'markdown')).toBe(
+      [
+        '## lastswitch report at 2026-01-01T00:00:00.000Z, stale after 90 days',
+        '',
+        '4 principals, 4 pairs: 2 active, 1 stale, 1 never',
+        '',
+        '| Status | Last switch | Age | Principal | Role | Via |',
+        '| --- | --- | --- | --- | --- | --- |',
+        '| never | - | - | gina (111111111111) | arn:aws:iam::\\*:role/Admin\\* | - |',
+        '| stale | 2025-06-04 | 211 days | alice (111111111111) | Admin (222222222222) | AssumeRole, SwitchRole |',
+        '| active | 2025-12-31 | 1 day | bob (111111111111) | ReadOnly (222222222222) | AssumeRole |',
+        '| active | 2026-01-01 | 0 days | unresolved AIDAEXAMPLE (333333333333) | Deploy (222222222222) | AssumeRole |',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it.each([
+    ['a|b*c_d<script>`x`', 'a\\|b\\*c\\_d\\<script\\>\\`x\\`'],
+    ['[link](http://x)', '\\[link\\](http://x)'],
+    ['line\nbreak, "quoted"', 'line break, "quoted"'],
+    ['esc\u001b[31mred\u202etxt', 'esc?\\[31mred?txt'],
+  ])('escapes %j', async (name, escaped) => {
+    const out = renderReport(await hostile(), 'markdown');
+    expect(out).toContain(escaped);
+    expect(out).not.toContain(name);
+  });
+
+  it('keeps one line per row whatever the names', async () => {
+    const lines = renderReport(await hostile(), 'markdown', { by: 'principal' })
+      .trimEnd()
+      .split('\n');
+    expect(lines.slice(4)).toHaveLength(2 + 4);
+    for (const line of lines.slice(4)) expect(line.split(/(?<!\\)\|/)).toHaveLength(7);
+  });
+});
+
+describe('renderReport: csv', () => {
+  it('writes RFC 4180 with CRLF, a header and one row per pair', async () => {
+    const rows = readCsv(renderReport(await sample(), 'csv'));
+    expect(rows[0]).toEqual([
+      'principal',
+      'principalArn',
+      'principalName',
+      'principalAccount',
+      'role',
+      'roleArn',
+      'roleName',
+      'roleAccount',
+      'status',
+      'lastSeen',
+      'firstSeen',
+      'daysSince',
+      'via',
+      'allowedBy',
+    ]);
+    expect(rows[2]).toEqual([
+      'arn:aws:iam::111111111111:user/alice',
+      'arn:aws:iam::111111111111:user/staff/alice',
+      'alice',
+      '111111111111',
+      'arn:aws:iam::222222222222:role/Admin',
+      'arn:aws:iam::222222222222:role/team/Admin',
+      'Admin',
+      '222222222222',
+      'stale',
+      '2025-06-04T00:00:00.000Z',
+      '2025-05-05T00:00:00.000Z',
+      '211',
+      'AssumeRole SwitchRole',
+      '',
+    ]);
+    expect(rows[1]?.[13]).toBe('group admins');
+    expect(rows).toHaveLength(5);
+  });
+
+  it.each([
+    ['=HYPERLINK("http://x")', '"\'=HYPERLINK(""http://x"")"'],
+    ['+SUM(A1)', "'+SUM(A1)"],
+    ['-2+3', "'-2+3"],
+    ['@cmd', "'@cmd"],
+    ['\tx', "'\tx"],
+    ['\rx', '"\'\rx"'],
+    ['a,b', '"a,b"'],
+    ['say "hi"', '"say ""hi"""'],
+    ['two\nlines', '"two\nlines"'],
+    ['plain', 'plain'],
+    ['', ''],
+    [42, '42'],
+    [null, ''],
+  ] as const)('csvCell(%j) → %s', (value, cell) => {
+    expect(csvCell(value)).toBe(cell);
+  });
+
+  it('guards every formula-like cell and round-trips the rest', async () => {
+    const a = await hostile();
+    const rows = readCsv(renderReport(a, 'csv')).slice(1);
+    const names = rows.map((r) => r[2]);
+    expect(names).toEqual(['\'=HYPERLINK("http://x")', "'-2+3", 'a|b*c_d<script>`x`', 'line\nbreak, "quoted"']);
+    for (const row of rows) for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
+  });
+
+  it('writes one row per principal with --by principal', async () => {
+    const rows = readCsv(renderReport(await sample(), 'csv', { by: 'principal' }));
+    expect(rows[0]).toEqual([
+      'principal',
+      'principalArn',
+      'principalName',
+      'principalAccount',
+      'status',
+      'lastSeen',
+      'daysSince',
+      'roles',
+    ]);
+    expect(rows[1]).toEqual([
+      'arn:aws:iam::111111111111:user/gina',
+      'arn:aws:iam::111111111111:user/gina',
+      'gina',
+      '111111111111',
+      'never',
+      '',
+      '',
+      'arn:aws:iam::*:role/Admin*',
+    ]);
+  });
+
+  it('writes only the header for an empty ledger', async () => {
+    const empty = await assessLedger([], { now: NOW, staleAfterDays: 90 });
+    expect(readCsv(renderReport(empty, 'csv'))).toHaveLength(1);
+  });
+});
+
+describe('renderReport: json', () => {
+  it('follows the documented schema', async () => {
+    const json = JSON.parse(renderReport(await sample(), 'json'));
+    expect(json).toEqual(toReportJson(await sample()));
+    expect(json.generatedAt).toBe('2026-01-01T00:00:00.000Z');
+    expect(json.summary).toEqual({ principals: 4, pairs: 4, active: 2, stale: 1, never: 1 });
+    expect(json.pairs[1]).toEqual({
+      principal: 'arn:aws:iam::111111111111:user/alice',
+      principalArn: 'arn:aws:iam::111111111111:user/staff/alice',
+      principalName: 'alice',
+      principalAccount: '111111111111',
+      role: 'arn:aws:iam::222222222222:role/Admin',
+      roleArn: 'arn:aws:iam::222222222222:role/team/Admin',
+      roleName: 'Admin',
+      roleAccount: '222222222222',
+      status: 'stale',
+      lastSeen: '2025-06-04T00:00:00.000Z',
+      firstSeen: '2025-05-05T00:00:00.000Z',
+      daysSince: 211,
+      via: ['AssumeRole', 'SwitchRole'],
+      allowedBy: null,
+    });
+    expect(json.pairs[0]).toMatchObject({
+      status: 'never',
+      lastSeen: null,
+      firstSeen: null,
+      daysSince: null,
+      via: [],
+      role: 'arn:aws:iam::*:role/Admin*',
+      allowedBy: { role: 'arn:aws:iam::*:role/Admin*', since: null, source: 'group admins' },
+    });
+    expect(json.pairs[3].principal).toBe('unresolved:333333333333:AIDAEXAMPLE');
+    expect(json.pairs[3].principalArn).toBeNull();
+    expect(
+      json.principals.map((p: { principal: string; status: string; roles: string[] }) => [
+        p.principal,
+        p.status,
+        p.roles,
+      ]),
+    ).toEqual([
+      ['arn:aws:iam::111111111111:user/gina', 'never', ['arn:aws:iam::*:role/Admin*']],
+      ['arn:aws:iam::111111111111:user/alice', 'stale', ['arn:aws:iam::222222222222:role/Admin']],
+      ['arn:aws:iam::111111111111:user/bob', 'active', ['arn:aws:iam::222222222222:role/ReadOnly']],
+      ['unresolved:333333333333:AIDAEXAMPLE', 'active', ['arn:aws:iam::222222222222:role/Deploy']],
+    ]);
+  });
+
+  it('keeps hostile names intact (JSON escapes them)', async () => {
+    const json = JSON.parse(renderReport(await hostile(), 'json'));
+    expect(json.pairs.map((p: { principalName: string }) => p.principalName)).toContain('line\nbreak, "quoted"');
+  });
+});
+
+describe('renderReport: options', () => {
+  it.each<[string, ReportFormat, object, string]>([
+    ['an unknown format', 'yaml' as ReportFormat, {}, 'unknown report format "yaml"'],
+    ['a width below 40', 'table', { width: 20 }, 'width must be'],
+    ['a fractional width', 'table', { width: 80.5 }, 'width must be'],
+    ['an unknown grouping', 'csv', { by: 'role' }, 'by must be'],
+  ])('rejects %s with a ReportOptionsError', async (_name, format, options, message) => {
+    const a = await sample();
+    expect(() => renderReport(a, format, options)).toThrow(ReportOptionsError);
+    expect(() => renderReport(a, format, options)).toThrow(message);
+  });
+
+  it('lists every format', () => {
+    expect(REPORT_FORMATS).toEqual(['table', 'markdown', 'csv', 'json']);
+  });
+});
