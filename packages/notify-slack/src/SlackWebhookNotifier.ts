@@ -49,6 +49,9 @@ export class SlackWebhookNotifier {
   readonly #backoffMs: number;
   readonly #maxBackoffMs: number;
   readonly #timeoutMs: number;
+  #queue: Promise<void> = Promise.resolve();
+  /** When this notifier last posted, epoch ms, to keep the pace between two `send` calls. */
+  #lastPostAt: number | undefined;
 
   constructor(options: SlackWebhookNotifierOptions) {
     this.#url = checkWebhookUrl(options.webhookUrl, options.allowedHosts ?? []);
@@ -73,10 +76,28 @@ export class SlackWebhookNotifier {
    * Posts the messages one by one, in order, at least `minIntervalMs` apart. Resolves when all were
    * delivered; otherwise throws `SlackDeliveryError` saying how many were (the first `delivered`).
    */
-  async send(messages: readonly SlackMessage[]): Promise<SendResult> {
+  send(messages: readonly SlackMessage[]): Promise<SendResult> {
+    if (!Array.isArray(messages)) {
+      return Promise.reject(new SlackConfigError('send expects an array of Slack messages'));
+    }
+    // Concurrent calls are queued, so messages never interleave and the pacing holds across calls.
+    const run = this.#queue.then(() => this.#sendAll(messages));
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  async #sendAll(messages: readonly SlackMessage[]): Promise<SendResult> {
     const total = messages.length;
     for (let index = 0; index < total; index += 1) {
-      if (index > 0 && this.#minIntervalMs > 0) await this.#sleep(this.#minIntervalMs);
+      if (index > 0) {
+        if (this.#minIntervalMs > 0) await this.#sleep(this.#minIntervalMs);
+      } else if (this.#lastPostAt !== undefined) {
+        const remaining = this.#lastPostAt + this.#minIntervalMs - Date.now();
+        if (remaining > 0) await this.#sleep(remaining);
+      }
       await this.#deliver(messages[index], index, total);
     }
     return { delivered: total, total };
@@ -132,6 +153,7 @@ export class SlackWebhookNotifier {
     | { kind: 'http'; status: number; slackError?: string; retryAfter: string | null }
   > {
     let response: Response;
+    this.#lastPostAt = Date.now();
     try {
       response = await this.#fetch(this.#url.href, {
         method: 'POST',

@@ -206,7 +206,7 @@ function assessedLine(assessment: Assessment): string {
   return (
     `Assessed ${countOf(summary.principals, 'principal')} and ${countOf(summary.pairs, 'role grant')} on ` +
     `${formatTime(assessment.generatedAt)}: ${summary.active} active, ${summary.stale} stale, ${summary.never} never used. ` +
-    `A role is unused when its last switch is more than ${assessment.staleAfterDays} days old.`
+    `A role counts as unused once its last switch is ${assessment.staleAfterDays} or more days old.`
   );
 }
 

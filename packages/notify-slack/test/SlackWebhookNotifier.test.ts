@@ -86,6 +86,34 @@ describe('SlackWebhookNotifier: delivery', () => {
     expect(server.requests).toHaveLength(0);
   });
 
+  it('keeps the pace and the order across send calls, even concurrent ones', async () => {
+    const sender = notifier();
+    const first = messages(2);
+    const second = messages(2).map((message) => ({ ...message, text: `second ${message.text}` }));
+    const results = await Promise.all([sender.send(first), sender.send(second)]);
+    expect(results).toEqual([
+      { delivered: 2, total: 2 },
+      { delivered: 2, total: 2 },
+    ]);
+    expect(server.requests.map((request) => JSON.parse(request.body).text)).toEqual([
+      'message 1',
+      'message 2',
+      'second message 1',
+      'second message 2',
+    ]);
+    // Between the two calls it waits what is left of the second since the last post.
+    expect(waits).toHaveLength(3);
+    expect(waits[0]).toBe(1000);
+    expect(waits[1]).toBeGreaterThan(0);
+    expect(waits[1]).toBeLessThanOrEqual(1000);
+    expect(waits[2]).toBe(1000);
+  });
+
+  it('rejects something that is not a list of messages', async () => {
+    await expect(notifier().send('hello' as unknown as SlackMessage[])).rejects.toThrow(SlackConfigError);
+    expect(server.requests).toHaveLength(0);
+  });
+
   it('paces with minIntervalMs', async () => {
     await notifier({ minIntervalMs: 1500 }).send(messages(3));
     expect(waits).toEqual([1500, 1500]);

@@ -109,3 +109,18 @@ export function realisticAssessment(): Assessment {
     assessed(principal('dave'), [{ role: role('Developer', '444455556666'), status: 'active', daysAgo: 1 }]),
   ]);
 }
+
+/** 300 principals holding 4 stale roles each, named user-000 … user-299. */
+export function bigReport(): Assessment {
+  const principals = Array.from({ length: 300 }, (_, i) =>
+    assessed(
+      principal(`user-${String(i).padStart(3, '0')}`),
+      [0, 1, 2, 3].map((r) => ({
+        role: role(`Role${r}-OrganizationAccountAccess`, String(100000000000 + r)),
+        status: 'stale' as const,
+        daysAgo: 400 - i,
+      })),
+    ),
+  );
+  return assessment(principals);
+}

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SLACK_LIMITS, type SlackBlock, SlackConfigError, type SlackMessage, toSlackMessages } from '../src/index.js';
-import { assessed, assessment, principal, type RoleSpec, realisticAssessment, role } from './assessments.js';
+import { assessed, assessment, bigReport, principal, type RoleSpec, realisticAssessment, role } from './assessments.js';
 
 /** Every mrkdwn/plain text of a message, in order. */
 function texts(message: SlackMessage): string[] {
@@ -41,21 +41,6 @@ function countOccurrences(haystack: string, needle: string): number {
 
 function allText(messages: SlackMessage[]): string {
   return messages.map((message) => texts(message).join('\n')).join('\n');
-}
-
-/** 300 principals holding 4 stale roles each, named user-000 … user-299. */
-function bigReport(): ReturnType<typeof assessment> {
-  const principals = Array.from({ length: 300 }, (_, i) =>
-    assessed(
-      principal(`user-${String(i).padStart(3, '0')}`),
-      [0, 1, 2, 3].map((r) => ({
-        role: role(`Role${r}-OrganizationAccountAccess`, String(100000000000 + r)),
-        status: 'stale' as const,
-        daysAgo: 400 - i,
-      })),
-    ),
-  );
-  return assessment(principals);
 }
 
 describe('toSlackMessages: content', () => {
