@@ -20,15 +20,13 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Pairs and distinct principals in a store (one pass over its entries). */
+/**
+ * Pairs and distinct principals in a store, after role-owner-side principals are resolved through
+ * aliases (so the counts match what `report` shows).
+ */
 export async function countLedger(store: LedgerStore): Promise<{ pairs: number; principals: number }> {
-  const principals = new Set<string>();
-  let pairs = 0;
-  for await (const entry of store.entries()) {
-    pairs += 1;
-    principals.add(entry.principal.key);
-  }
-  return { pairs, principals: principals.size };
+  const { summary } = await assessLedger(store.entries(), { now: 0, staleAfterDays: 1, aliases: store.aliases() });
+  return { pairs: summary.pairs, principals: summary.principals };
 }
 
 /** The options shared by `report` and `notify`. */

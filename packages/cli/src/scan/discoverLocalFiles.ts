@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
-import { classifyTrailKey } from '@lastswitch/core';
+import { classifyTrailKey, type TrailSource } from '@lastswitch/core';
 
 /** One file a scan will read. */
 export interface ScanTarget {
@@ -12,7 +11,7 @@ export interface ScanTarget {
   key: string;
   /** Size in bytes as stored (0 when unknown). */
   size: number;
-  open(): Promise<Readable>;
+  open(): Promise<TrailSource>;
 }
 
 /** Why a file found while walking a folder is not read. */

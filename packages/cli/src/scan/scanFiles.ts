@@ -1,5 +1,13 @@
 import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
-import { collectTrailFile, foldAliases, foldSwitches, mergeLedgerEntry, mergePrincipalAlias } from '@lastswitch/core';
+import {
+  collectTrailFile,
+  foldAliases,
+  foldSwitches,
+  mergeLedgerEntry,
+  mergePrincipalAlias,
+  TrailFileError,
+  type TrailSkipReason,
+} from '@lastswitch/core';
 import type { ScanTarget } from './discoverLocalFiles.js';
 import type { ScanProgress } from './progress.js';
 
@@ -40,10 +48,23 @@ export interface ScanFilesOptions {
 const pairKey = (u: LedgerUpdate) => `${u.principal.key}\u0000${u.role.key}`;
 const aliasKey = (a: PrincipalAlias) => `${a.account}\u0000${a.principalId}`;
 
-/** One line, without the stack, for a failure message. */
+/** How the summary names each skip reason; whole-file reasons are counted as skipped files. */
+const SKIP_LABELS: Record<TrailSkipReason, { label: string; wholeFile: boolean }> = {
+  'service-caller': { label: 'service caller', wholeFile: false },
+  'not-a-switch': { label: 'not a switch', wholeFile: false },
+  malformed: { label: 'malformed', wholeFile: false },
+  'too-large': { label: 'too large', wholeFile: false },
+  'digest-file': { label: 'digest', wholeFile: true },
+  'insight-file': { label: 'insight', wholeFile: true },
+};
+
+/** One line, without the stack (nor the file name a `TrailFileError` repeats), for a failure message. */
 export function describeFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n', 1)[0] ?? message;
+  let message = error instanceof Error ? error.message : String(error);
+  if (error instanceof TrailFileError && error.key !== undefined && message.startsWith(`${error.key}: `)) {
+    message = message.slice(error.key.length + 2);
+  }
+  return message.split('\n').join(' ');
 }
 
 /**
@@ -84,16 +105,18 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
   const readOne = async (target: ScanTarget) => {
     try {
       const file = await collectTrailFile(await target.open(), { key: target.key });
-      result.filesRead += 1;
-      result.bytesRead += target.size;
+      const wholeFileSkipped = file.stats.skipped['digest-file'] + file.stats.skipped['insight-file'] > 0;
+      if (!wholeFileSkipped) {
+        result.filesRead += 1;
+        result.bytesRead += target.size;
+      }
       result.switches += file.switches.length;
       result.denied += file.denied.length;
-      for (const [reason, count] of Object.entries(file.stats.skipped)) {
-        if (count > 0) result.skippedRecords.set(reason, (result.skippedRecords.get(reason) ?? 0) + count);
-      }
-      if (file.stats.fileSkipped) {
-        const reason = file.stats.fileSkipped;
-        result.skippedByContent.set(reason, (result.skippedByContent.get(reason) ?? 0) + 1);
+      for (const [reason, count] of Object.entries(file.stats.skipped) as [TrailSkipReason, number][]) {
+        if (count <= 0) continue;
+        const { label, wholeFile } = SKIP_LABELS[reason] ?? { label: reason, wholeFile: false };
+        const counts = wholeFile ? result.skippedByContent : result.skippedRecords;
+        counts.set(label, (counts.get(label) ?? 0) + count);
       }
       for (const update of foldSwitches(file.switches)) {
         const key = pairKey(update);

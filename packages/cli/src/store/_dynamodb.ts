@@ -7,9 +7,9 @@ export async function openDynamoDBStore(table: string, createTable: boolean): Pr
     import('@aws-sdk/lib-dynamodb'),
     import('@lastswitch/store-dynamodb'),
   ]);
-  const client = new DynamoDBClient({});
+  const client = new DynamoDBClient({ maxAttempts: 8 });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  if (createTable) await adapter.createLedgerTable(client, { tableName: table });
+  if (createTable) await adapter.createLedgerTable(client, table);
   const store = new adapter.DynamoDBLedgerStore({ client: doc, tableName: table });
   return {
     store,
