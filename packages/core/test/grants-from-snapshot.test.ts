@@ -249,7 +249,11 @@ describe('grantsFromSnapshot: groups and managed policies', () => {
           attached: [`arn:aws:iam::${IDENTITY}:policy/gone`],
           inline: [
             [allowAssume(ADMIN)],
-            [{ Effect: 'Maybe', Action: '*' }, 'junk', allowAssume(`arn:aws:iam::${TARGET}:role/B`)],
+            [
+              { Effect: 'Maybe', Action: '*' },
+              'junk' as unknown as object,
+              allowAssume(`arn:aws:iam::${TARGET}:role/B`),
+            ],
           ],
         }),
       ],

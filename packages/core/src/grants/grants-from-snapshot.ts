@@ -56,6 +56,25 @@ export interface Grant {
   /** Caveats, e.g. "granted through NotAction", "narrowed by permissions boundary". */
   notes: string[];
   source: GrantSource;
+  /** The statement's action and resource lists as written, so a plan can tell what else an edit would change. */
+  statement: StatementScope;
+}
+
+/** The action and resource lists of the statement a grant comes from. */
+export interface StatementScope {
+  actions?: string[];
+  notActions?: string[];
+  resources?: string[];
+  notResources?: string[];
+}
+
+function _scope(statement: PolicyStatement): StatementScope {
+  const scope: StatementScope = {};
+  if (statement.actions) scope.actions = [...statement.actions];
+  if (statement.notActions) scope.notActions = [...statement.notActions];
+  if (statement.resources) scope.resources = [...statement.resources];
+  if (statement.notResources) scope.notResources = [...statement.notResources];
+  return scope;
 }
 
 /** Why a grant that a statement writes was found not to be effective. */
@@ -145,6 +164,15 @@ function _trusts(role: SnapshotRole, statements: PolicyStatement[], user: Snapsh
   if (!allow)
     return { trusted: false, conditional: false, detail: `trust policy of ${role.arn} does not trust ${user.arn}` };
   return { trusted: true, conditional: allow.conditional, detail: '' };
+}
+
+function _isRoleArn(text: string): boolean {
+  try {
+    roleRefFromArn(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function _grantId(principal: PrincipalRef, source: GrantSource, resource: string): string {
@@ -274,7 +302,12 @@ export function grantsFromSnapshot(
       const allows: Grant[] = [];
       const denies: DenyRule[] = [];
       const seenDocuments = new Set<PolicyDocument>();
-      const make = (source: GrantSource, resource: string, extra: Partial<Grant> = {}): Grant => ({
+      const make = (
+        source: GrantSource,
+        statement: PolicyStatement,
+        resource: string,
+        extra: Partial<Grant> = {},
+      ): Grant => ({
         id: _grantId(principal, source, resource),
         principal,
         principalId: user.id,
@@ -286,6 +319,7 @@ export function grantsFromSnapshot(
         conditional: false,
         notes: [],
         source,
+        statement: _scope(statement),
         ...extra,
       });
       for (const { source, document } of sources) {
@@ -312,11 +346,15 @@ export function grantsFromSnapshot(
           if (statement.resources) {
             for (const resource of statement.resources) {
               if (!patternCanMatchRole(resource)) continue;
-              allows.push(make(full, resource, { conditional: statement.conditional, notes: [...notes] }));
+              if (!hasWildcard(resource) && !_isRoleArn(resource)) {
+                problem(_label(source, statement), `${resource} is not a valid role ARN; skipped`);
+                continue;
+              }
+              allows.push(make(full, statement, resource, { conditional: statement.conditional, notes: [...notes] }));
             }
           } else if (statement.notResources) {
             allows.push(
-              make(full, '*', {
+              make(full, statement, '*', {
                 excludes: [...statement.notResources],
                 conditional: statement.conditional,
                 notes: [...notes, 'granted through NotResource (every role except the listed ones)'],
@@ -343,6 +381,7 @@ export function grantsFromSnapshot(
                 statementIndex: s.index,
                 ...(s.sid ? { sid: s.sid } : {}),
               },
+              s,
               role.arn,
               { conditional: s.conditional },
             ),

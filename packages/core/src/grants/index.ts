@@ -1,3 +1,12 @@
+export {
+  type AssessGrantsOptions,
+  assessGrants,
+  describeGrantSource,
+  type GrantUsage,
+  grantCoversRole,
+  grantsToRoster,
+  type UsedRole,
+} from './assess-grants.js';
 export { hasWildcard, matchArnPattern, matchGlob, patternCanMatchRole, patternCovers } from './glob.js';
 export {
   type DroppedGrant,
@@ -9,7 +18,17 @@ export {
   type GrantSourceKind,
   grantMatchesRole,
   grantsFromSnapshot,
+  type StatementScope,
 } from './grants-from-snapshot.js';
+export {
+  type AffectedPrincipal,
+  type PlanAction,
+  type PlanActionKind,
+  type PlanGrant,
+  type PlanSkip,
+  planRemovals,
+  type RemovalPlan,
+} from './plan-removals.js';
 export {
   type PolicyStatement,
   type PrincipalSet,
@@ -17,6 +36,7 @@ export {
   type StatementList,
   statementCoversAction,
 } from './policy.js';
+export { PLAN_FORMATS, type PlanFormat, PlanFormatError, renderPlan, toPlanJson } from './render-plan.js';
 export {
   type AuthorizationSnapshot,
   AuthorizationSnapshotSchema,
