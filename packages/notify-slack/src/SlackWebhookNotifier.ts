@@ -36,6 +36,8 @@ export interface SendResult {
 
 const SLACK_HOST = 'hooks.slack.com';
 const MAX_ERROR_CHARS = 200;
+/** Slack's answers are a few bytes ("ok", "invalid_payload"); a proxy's error page is read no further than this. */
+const MAX_BODY_BYTES = 4096;
 
 /** Delivers messages to a Slack Incoming Webhook in order, paced, with retries; only to hooks.slack.com unless allowed. */
 export class SlackWebhookNotifier {
@@ -166,12 +168,7 @@ export class SlackWebhookNotifier {
     } catch (error) {
       return { kind: 'network', cause: this.#scrub(error, 0) };
     }
-    let text = '';
-    try {
-      text = await response.text();
-    } catch {
-      // The status is what counts; a body cut short only loses Slack's error string.
-    }
+    const text = await readStart(response);
     if (response.status >= 200 && response.status < 300) return { kind: 'delivered' };
     const slackError = this.#slackError(text, response.status);
     return {
@@ -214,6 +211,34 @@ export class SlackWebhookNotifier {
     copy.stack = `${copy.name}: ${copy.message}`;
     return copy;
   }
+}
+
+/** The first bytes of a response body as text, the rest discarded; '' if the body cannot be read. */
+async function readStart(response: Response): Promise<string> {
+  const body = response.body;
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < MAX_BODY_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // The status is what counts; a body cut short only loses Slack's error string.
+  } finally {
+    reader.cancel().catch(() => undefined);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder('utf-8', { fatal: false }).decode(bytes.subarray(0, MAX_BODY_BYTES));
 }
 
 /** Parses and checks a webhook URL: https://hooks.slack.com, or an allowed host over https or http. */

@@ -226,6 +226,15 @@ describe('SlackWebhookNotifier: errors Slack will not recover from', () => {
     expect(waits).toEqual([]);
   });
 
+  it('reads no more than the start of a huge error page, and shows a short, one-line error', async () => {
+    const page = `<html>\n${'<p>Bad gateway</p>\n'.repeat(200_000)}</html>`;
+    server.respondWith(() => ({ status: 400, body: page }));
+    const error = await sendFailure(notifier(), messages(1));
+    expect(error.slackError?.startsWith('<html> <p>Bad gateway</p>')).toBe(true);
+    expect(error.slackError?.length).toBeLessThanOrEqual(201);
+    expect(error.message).not.toContain('\n');
+  });
+
   it('does not follow a redirect to another server', async () => {
     const elsewhere = await startWebhookServer('/collect');
     try {
