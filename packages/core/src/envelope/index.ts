@@ -1,1 +1,20 @@
-export {};
+export {
+  CloudTrailNotificationSchema,
+  decodeS3Key,
+  EnvelopeError,
+  type EnvelopeErrorReason,
+  EventBridgeEventSchema,
+  EventBridgeObjectCreatedSchema,
+  type IgnoredItem,
+  objectsFromEvent,
+  S3BatchEventSchema,
+  S3EventRecordSchema,
+  S3EventSchema,
+  S3TestEventSchema,
+  SnsNotificationSchema,
+  SnsRecordSchema,
+  SqsRecordSchema,
+  type TrailObjectRef,
+  type TrailObjects,
+  type TriggerKind,
+} from './objectsFromEvent.js';

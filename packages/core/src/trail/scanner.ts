@@ -75,6 +75,24 @@ const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 const MAX_TOP_BYTES = 64 * 1024 * 1024;
 /** Byte patterns one of which every switch candidate contains (`\u` catches escaped event names). */
 const MARKERS = [Buffer.from('AssumeRole'), Buffer.from('SwitchRole'), Buffer.from('\\u')];
+/** How every record starts in CloudTrail's own layout; these bytes cannot occur inside a JSON string. */
+const RECORD_START = Buffer.from('{"eventVersion":');
+const EVENT_NAME = Buffer.from('"eventName":"');
+/** The fast path's carried-over partial record is bounded; longer records go to the exact scanner. */
+const MAX_CARRY_BYTES = 1024 * 1024;
+
+/** Whether the string value at `at` starts with a switch event name, or is escaped. */
+function _startsWithMarker(buf: Buffer, at: number, end: number): boolean {
+  if (buf[at] === 0x5c) return true;
+  for (let m = 0; m < 2; m++) {
+    const marker = MARKERS[m] as Buffer;
+    if (at + marker.length > end) continue;
+    let k = 0;
+    while (k < marker.length && buf[at + k] === marker[k]) k++;
+    if (k === marker.length) return true;
+  }
+  return false;
+}
 
 function _isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -114,7 +132,14 @@ export class _TrailScanner {
   private markChunk: Buffer | undefined;
   private readonly markAt = new Array<number>(MARKERS.length).fill(-1);
   private readonly markFrom = new Array<number>(MARKERS.length).fill(0);
-  private readonly aliasSeen = new Map<string, { key: string; seenAt: number }>();
+  /** Aliases by account + principal id, the latest sighting kept; emitted when the file ends. */
+  private readonly aliasSeen = new Map<string, PrincipalAlias>();
+  // Fast path state.
+  private fast: boolean | undefined;
+  private carry: Buffer | undefined;
+  private nameBuf: Buffer | undefined;
+  private nameAt = -1;
+  private nameFrom = 0;
 
   constructor(
     private readonly stats: TrailStats,
@@ -127,8 +152,19 @@ export class _TrailScanner {
   }
 
   /** Scans one chunk of decompressed bytes. */
-  push(buf: Buffer): void {
+  push(input: Buffer): void {
+    let buf = input;
     let i = 0;
+    if (this.carry !== undefined) {
+      const carry = this.carry;
+      this.carry = undefined;
+      i = this.fast ? this.joinCarry(carry, input) : -1;
+      if (i < 0) {
+        this.offset -= carry.length;
+        buf = Buffer.concat([carry, input]);
+        i = 0;
+      }
+    }
     while (i < buf.length && this.phase !== 'done') {
       switch (this.phase) {
         case 'start':
@@ -139,7 +175,11 @@ export class _TrailScanner {
           break;
         case 'records':
         case 'ndjson':
-          i = this.scanRecords(buf, i);
+          if (this.fast === undefined) {
+            i = this.decideFast(buf, i);
+            if (this.fast === undefined) break;
+          }
+          i = this.fast ? this.scanFast(buf, i) : this.scanRecords(buf, i);
           break;
         case 'after':
           i = this.scanAfter(buf, i);
@@ -151,6 +191,7 @@ export class _TrailScanner {
     }
     if (
       (this.phase === 'records' || this.phase === 'ndjson') &&
+      !this.fast &&
       this.depth > this.recordDepth &&
       !this.recordTooLarge
     ) {
@@ -170,6 +211,14 @@ export class _TrailScanner {
 
   /** Ends the input: throws `TrailFileError` if the file stopped in the middle of something. */
   finish(): void {
+    if (this.carry !== undefined) {
+      // The last record of the fast path, and what follows it, go through the exact scanner.
+      const rest = this.carry;
+      this.carry = undefined;
+      this.leaveFast(0);
+      this.offset -= rest.length;
+      this.push(rest);
+    }
     switch (this.phase) {
       case 'start':
         throw this.error('empty', 'the file is empty (no JSON value)');
@@ -181,10 +230,123 @@ export class _TrailScanner {
         if (this.depth > 0 || this.inString) {
           throw this.error('truncated', `the file ends inside a record (after ${this.stats.records} records)`);
         }
-        return;
+        break;
       default:
-        return;
+        break;
     }
+    for (const alias of this.aliasSeen.values()) {
+      this.stats.aliases++;
+      this.out.push({ kind: 'alias', alias });
+    }
+    this.aliasSeen.clear();
+  }
+
+  /**
+   * The fast path is taken when records start exactly like CloudTrail writes them
+   * (`{"eventVersion":` with no whitespace); anything else is read by the exact scanner.
+   */
+  private decideFast(buf: Buffer, i: number): number {
+    let j = i;
+    if (this.phase === 'ndjson') {
+      while (j < buf.length && _isSpace(buf[j] as number)) j++;
+      if (j === buf.length) return j;
+    }
+    this.fast =
+      buf.length - j >= RECORD_START.length &&
+      buf.compare(RECORD_START, 0, RECORD_START.length, j, j + RECORD_START.length) === 0;
+    return this.fast ? j : i;
+  }
+
+  /**
+   * CloudTrail's compact layout: records start at `{"eventVersion":` (which cannot occur inside
+   * a JSON string) and end with `}` before the separator; a record is a candidate when its
+   * `"eventName":"` value starts with a marker, is escaped, or the key occurs more than once.
+   * Any surprise (odd boundary, a candidate that does not parse) hands over to the exact scanner.
+   */
+  private scanFast(buf: Buffer, from: number): number {
+    let pos = from;
+    while (true) {
+      const next = buf.indexOf(RECORD_START, pos + 1);
+      if (next < 0) {
+        if (buf.length - pos > MAX_CARRY_BYTES) return this.leaveFast(pos);
+        this.carry = buf.subarray(pos);
+        return buf.length;
+      }
+      if (!this.fastBoundary(buf, pos, next)) return this.leaveFast(pos);
+      if (this.phase === 'done') return buf.length;
+      pos = next;
+    }
+  }
+
+  /** Checks that `[pos, next)` is one record followed by its separator, then handles it. */
+  private fastBoundary(buf: Buffer, pos: number, next: number): boolean {
+    let k = next - 1;
+    while (k > pos && _isSpace(buf[k] as number)) k--;
+    if (this.recordDepth > 0) {
+      if (buf[k] !== COMMA) return false;
+      k--;
+      while (k > pos && _isSpace(buf[k] as number)) k--;
+    }
+    if (buf[k] !== CLOSE_OBJECT) return false;
+    return this.fastRecord(buf, pos, k + 1);
+  }
+
+  /**
+   * Finishes the record carried over from the last chunk without copying the new chunk: returns
+   * where to continue in `input`, or -1 when the caller must concatenate (rare).
+   */
+  private joinCarry(carry: Buffer, input: Buffer): number {
+    const overlap = RECORD_START.length - 1;
+    const edge = Buffer.concat([carry.subarray(Math.max(1, carry.length - overlap)), input.subarray(0, overlap)]);
+    if (edge.indexOf(RECORD_START) >= 0) return -1;
+    const next = input.indexOf(RECORD_START);
+    if (next < 0) return -1;
+    const record = Buffer.concat([carry, input.subarray(0, next)]);
+    if (!this.fastBoundary(record, 0, record.length)) return -1;
+    return next;
+  }
+
+  private leaveFast(pos: number): number {
+    this.fast = false;
+    this.depth = this.recordDepth;
+    this.inString = false;
+    this.escaped = false;
+    this.inScalar = false;
+    return pos;
+  }
+
+  /** One record of the fast path; false when it must be re-read by the exact scanner. */
+  private fastRecord(buf: Buffer, start: number, end: number): boolean {
+    let candidate = this.stats.records === 0;
+    if (!candidate) {
+      if (this.nameBuf !== buf || (this.nameAt >= 0 && this.nameAt < start) || this.nameFrom > start) {
+        this.nameBuf = buf;
+        this.nameFrom = start;
+        this.nameAt = buf.indexOf(EVENT_NAME, start);
+      }
+      const at = this.nameAt;
+      if (at < 0 || at >= end) {
+        candidate = true; // no eventName: attribution says why
+      } else {
+        const again = buf.indexOf(EVENT_NAME, at + 1);
+        this.nameFrom = at + 1;
+        this.nameAt = again;
+        candidate = (again >= 0 && again < end) || _startsWithMarker(buf, at + EVENT_NAME.length, end);
+      }
+    }
+    if (!candidate) {
+      this.stats.records++;
+      this.stats.skipped['not-a-switch']++;
+      return true;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      return false;
+    }
+    this.handleRecord(value);
+    return true;
   }
 
   private error(
@@ -605,11 +767,7 @@ export class _TrailScanner {
       const alias = outcome.alias;
       const id = `${alias.account}\u0000${alias.principalId}`;
       const seen = this.aliasSeen.get(id);
-      if (!seen || seen.key !== alias.principal.key || seen.seenAt < alias.seenAt) {
-        this.aliasSeen.set(id, { key: alias.principal.key, seenAt: alias.seenAt });
-        this.stats.aliases++;
-        this.out.push({ kind: 'alias', alias });
-      }
+      if (!seen || seen.seenAt <= alias.seenAt) this.aliasSeen.set(id, alias);
     }
     if (outcome.kind === 'switch') {
       this.stats.switches++;

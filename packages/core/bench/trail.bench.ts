@@ -1,0 +1,109 @@
+/**
+ * `pnpm bench trail`: reading a CloudTrail file into switches vs. the floor (Node's streaming
+ * gunzip, output discarded) vs. the naive gunzip + JSON.parse, for 60k and 240k records, side by
+ * side in one run; peak RSS of each measured in its own child process. Compare the ratios.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { readTrailFile } from '../src/trail/index.js';
+import { benchTrailFile } from './generate-trail.js';
+
+type Mode = 'floor' | 'readTrailFile' | 'naive';
+const MODES: Mode[] = ['floor', 'readTrailFile', 'naive'];
+const SIZES = [60_000, 240_000];
+const RUNS = 3;
+
+/** Runs one mode once; returns the number of switch-like records found (to keep work honest). */
+async function runOnce(mode: Mode, file: string): Promise<number> {
+  if (mode === 'floor') {
+    let bytes = 0;
+    for await (const chunk of createReadStream(file).pipe(createGunzip())) bytes += (chunk as Buffer).length;
+    return bytes > 0 ? 0 : -1;
+  }
+  if (mode === 'readTrailFile') {
+    const reader = readTrailFile(createReadStream(file));
+    let switches = 0;
+    for (let next = await reader.next(); !next.done; next = await reader.next())
+      if (next.value.kind === 'switch') switches++;
+    return switches;
+  }
+  const parsed = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as {
+    Records: { eventName?: string; errorCode?: string }[];
+  };
+  return parsed.Records.filter(
+    (r) => (r.eventName?.startsWith('AssumeRole') || r.eventName === 'SwitchRole') && !r.errorCode,
+  ).length;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+async function child(mode: Mode, file: string): Promise<void> {
+  const start = performance.now();
+  const found = await runOnce(mode, file);
+  const ms = performance.now() - start;
+  console.log(JSON.stringify({ ms, found, maxRssKiB: process.resourceUsage().maxRSS }));
+}
+
+function peakRss(mode: Mode, file: string): { maxRssKiB: number; found: number } {
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, file],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
+  if (result.status !== 0) throw new Error(`child ${mode} failed: ${result.stderr}`);
+  const lines = result.stdout.trim().split('\n');
+  return JSON.parse(lines[lines.length - 1] as string);
+}
+
+async function main(): Promise<void> {
+  const files = new Map<number, string>();
+  for (const size of SIZES) files.set(size, await benchTrailFile(size));
+  const mib = (n: number) => (n / 1024 / 1024).toFixed(1);
+  const rows: string[][] = [
+    ['records', 'gzip MiB', 'mode', 'median ms', '× floor', 'naive ÷ mode', 'peak RSS MiB', 'switches'],
+  ];
+  for (const size of SIZES) {
+    const file = files.get(size) as string;
+    const times: Record<Mode, number[]> = { floor: [], readTrailFile: [], naive: [] };
+    const found: Record<Mode, number> = { floor: 0, readTrailFile: 0, naive: 0 };
+    await runOnce('floor', file); // warm the page cache and the JIT
+    for (let run = 0; run < RUNS; run++) {
+      for (const mode of MODES) {
+        (globalThis as { gc?: () => void }).gc?.();
+        const start = performance.now();
+        found[mode] = await runOnce(mode, file);
+        times[mode].push(performance.now() - start);
+      }
+    }
+    const floor = median(times.floor);
+    const naive = median(times.naive);
+    for (const mode of MODES) {
+      const t = median(times[mode]);
+      const rss = peakRss(mode, file);
+      rows.push([
+        String(size),
+        mib(statSync(file).size),
+        mode,
+        t.toFixed(0),
+        (t / floor).toFixed(2),
+        (naive / t).toFixed(2),
+        mib(rss.maxRssKiB * 1024),
+        String(found[mode]),
+      ]);
+    }
+  }
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length))) ?? [];
+  for (const row of rows) console.log(row.map((cell, c) => cell.padEnd(widths[c] as number)).join('  '));
+  console.log('\ntargets: readTrailFile ≤ 1.5× floor, ≥ 3× faster than naive, peak RSS ≤ 128 MiB');
+}
+
+if (process.argv[2] === '--child') await child(process.argv[3] as Mode, process.argv[4] as string);
+else await main();
