@@ -1,5 +1,5 @@
 import { ListObjectsV2Command, type ListObjectsV2CommandOutput, type S3Client } from '@aws-sdk/client-s3';
-import { classifyKey } from './_classifyKey.js';
+import { classifyTrailKey } from '@lastswitch/core';
 import { dayFolder, parseTrailLayout, startOfDay } from './_trailLayout.js';
 import { translateError } from './_translateError.js';
 import { S3SourceError } from './S3SourceError.js';
@@ -82,7 +82,7 @@ function nextToken(ctx: ListContext, page: ListObjectsV2CommandOutput): string |
 }
 
 function keep(ctx: ListContext, key: string, size: number | undefined, lastModified: Date | undefined) {
-  const kind = classifyKey(key);
+  const kind = classifyTrailKey(key);
   if (kind !== 'log') {
     ctx.onSkip?.(key, kind === 'digest' || kind === 'insight' ? kind : 'not-a-log-file');
     return undefined;

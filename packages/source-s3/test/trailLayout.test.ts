@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { classifyKey } from '../src/_classifyKey.js';
 import { dayFolder, parseTrailLayout } from '../src/_trailLayout.js';
 
 const day = (text: string) => Date.parse(`${text}T00:00:00Z`);
@@ -57,22 +56,5 @@ describe('parseTrailLayout', () => {
 
   it('formats day folders', () => {
     expect(dayFolder(Date.parse('2025-03-09T23:59:59Z'))).toBe('2025/03/09');
-  });
-});
-
-describe('classifyKey', () => {
-  it.each([
-    [
-      'AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/09/111122223333_CloudTrail_eu-west-1_20250309T0000Z_a.json.gz',
-      'log',
-    ],
-    ['archive/111122223333_CloudTrail_eu-west-1_20250309T0000Z_a.json.gz', 'log'],
-    ['AWSLogs/111122223333/CloudTrail-Digest/eu-west-1/2025/03/09/x.json.gz', 'digest'],
-    ['x/111122223333_CloudTrail-Digest_eu-west-1_t_eu-west-1_20250309T000000Z.json.gz', 'digest'],
-    ['AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2025/03/09/x.json.gz', 'insight'],
-    ['AWSLogs/111122223333/CloudTrail/eu-west-1/notes.txt', 'other'],
-    ['README.md', 'other'],
-  ])('%s → %s', (key, kind) => {
-    expect(classifyKey(key)).toBe(kind);
   });
 });
