@@ -23,6 +23,9 @@ const NUMBERING_RESERVE = ' (999/999)'.length;
 /** No single rendered line is longer than this, so a principal line plus one role line always fit a section. */
 const MAX_LINE = 1400;
 const DAY_MS = 86_400_000;
+/** Longest accepted mention markup and link URL, so the summary and context stay within one text object. */
+const MAX_MENTION = 1000;
+const MAX_LINK_URL = 2000;
 
 type GroupId = 'stale' | 'partly-stale' | 'never';
 
@@ -151,7 +154,11 @@ function checkMention(mention: string): string | undefined {
       );
     }
   }
-  return parts.join(' ');
+  const joined = parts.join(' ');
+  if (joined.length > MAX_MENTION) {
+    throw new SlackConfigError(`mention must be at most ${MAX_MENTION} characters, got ${joined.length}`);
+  }
+  return joined;
 }
 
 function renderLink(link: { url: string; text: string }): string {
@@ -163,6 +170,9 @@ function renderLink(link: { url: string; text: string }): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new SlackConfigError(`link.url must be http or https, got ${url.protocol}`);
+  }
+  if (url.href.length > MAX_LINK_URL) {
+    throw new SlackConfigError(`link.url must be at most ${MAX_LINK_URL} characters, got ${url.href.length}`);
   }
   const text = oneLine(link.text).trim();
   if (text === '') throw new SlackConfigError('link.text must not be empty');

@@ -256,17 +256,27 @@ describe('toSlackMessages: splitting within Slack limits', () => {
 
 describe('toSlackMessages: options', () => {
   it.each([
-    [{ maxBlocksPerMessage: 2 }, /maxBlocksPerMessage must be a whole number from 3 to 50, got 2/],
-    [{ maxBlocksPerMessage: 51 }, /got 51/],
-    [{ maxBlocksPerMessage: 10.5 }, /got 10.5/],
-    [{ maxCharsPerMessage: 3999 }, /maxCharsPerMessage must be a whole number from 4000 to 40000/],
-    [{ title: '   ' }, /title must not be empty/],
-    [{ mention: '@here' }, /mention must be Slack mention markup/],
-    [{ mention: '<!here> <https://evil.example|x>' }, /mention must be Slack mention markup/],
-    [{ link: { url: 'javascript:alert(1)', text: 'x' } }, /link.url must be http or https/],
-    [{ link: { url: 'not a url', text: 'x' } }, /link.url is not a valid URL/],
-    [{ link: { url: 'https://example.com', text: ' ' } }, /link.text must not be empty/],
-  ])('rejects %j with a SlackConfigError', (options, message) => {
+    ['2 blocks', { maxBlocksPerMessage: 2 }, /maxBlocksPerMessage must be a whole number from 3 to 50, got 2/],
+    ['51 blocks', { maxBlocksPerMessage: 51 }, /got 51/],
+    ['10.5 blocks', { maxBlocksPerMessage: 10.5 }, /got 10.5/],
+    ['3,999 characters', { maxCharsPerMessage: 3999 }, /maxCharsPerMessage must be a whole number from 4000 to 40000/],
+    ['a blank title', { title: '   ' }, /title must not be empty/],
+    ['a bare @here', { mention: '@here' }, /mention must be Slack mention markup/],
+    ['a link as mention', { mention: '<!here> <https://evil.example|x>' }, /mention must be Slack mention markup/],
+    [
+      'over 1,000 characters of mentions',
+      { mention: Array.from({ length: 70 }, () => '<@U0123456789>').join(' ') },
+      /mention must be at most 1000 characters/,
+    ],
+    [
+      'a link URL over 2,000 characters',
+      { link: { url: `https://example.com/${'a'.repeat(2000)}`, text: 'x' } },
+      /link.url must be at most 2000 characters/,
+    ],
+    ['a javascript: link', { link: { url: 'javascript:alert(1)', text: 'x' } }, /link.url must be http or https/],
+    ['a link that is not a URL', { link: { url: 'not a url', text: 'x' } }, /link.url is not a valid URL/],
+    ['a blank link text', { link: { url: 'https://example.com', text: ' ' } }, /link.text must not be empty/],
+  ])('rejects %s with a SlackConfigError', (_name, options, message) => {
     const act = () => toSlackMessages(realisticAssessment(), options);
     expect(act).toThrow(SlackConfigError);
     expect(act).toThrow(message);
