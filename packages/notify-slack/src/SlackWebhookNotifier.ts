@@ -35,6 +35,8 @@ export interface SendResult {
 }
 
 const SLACK_HOST = 'hooks.slack.com';
+/** Path segments every Slack webhook URL has; only the others are secret. */
+const PUBLIC_SEGMENTS = new Set(['services', 'triggers', 'workflows']);
 const MAX_ERROR_CHARS = 200;
 /** Slack's answers are a few bytes ("ok", "invalid_payload"); a proxy's error page is read no further than this. */
 const MAX_BODY_BYTES = 4096;
@@ -256,7 +258,7 @@ function checkWebhookUrl(webhookUrl: string, allowedHosts: readonly string[]): U
   if (url.username !== '' || url.password !== '') {
     throw new SlackConfigError(`webhookUrl ${shown} must not contain a user name or password`);
   }
-  const allowed = allowedHosts.map((host) => host.trim().toLowerCase()).filter((host) => host !== '');
+  const allowed = allowedHosts.map(normaliseHost).filter((host) => host !== '');
   const isAllowedHost = allowed.includes(url.host) || allowed.includes(url.hostname);
   if (url.hostname === SLACK_HOST && url.protocol === 'https:' && url.port === '') {
     if (url.pathname === '/' || url.pathname === '') {
@@ -271,6 +273,17 @@ function checkWebhookUrl(webhookUrl: string, allowedHosts: readonly string[]): U
   );
 }
 
+/** An allowed host as `host` or `host:port`, lower case; a full URL given by mistake is reduced to its host. */
+function normaliseHost(entry: string): string {
+  const trimmed = String(entry).trim().toLowerCase();
+  if (!trimmed.includes('://')) return trimmed;
+  try {
+    return new URL(trimmed).host;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * The parts of the webhook URL that must never be shown, each with what to show instead: the
  * whole URL (raw and normalised) becomes the redacted URL; its path, query and long path segments become `***`.
@@ -279,7 +292,9 @@ function secretParts(raw: string, url: URL): [secret: string, shown: string][] {
   const parts = new Map<string, string>();
   const redacted = redactWebhookUrl(url);
   const rest = `${url.pathname}${url.search}${url.hash}`;
-  for (const segment of url.pathname.split('/')) if (segment.length >= 6) parts.set(segment, '***');
+  for (const segment of url.pathname.split('/')) {
+    if (segment.length >= 6 && !PUBLIC_SEGMENTS.has(segment)) parts.set(segment, '***');
+  }
   if (url.search.length > 1) parts.set(url.search.slice(1), '***');
   if (rest !== '/' && rest !== '') parts.set(rest, '/***');
   parts.set(raw.trim(), redacted);

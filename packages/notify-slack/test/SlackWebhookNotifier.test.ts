@@ -295,6 +295,12 @@ describe('SlackWebhookNotifier: the webhook URL is a secret', () => {
     }
   });
 
+  it('keeps words that every webhook URL has, so error strings stay readable', async () => {
+    server.respondWith(() => ({ status: 404, body: 'no_services_here' }));
+    const error = await sendFailure(notifier(), messages(1));
+    expect(error.slackError).toBe('no_services_here');
+  });
+
   it('never shows the path in a network error or its causes', async () => {
     await server.stop();
     const error = await sendFailure(notifier({ maxRetries: 0 }), messages(1));
@@ -359,6 +365,8 @@ describe('SlackWebhookNotifier: host check', () => {
     );
     expect(() => new SlackWebhookNotifier({ webhookUrl: server.url, allowedHosts: [host] })).not.toThrow();
     expect(() => new SlackWebhookNotifier({ webhookUrl: server.url, allowedHosts: [hostname] })).not.toThrow();
+    expect(() => new SlackWebhookNotifier({ webhookUrl: server.url, allowedHosts: [server.origin] })).not.toThrow();
+    expect(() => new SlackWebhookNotifier({ webhookUrl: server.url, allowedHosts: [''] })).toThrow(SlackConfigError);
     const otherPort = `${hostname}:${Number(port) === 1 ? 2 : 1}`;
     expect(() => new SlackWebhookNotifier({ webhookUrl: server.url, allowedHosts: [otherPort] })).toThrow(
       SlackConfigError,
