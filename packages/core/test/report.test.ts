@@ -387,6 +387,27 @@ describe('renderReport: json', () => {
     ]);
   });
 
+  it('writes every time exactly as toISOString does (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: -8.64e15, max: 8.64e15 }),
+        fc.integer({ min: 0, max: 300_000_000_000_000 }),
+        async (at, now) => {
+          const a = await assessLedger([{ ...entry(user('a'), role('R'), 0), lastSeen: at, firstSeen: at }], {
+            now,
+            staleAfterDays: 1,
+          });
+          const json = toReportJson(a);
+          expect([json.pairs[0]?.lastSeen, json.generatedAt]).toEqual([
+            new Date(at).toISOString(),
+            new Date(now).toISOString(),
+          ]);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('keeps hostile names intact (JSON escapes them)', async () => {
     const json = JSON.parse(renderReport(await hostile(), 'json'));
     expect(json.pairs.map((p: { principalName: string }) => p.principalName)).toContain('line\nbreak, "quoted"');

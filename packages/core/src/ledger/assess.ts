@@ -104,16 +104,21 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
     else for await (const alias of options.aliases) add(alias);
   }
 
-  const ledger = new Map<string, LedgerEntry>();
+  // Nested maps: no per-entry key strings to build and hash (a store's key strings are reused).
+  const ledger = new Map<string, Map<string, LedgerEntry>>();
   const addEntry = (raw: LedgerEntry) => {
     let entry = raw;
     if (raw.principal.kind === 'unresolved' && aliases.size > 0) {
       const alias = aliases.get(aliasKey(raw.principal.account, _principalId(raw.principal)));
       if (alias !== undefined) entry = { ...raw, principal: alias.principal };
     }
-    const key = pairKey(entry.principal.key, entry.role.key);
-    const before = ledger.get(key);
-    ledger.set(key, before === undefined ? entry : mergeLedgerEntry(before, entry));
+    let roles = ledger.get(entry.principal.key);
+    if (roles === undefined) {
+      roles = new Map();
+      ledger.set(entry.principal.key, roles);
+    }
+    const before = roles.get(entry.role.key);
+    roles.set(entry.role.key, before === undefined ? entry : mergeLedgerEntry(before, entry));
   };
   if (_isSync(entries)) for (const entry of entries) addEntry(entry);
   else for await (const entry of entries) addEntry(entry);
@@ -142,28 +147,32 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
 
   const pairs: PairAssessment[] = [];
   const ledgerPrincipals = new Map<string, PrincipalRef>();
-  for (const entry of ledger.values()) {
-    const elapsed = now - entry.lastSeen;
-    const pair: PairAssessment = {
-      principal: entry.principal,
-      role: entry.role,
-      status: elapsed >= staleMs ? 'stale' : 'active',
-      lastSeen: entry.lastSeen,
-      firstSeen: entry.firstSeen,
-      daysSince: elapsed > 0 ? Math.floor(elapsed / DAY_MS) : 0,
-      via: [...entry.methods],
-    };
-    const grants = rosterByPrincipal.get(entry.principal.key);
-    if (grants !== undefined) {
-      for (const grant of grants) {
-        if (rosterCoversRole(grant.entry.role, entry.role)) {
-          grant.used = true;
-          if (pair.allowedBy === undefined) pair.allowedBy = grant.entry;
+  for (const roles of ledger.values()) {
+    for (const entry of roles.values()) {
+      const elapsed = now - entry.lastSeen;
+      const pair: PairAssessment = {
+        principal: entry.principal,
+        role: entry.role,
+        status: elapsed >= staleMs ? 'stale' : 'active',
+        lastSeen: entry.lastSeen,
+        firstSeen: entry.firstSeen,
+        daysSince: elapsed > 0 ? Math.floor(elapsed / DAY_MS) : 0,
+        via: [...entry.methods],
+      };
+      const grants = rosterByPrincipal.get(entry.principal.key);
+      if (grants !== undefined) {
+        for (const grant of grants) {
+          if (rosterCoversRole(grant.entry.role, entry.role)) {
+            grant.used = true;
+            if (pair.allowedBy === undefined) pair.allowedBy = grant.entry;
+          }
         }
       }
+      if (grants !== undefined && !ledgerPrincipals.has(entry.principal.key)) {
+        ledgerPrincipals.set(entry.principal.key, entry.principal);
+      }
+      pairs.push(pair);
     }
-    if (!ledgerPrincipals.has(entry.principal.key)) ledgerPrincipals.set(entry.principal.key, entry.principal);
-    pairs.push(pair);
   }
 
   const graceMs = graceDays * DAY_MS;

@@ -81,8 +81,30 @@ export interface ReportJson {
   principals: ReportPrincipalJson[];
 }
 
+const DAY_MS = 86_400_000;
+const MAX_ISO_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, the last four-digit year
+const _dayPrefixes = new Map<number, string>();
+const _two = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/** `toISOString()` with the date part cached per day: reports repeat days, and this is their hot path. */
 function _iso(at: number | undefined): string | null {
-  return at === undefined ? null : new Date(at).toISOString();
+  if (at === undefined) return null;
+  if (!(at >= 0 && at <= MAX_ISO_MS) || !Number.isInteger(at)) return new Date(at).toISOString();
+  const day = Math.floor(at / DAY_MS);
+  let prefix = _dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    if (_dayPrefixes.size > 10_000) _dayPrefixes.clear();
+    _dayPrefixes.set(day, prefix);
+  }
+  let rest = at - day * DAY_MS;
+  const ms = rest % 1000;
+  rest = (rest - ms) / 1000;
+  const sec = rest % 60;
+  rest = (rest - sec) / 60;
+  const min = rest % 60;
+  const hour = (rest - min) / 60;
+  return `${prefix}${_two[hour]}:${_two[min]}:${_two[sec]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
 }
 
 function _pairJson(p: PairAssessment): ReportPairJson {
