@@ -73,8 +73,16 @@ async function runNotifySlack(options: NotifySlackOptions, ctx: CliContext): Pro
   }
   const { SlackWebhookNotifier, toSlackMessages } = await import('@lastswitch/notify-slack');
   // Built before anything is read, so a bad or foreign URL is refused early.
-  const notifier =
-    webhookUrl === undefined ? undefined : new SlackWebhookNotifier({ webhookUrl, allowedHosts: options.allowHost });
+  let notifier: InstanceType<typeof SlackWebhookNotifier> | undefined;
+  try {
+    notifier =
+      webhookUrl === undefined ? undefined : new SlackWebhookNotifier({ webhookUrl, allowedHosts: options.allowHost });
+  } catch (error) {
+    // SlackConfigError: the message already has the URL redacted.
+    throw new UsageError(`the webhook URL cannot be used: ${(error as Error).message} (see --allow-host)`, {
+      cause: error,
+    });
+  }
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
     const { assessment, empty } = await assessFromStore(opened.store, options, ctx);

@@ -81,6 +81,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
 
   const opened = await openStore(options.store, { cwd: ctx.cwd, createTable: options.createTable });
   try {
+    await opened.exists(); // a corrupt or foreign ledger fails here, before any file is read
     const exclude = new Set<string>();
     if (opened.store instanceof FileLedgerStore) exclude.add(opened.store.path);
     const local = await discoverLocalFiles(localPaths, { cwd: ctx.cwd, since: options.since, exclude });

@@ -72,9 +72,11 @@ export class FileLedgerStore implements LedgerStore {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   }
 
-  /** Whether the ledger file exists yet (a missing file is an empty ledger). */
+  /** Whether the ledger file exists yet (a missing file is an empty ledger); throws if it is not a usable ledger. */
   async exists(): Promise<boolean> {
-    return (await this.#readRaw()) !== undefined;
+    if ((await this.#readRaw()) === undefined) return false;
+    await this.#load();
+    return true;
   }
 
   async apply(updates: readonly LedgerUpdate[], aliases: readonly PrincipalAlias[] = []): Promise<ApplyResult> {

@@ -1,0 +1,339 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  assumeRoleRecord,
+  copySample,
+  gzip,
+  logFile,
+  logName,
+  put,
+  requireBuiltCli,
+  runCli,
+  SAMPLE_TRAIL,
+  tempDir,
+} from './_cli.js';
+
+const NOW = '2026-02-16T00:00:00Z';
+const dirs: string[] = [];
+const fresh = async () => {
+  const dir = await tempDir();
+  dirs.push(dir);
+  return dir;
+};
+
+beforeAll(() => requireBuiltCli());
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('help and usage errors', () => {
+  it.each([[[]], [['scan']], [['report']], [['notify']], [['notify', 'slack']]])(
+    '%j --help shows usage with examples and exits 0',
+    async (command) => {
+      const run = await runCli([...command, '--help'], { cwd: await fresh() });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('Usage: lastswitch');
+      expect(run.stdout).toContain('Examples:');
+      expect(run.stderr).toBe('');
+    },
+  );
+
+  it('the top-level help documents stores and exit codes', async () => {
+    const run = await runCli(['--help'], { cwd: await fresh() });
+    expect(run.stdout).toContain('file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE');
+    expect(run.stdout).toContain('Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.');
+    for (const command of ['scan', 'report', 'notify']) expect(run.stdout).toContain(`  ${command}`);
+  });
+
+  it('--version prints the package version', async () => {
+    const run = await runCli(['--version'], { cwd: await fresh() });
+    const { version } = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(run).toMatchObject({ code: 0, stdout: `${version}\n` });
+  });
+
+  const usage: [string, string[], string][] = [
+    ['an unknown flag', ['scan', '.', '--bogus'], "unknown option '--bogus'"],
+    ['an unknown command', ['scna'], "unknown command 'scna'"],
+    ['scan without a source', ['scan'], "missing required argument 'sources'"],
+    ['a missing path', ['scan', 'no/such/folder'], 'no such file or folder: no/such/folder'],
+    ['an s3 URL without bucket', ['scan', 's3://'], 'names no bucket'],
+    ['an unknown store URL', ['report', '--store', 'redis://x'], 'unknown store URL "redis://x"'],
+    ['a bad table name', ['report', '--store', 'dynamodb:a'], 'does not name a valid DynamoDB table'],
+    ['a --now without zone', ['report', '--now', '2026-02-16T00:00:00'], 'expected an ISO 8601 date'],
+    ['a --now that is no date', ['report', '--now', 'yesterday'], 'expected an ISO 8601 date'],
+    ['a bad --format', ['report', '--format', 'xml'], 'Allowed choices are table, json, csv, markdown'],
+    ['a bad --stale-after', ['report', '--stale-after', '0'], 'expected a whole number of at least 1'],
+    ['a bad --concurrency', ['scan', '.', '--concurrency', 'many'], 'expected a whole number of at least 1'],
+    ['a missing roster', ['report', '--roster', 'nope.csv'], 'cannot read the roster nope.csv: ENOENT'],
+    ['notify without a destination', ['notify', 'slack'], 'say where to send'],
+    ['an unset webhook variable', ['notify', 'slack', '--webhook-url-env', 'NOPE_HOOK'], 'NOPE_HOOK'],
+    ['a foreign webhook host', ['notify', 'slack', '--webhook-url', 'https://example.com/hook'], 'see --allow-host'],
+  ];
+  it.each(usage)('%s exits 2 with a one-line message', async (_what, args, message) => {
+    const run = await runCli(args, { cwd: await fresh() });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).not.toContain('    at ');
+  });
+});
+
+describe('scan and report on the sample trail', () => {
+  let cwd: string;
+  let scan: Awaited<ReturnType<typeof runCli>>;
+  beforeAll(async () => {
+    cwd = await fresh();
+    scan = await runCli(['scan', SAMPLE_TRAIL], { cwd });
+  });
+
+  it('reads every log file, skips the digests, and fills the default file store', async () => {
+    expect(scan.code).toBe(0);
+    expect(scan.stdout).toBe(
+      [
+        'Read 133 files (0.1 MB): 83 switches, 1 denied attempt.',
+        'Skipped files: 3 digest.',
+        'Skipped records: 89 not a switch, 40 service caller.',
+        'Ledger file:.lastswitch/ledger.json: 5 principals, 7 pairs.',
+        '',
+      ].join('\n'),
+    );
+    expect(scan.stderr).toBe('Scanning 133 files (0.1 MB)\n');
+    const ledger = JSON.parse(await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8'));
+    expect(ledger).toMatchObject({ format: 'lastswitch-ledger', version: 1 });
+  });
+
+  it('never writes credentials from the trail', async () => {
+    const ledger = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
+    expect(ledger).not.toContain('FAKE-SESSION-TOKEN');
+    expect(ledger).not.toContain('sessionToken');
+    expect(ledger).not.toContain('ASIAEXAMPLE');
+  });
+
+  it('scanning the same files again changes nothing', async () => {
+    const before = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
+    const again = await runCli(['scan', SAMPLE_TRAIL, '--concurrency', '1'], { cwd });
+    expect(again.code).toBe(0);
+    expect(await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8')).toBe(before);
+  });
+
+  it('report prints the table, stalest first', async () => {
+    const run = await runCli(['report', '--now', NOW, '--stale-after', '30'], { cwd });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toBe('lastswitch report at 2026-02-16T00:00:00.000Z, stale after 30 days');
+    expect(lines[1]).toBe('5 principals, 7 pairs: 4 active, 3 stale, 0 never');
+    const rows = lines.slice(4).map((line) => line.split(/\s{2,}/));
+    expect(rows.map((row) => [row[0], row[3]])).toEqual([
+      ['stale', 'dave (111111111111)'],
+      ['stale', 'erin (111111111111)'],
+      ['stale', 'carol (111111111111)'],
+      ['active', 'alice (111111111111)'],
+      ['active', 'dave (111111111111)'],
+      ['active', 'alice (111111111111)'],
+      ['active', 'bob (111111111111)'],
+    ]);
+  });
+
+  it('report --format json gives the stable schema, the cross-account caller resolved', async () => {
+    const run = await runCli(['report', '--now', NOW, '--stale-after', '30', '--format', 'json'], { cwd });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary).toEqual({ principals: 5, pairs: 7, active: 4, stale: 3, never: 0 });
+    expect(report.generatedAt).toBe('2026-02-16T00:00:00.000Z');
+    const bob = report.pairs.find((p: { principalName: string }) => p.principalName === 'bob');
+    expect(bob).toMatchObject({
+      principal: 'arn:aws:iam::111111111111:user/bob',
+      role: 'arn:aws:iam::222222222222:role/ReadOnly',
+      status: 'active',
+      via: ['AssumeRole'],
+    });
+    expect(JSON.stringify(report)).not.toContain('unresolved:');
+  });
+
+  it('report --by principal rolls pairs up per person', async () => {
+    const run = await runCli(['report', '--now', NOW, '--stale-after', '30', '--by', 'principal', '--format', 'csv'], {
+      cwd,
+    });
+    expect(run.code).toBe(0);
+    const rows = run.stdout.trimEnd().split('\n');
+    expect(rows).toHaveLength(6);
+    const dave = rows.find((row) => row.includes('user/dave'));
+    expect(dave).toContain('active');
+  });
+
+  it('report --format markdown and csv have one row per pair', async () => {
+    const markdown = await runCli(['report', '--now', NOW, '--format', 'markdown'], { cwd });
+    expect(markdown.code).toBe(0);
+    const rows = markdown.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('| active') || line.startsWith('| stale'));
+    expect(rows).toHaveLength(7);
+    const csv = await runCli(['report', '--now', NOW, '--format', 'csv'], { cwd });
+    expect(csv.stdout.trimEnd().split('\n')).toHaveLength(8);
+  });
+
+  it('report with the default 90 days calls everyone active', async () => {
+    const run = await runCli(['report', '--now', NOW, '--format', 'json'], { cwd });
+    expect(JSON.parse(run.stdout).summary).toMatchObject({ active: 7, stale: 0 });
+  });
+
+  it('report --output writes the file and prints nothing on stdout', async () => {
+    const run = await runCli(['report', '--now', NOW, '--format', 'json', '--output', 'out/../report.json'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('');
+    expect(JSON.parse(await readFile(join(cwd, 'report.json'), 'utf8')).summary.pairs).toBe(7);
+  });
+
+  it('report --roster adds who is allowed but never switched', async () => {
+    await writeFile(
+      join(cwd, 'roster.csv'),
+      'principal,role,since\narn:aws:iam::111111111111:user/frank,arn:aws:iam::222222222222:role/ReadOnly,2025-06-01\n',
+    );
+    const run = await runCli(['report', '--now', NOW, '--roster', 'roster.csv', '--format', 'json'], { cwd });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.never).toBe(1);
+    expect(report.pairs.find((p: { status: string }) => p.status === 'never').principal).toBe(
+      'arn:aws:iam::111111111111:user/frank',
+    );
+  });
+
+  it('a roster that cannot be parsed is bad usage', async () => {
+    await writeFile(join(cwd, 'bad.csv'), 'who,what\nx,y\n');
+    const run = await runCli(['report', '--roster', 'bad.csv'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('the roster bad.csv cannot be used');
+  });
+
+  it('--since leaves out files delivered before the day', async () => {
+    const other = await fresh();
+    const run = await runCli(['scan', SAMPLE_TRAIL, '--since', '2026-02-01'], { cwd: other });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Skipped files: \d+ before --since, 3 digest\./);
+    const report = JSON.parse((await runCli(['report', '--now', NOW, '--format', 'json'], { cwd: other })).stdout);
+    expect(report.pairs.map((p: { principalName: string }) => p.principalName)).not.toContain('carol');
+  });
+});
+
+describe('bad files, bad stores', () => {
+  it('reads the good files, names each bad one, and exits 1', async () => {
+    const cwd = await fresh();
+    const good = gzip(logFile(assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00Z', 'e-1')));
+    const day = 'trail/AWSLogs/111111111111/CloudTrail/us-east-1/2026/02/01';
+    await put(join(cwd, day, logName('20260201', 'good000000000001')), good);
+    await put(
+      join(cwd, day, logName('20260201', 'corrupt000000001')),
+      Buffer.concat([good.subarray(0, 10), Buffer.alloc(64, 7)]),
+    );
+    await put(join(cwd, day, logName('20260201', 'truncated0000001')), good.subarray(0, Math.floor(good.length / 2)));
+    await put(join(cwd, day, logName('20260201', 'empty00000000001')), '');
+    await put(
+      join(
+        cwd,
+        'trail/AWSLogs/111111111111/CloudTrail-Digest/us-east-1/2026/02/01/111111111111_CloudTrail-Digest_us-east-1_t_us-east-1_20260201T130000Z.json.gz',
+      ),
+      gzip(JSON.stringify({ awsAccountId: '111111111111', logFiles: [] })),
+    );
+    await put(join(cwd, 'trail/README.txt'), 'not a trail file');
+    const run = await runCli(['scan', 'trail'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('Read 1 file (0.0 MB): 1 switch, 0 denied attempts.');
+    expect(run.stdout).toContain('Skipped files: 1 digest, 1 not a trail file.');
+    expect(run.stderr).toContain('Failed: 3 files; the other files were recorded.');
+    const failed = run.stderr.split('\n').filter((line) => line.startsWith('  '));
+    expect(failed).toHaveLength(3);
+    expect(failed[0]).toContain(`${day}/${logName('20260201', 'corrupt000000001')}: `);
+    expect(failed[1]).toContain(`${day}/${logName('20260201', 'empty00000000001')}: `);
+    expect(failed[2]).toContain(`${day}/${logName('20260201', 'truncated0000001')}: `);
+    const report = JSON.parse((await runCli(['report', '--format', 'json', '--now', NOW], { cwd })).stdout);
+    expect(report.pairs.map((p: { principalName: string }) => p.principalName)).toEqual(['alice']);
+  });
+
+  it('reads a file named explicitly whatever its name: NDJSON and lookup-events output', async () => {
+    const cwd = await fresh();
+    await put(
+      join(cwd, 'events.txt'),
+      `${JSON.stringify(assumeRoleRecord('bob', 'ReadOnly', '2026-02-02T10:00:00Z', 'e-2'))}\n`,
+    );
+    await put(
+      join(cwd, 'lookup.out'),
+      JSON.stringify({
+        Events: [
+          {
+            EventId: 'e-3',
+            EventName: 'AssumeRole',
+            CloudTrailEvent: JSON.stringify(assumeRoleRecord('carol', 'ReadOnly', '2026-02-03T10:00:00Z', 'e-3')),
+          },
+        ],
+      }),
+    );
+    const run = await runCli(['scan', 'events.txt', 'lookup.out'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Read 2 files');
+    expect(run.stdout).toContain('2 switches');
+  });
+
+  it('a folder without trail files is not an error but says so', async () => {
+    const cwd = await fresh();
+    await put(join(cwd, 'empty/notes.md'), '# nothing');
+    const run = await runCli(['scan', 'empty'], { cwd });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: no CloudTrail files found in empty');
+  });
+
+  it('refuses a corrupt store file, with the path, and leaves it as it was', async () => {
+    const cwd = await fresh();
+    await put(join(cwd, 'ledger.json'), '{"format":"lastswitch-ledger","version":1,"entries":[{"tru');
+    await put(
+      join(cwd, 'trail', logName('20260201')),
+      gzip(logFile(assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00Z', 'e-1'))),
+    );
+    for (const args of [['scan', 'trail'], ['report']]) {
+      const run = await runCli([...args, '--store', 'file:ledger.json'], { cwd });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('lastswitch: error: LedgerFileError: the ledger file is corrupt');
+      expect(run.stderr).toContain(join(cwd, 'ledger.json'));
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+    expect(await readFile(join(cwd, 'ledger.json'), 'utf8')).toBe(
+      '{"format":"lastswitch-ledger","version":1,"entries":[{"tru',
+    );
+    const debug = await runCli(['report', '--store', 'file:ledger.json', '--debug'], { cwd });
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).toContain('    at ');
+  });
+
+  it('refuses a foreign JSON file as a store', async () => {
+    const cwd = await fresh();
+    await put(join(cwd, 'package.json'), '{"name":"x"}');
+    const run = await runCli(['report', '--store', 'file:package.json'], { cwd });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('not a lastswitch ledger file: refusing to read or overwrite it');
+  });
+
+  it('report on a missing store says so plainly and creates nothing', async () => {
+    const cwd = await fresh();
+    const run = await runCli(['report'], { cwd });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toBe(
+      'There is no ledger at file:.lastswitch/ledger.json yet. Run `lastswitch scan <folder | s3://bucket/prefix>` first.\n',
+    );
+    const json = await runCli(['report', '--format', 'json', '--now', NOW], { cwd });
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).summary).toEqual({ principals: 0, pairs: 0, active: 0, stale: 0, never: 0 });
+    expect(json.stderr).toContain('There is no ledger');
+    await expect(readFile(join(cwd, '.lastswitch/ledger.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('LASTSWITCH_STORE chooses the store when --store is not given', async () => {
+    const cwd = await fresh();
+    await put(
+      join(cwd, 'trail', logName('20260201')),
+      gzip(logFile(assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00Z', 'e-1'))),
+    );
+    const run = await runCli(['scan', 'trail'], { cwd, env: { LASTSWITCH_STORE: 'file:elsewhere/l.json' } });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Ledger file:elsewhere/l.json: 1 principal, 1 pair.');
+  });
+});
