@@ -1,1 +1,18 @@
-export const handler = async (): Promise<void> => {};
+/** The ingest Lambda: configured from the environment at cold start (see README). */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import { readIngestConfig } from './config.js';
+import { createIngestHandler } from './createIngestHandler.js';
+
+const config = readIngestConfig(process.env);
+const logger = new Logger({ serviceName: 'lastswitch-ingest' });
+const s3 = new S3Client({ forcePathStyle: config.s3ForcePathStyle });
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const store = new DynamoDBLedgerStore({ client, tableName: config.ledgerTable });
+
+/** The Lambda entry point: `ingest.handler`. */
+export const handler = createIngestHandler({ s3, store, logger, concurrency: config.concurrency });

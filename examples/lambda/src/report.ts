@@ -1,1 +1,36 @@
-export const handler = async (): Promise<void> => {};
+/** The scheduled report Lambda: configured from the environment at cold start (see README). */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import { readReportConfig } from './config.js';
+import { createReportHandler } from './createReportHandler.js';
+import { cachedWebhookUrl, readWebhookUrl } from './webhookUrl.js';
+
+const config = readReportConfig(process.env);
+const logger = new Logger({ serviceName: 'lastswitch-report' });
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({}));
+const store = new DynamoDBLedgerStore({ client, tableName: config.ledgerTable });
+const clients =
+  config.webhook.kind === 'ssm'
+    ? { ssm: new SSMClient({}) }
+    : config.webhook.kind === 'secretsmanager'
+      ? { secrets: new SecretsManagerClient({}) }
+      : {};
+
+/** The Lambda entry point: `report.handler`. */
+export const handler = createReportHandler({
+  store,
+  staleAfterDays: config.staleAfterDays,
+  webhookUrl: cachedWebhookUrl(() => readWebhookUrl(config.webhook, clients)),
+  allowedHosts: config.allowedHosts,
+  slack: {
+    ...(config.title ? { title: config.title } : {}),
+    ...(config.mention ? { mention: config.mention } : {}),
+    ...(config.link ? { link: config.link } : {}),
+  },
+  logger,
+});

@@ -1,0 +1,229 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  classifyTrailKey,
+  collectTrailFile,
+  foldAliases,
+  foldSwitches,
+  type IgnoredItem,
+  LastswitchError,
+  type LedgerStore,
+  objectsFromEvent,
+  type TrailObjectRef,
+  type TriggerKind,
+} from '@lastswitch/core';
+import { openTrailObject } from '@lastswitch/source-s3';
+import { describeFailure, type FailureDescription } from './describeFailure.js';
+import { type HandlerLogger, silentLogger } from './logger.js';
+
+/** What the ingest handler needs; clients are built by the caller. */
+export interface IngestHandlerOptions {
+  s3: S3Client;
+  store: LedgerStore;
+  logger?: HandlerLogger;
+  /** Files read at once (default 2). */
+  concurrency?: number;
+  /** Files not started when less than this many ms of the invocation are left fail as retryable (default 10,000). */
+  reserveMs?: number;
+}
+
+/** The part of the Lambda context the handler uses. */
+export interface IngestContext {
+  getRemainingTimeInMillis?: () => number;
+}
+
+/** How one file went. */
+export type FileOutcome =
+  | { status: 'ingested'; ref: TrailObjectRef; switches: number; pairs: number; writes: number }
+  | { status: 'skipped'; ref: TrailObjectRef; reason: string }
+  | ({ status: 'failed'; ref: TrailObjectRef } & FailureDescription);
+
+/** What the handler did for a direct S3, SNS or EventBridge trigger (which has no per-item answer). */
+export interface IngestSummary {
+  kind: TriggerKind;
+  files: FileOutcome[];
+  ignored: IgnoredItem[];
+}
+
+/** The SQS partial-batch answer: only the failed messages are retried. */
+export interface SqsBatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+/** The S3 Batch Operations answer: one result per task. */
+export interface S3BatchResponse {
+  invocationSchemaVersion: string;
+  treatMissingKeysAs: 'PermanentFailure';
+  invocationId: string;
+  results: {
+    taskId: string;
+    resultCode: 'Succeeded' | 'TemporaryFailure' | 'PermanentFailure';
+    resultString: string;
+  }[];
+}
+
+/** What the ingest handler answers, by trigger kind. */
+export type IngestResponse = IngestSummary | SqsBatchResponse | S3BatchResponse;
+
+/** Thrown for a direct S3, SNS or EventBridge trigger when any file failed, so Lambda retries the event. */
+export class IngestError extends LastswitchError {
+  override name = 'IngestError';
+  /** The files that failed, with reasons. */
+  readonly failures: Extract<FileOutcome, { status: 'failed' }>[];
+
+  constructor(failures: Extract<FileOutcome, { status: 'failed' }>[], total: number) {
+    const list = failures
+      .slice(0, 5)
+      .map((f) => `s3://${f.ref.bucket}/${f.ref.key} (${f.reason})`)
+      .join(', ');
+    const more = failures.length > 5 ? ` and ${failures.length - 5} more` : '';
+    super(`${failures.length} of ${total} trail files failed: ${list}${more}`);
+    this.failures = failures;
+  }
+}
+
+/** SQS messages core could not read at all go back to the queue (and on to its DLQ); test messages do not. */
+function isUnreadable(item: IgnoredItem): boolean {
+  return item.reason.startsWith('unrecognised') || item.reason.startsWith('undecodable');
+}
+
+async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/**
+ * Builds the ingest Lambda handler: for each trail file the trigger names, stream it from S3, read
+ * its switches and fold them into the ledger. Failure semantics follow the trigger: direct S3, SNS
+ * and EventBridge throw when any file failed; SQS answers `batchItemFailures` naming only the failed
+ * messages; S3 Batch Operations answers a result per task (`TemporaryFailure` when a retry can help,
+ * `PermanentFailure` for a corrupt file).
+ *
+ * @example
+ * ```ts
+ * export const handler = createIngestHandler({ s3: new S3Client({}), store: new DynamoDBLedgerStore({ client, tableName }) });
+ * ```
+ */
+export function createIngestHandler(options: IngestHandlerOptions) {
+  const { s3, store } = options;
+  const logger = options.logger ?? silentLogger;
+  const concurrency = options.concurrency ?? 2;
+  const reserveMs = options.reserveMs ?? 10_000;
+
+  async function ingestFile(ref: TrailObjectRef, context: IngestContext | undefined): Promise<FileOutcome> {
+    const where = { bucket: ref.bucket, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
+    const kind = classifyTrailKey(ref.key);
+    if (kind !== 'log') {
+      const reason = kind === 'other' ? 'not a CloudTrail log file' : `CloudTrail ${kind} file`;
+      logger.info('skipped object', { ...where, reason });
+      return { status: 'skipped', ref, reason };
+    }
+    const left = context?.getRemainingTimeInMillis?.();
+    if (left !== undefined && left < reserveMs) {
+      const failure = {
+        reason: 'timeout',
+        retryable: true,
+        message: `not started: only ${left} ms of the invocation left`,
+      };
+      logger.error('trail file failed', { ...where, ...failure });
+      return { status: 'failed', ref, ...failure };
+    }
+    const started = Date.now();
+    try {
+      const bytes = await openTrailObject(s3, ref);
+      const file = await collectTrailFile(bytes, { key: ref.key });
+      const updates = foldSwitches(file.switches);
+      const aliases = foldAliases(file.aliases);
+      const applied =
+        updates.length > 0 || aliases.length > 0
+          ? await store.apply(updates, aliases)
+          : { pairs: 0, aliases: 0, writes: 0, heldBack: 0 };
+      const { stats } = file;
+      logger.info('ingested trail file', {
+        ...where,
+        format: stats.format,
+        bytes: stats.bytesRead,
+        records: stats.records,
+        switches: stats.switches,
+        denied: stats.denied,
+        aliases: stats.aliases,
+        skipped: stats.skipped,
+        pairs: applied.pairs,
+        writes: applied.writes,
+        heldBack: applied.heldBack,
+        ms: Date.now() - started,
+      });
+      return { status: 'ingested', ref, switches: stats.switches, pairs: applied.pairs, writes: applied.writes };
+    } catch (error) {
+      const failure = describeFailure(error);
+      logger.error('trail file failed', { ...where, ...failure, ms: Date.now() - started });
+      return { status: 'failed', ref, ...failure };
+    }
+  }
+
+  return async function ingest(event: unknown, context?: IngestContext): Promise<IngestResponse> {
+    const found = objectsFromEvent(event);
+    for (const item of found.ignored) {
+      if (isUnreadable(item)) logger.error('unreadable trigger item', { kind: found.kind, ...item });
+      else logger.info('ignored trigger item', { kind: found.kind, ...item });
+    }
+    const files = await inPool(found.objects, concurrency, (ref) => ingestFile(ref, context));
+    const count = (status: FileOutcome['status']) => files.filter((f) => f.status === status).length;
+    logger.info('ingest finished', {
+      kind: found.kind,
+      files: files.length,
+      ingested: count('ingested'),
+      skipped: count('skipped'),
+      failed: count('failed'),
+      ignored: found.ignored.length,
+    });
+    const failures = files.filter((f): f is Extract<FileOutcome, { status: 'failed' }> => f.status === 'failed');
+
+    if (found.kind === 'sqs') {
+      const failed = new Set<string>();
+      for (const f of failures) if (f.ref.itemId !== undefined) failed.add(f.ref.itemId);
+      for (const item of found.ignored) if (isUnreadable(item) && item.itemId !== undefined) failed.add(item.itemId);
+      return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+    }
+
+    if (found.kind === 's3-batch' && found.batch) {
+      const results: S3BatchResponse['results'] = [];
+      for (const file of files) {
+        if (file.ref.itemId === undefined) continue;
+        if (file.status === 'failed') {
+          results.push({
+            taskId: file.ref.itemId,
+            resultCode: file.retryable ? 'TemporaryFailure' : 'PermanentFailure',
+            resultString: `${file.reason}: ${file.message}`.slice(0, 1000),
+          });
+        } else {
+          const text =
+            file.status === 'ingested'
+              ? `ingested: ${file.switches} switches, ${file.pairs} pairs`
+              : `skipped: ${file.reason}`;
+          results.push({ taskId: file.ref.itemId, resultCode: 'Succeeded', resultString: text });
+        }
+      }
+      for (const item of found.ignored) {
+        if (item.itemId === undefined) continue;
+        results.push({ taskId: item.itemId, resultCode: 'PermanentFailure', resultString: item.reason.slice(0, 1000) });
+      }
+      return {
+        invocationSchemaVersion: found.batch.invocationSchemaVersion,
+        treatMissingKeysAs: 'PermanentFailure',
+        invocationId: found.batch.invocationId,
+        results,
+      };
+    }
+
+    if (failures.length > 0) throw new IngestError(failures, files.length);
+    return { kind: found.kind, files, ignored: found.ignored };
+  };
+}
