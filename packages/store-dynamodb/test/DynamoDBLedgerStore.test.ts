@@ -1,6 +1,7 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { foldSwitches, LastswitchError, type LedgerUpdate, type RoleSwitch, type SwitchMethod } from '@lastswitch/core';
+import { createPrng } from '@lastswitch/core/testing';
 import {
   createLedgerTable,
   DynamoDBLedgerError,
@@ -199,6 +200,38 @@ describe('apply: the merge is exactly core’s mergeLedgerEntry', () => {
       const store = await freshStore('order');
       for (const i of order) await store.apply(batches[i]!);
       expect(sortEntries(await collect(store.entries())), `order ${order.join(',')}`).toEqual(expected);
+    }
+  });
+});
+
+describe('apply: concurrent writers', () => {
+  it('several stores applying overlapping files at the same time give the exact ledger', async () => {
+    const random = createPrng(7);
+    const methods: SwitchMethod[] = ['AssumeRole', 'AssumeRoleWithSAML', 'SwitchRole'];
+    for (let round = 0; round < 3; round++) {
+      // 6 files over 4 pairs with few distinct times: late older events, ties and new methods collide.
+      const files = Array.from({ length: 6 }, (_, f) =>
+        Array.from({ length: 4 }, (_, p) => {
+          const a = Math.floor(random() * 5);
+          const b = Math.floor(random() * 5);
+          const pick = methods[Math.floor(random() * methods.length)]!;
+          return update(
+            `user${p % 2}`,
+            `Role${p >> 1}`,
+            Math.min(a, b),
+            Math.max(a, b),
+            [pick],
+            `ev-${f}-${Math.floor(random() * 3)}`,
+          );
+        }),
+      );
+      const tableName = (await freshStore('concurrent')).tableName;
+      const writers = [0, 1, 2].map(() => new DynamoDBLedgerStore({ client, tableName, concurrency: 4 }));
+      await Promise.all(files.map((file, i) => writers[i % writers.length]!.apply(file)));
+      const reader = new DynamoDBLedgerStore({ client, tableName, consistentRead: true });
+      expect(sortEntries(await collect(reader.entries())), `round ${round}`).toEqual(
+        (await expectedLedger(files)).entries,
+      );
     }
   });
 });

@@ -1,0 +1,78 @@
+import { createLedgerTable, DynamoDBLedgerError, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type FlakyProxy, startFlakyProxy } from './_flakyProxy.js';
+import { collect, expectedLedger, freshTableName, localClient, sortEntries, update } from './_helpers.js';
+
+const endpoint = inject('dynamodbEndpoint');
+const direct = localClient(endpoint);
+const proxies: FlakyProxy[] = [];
+afterAll(async () => {
+  direct.destroy();
+  await Promise.all(proxies.map((p) => p.close()));
+});
+
+async function freshTable(): Promise<string> {
+  const tableName = freshTableName('retries');
+  await createLedgerTable(direct, tableName, { pollIntervalMs: 50 });
+  return tableName;
+}
+
+describe('throttling and 5xx answers are retried by the SDK', () => {
+  it('every write throttled or failed once still gives the exact ledger, counting each write once', async () => {
+    let n = 0;
+    const proxy = await startFlakyProxy(endpoint, (operation, seenBefore) => {
+      if (operation !== 'UpdateItem' && operation !== 'Scan') return undefined;
+      if (seenBefore) return undefined;
+      n += 1;
+      return n % 2 === 0
+        ? { type: 'InternalServerError', status: 500 }
+        : { type: 'ProvisionedThroughputExceededException', status: 400 };
+    });
+    proxies.push(proxy);
+    const client = localClient(proxy.endpoint, { maxAttempts: 3 });
+    try {
+      const tableName = await freshTable();
+      const store = new DynamoDBLedgerStore({ client, tableName, concurrency: 4, consistentRead: true });
+      const older = Array.from({ length: 30 }, (_, i) =>
+        update(`user${i}`, 'Admin', 100, 200, ['SwitchRole'], `a-${i}`),
+      );
+      const newer = Array.from({ length: 30 }, (_, i) =>
+        update(`user${i}`, 'Admin', 300, 400, ['AssumeRole'], `b-${i}`),
+      );
+
+      expect(await store.apply(newer)).toEqual({ pairs: 30, aliases: 0, writes: 30, heldBack: 0 });
+      expect(await store.apply(older)).toEqual({ pairs: 30, aliases: 0, writes: 60, heldBack: 30 });
+      expect(proxy.faults.get('UpdateItem')).toBe(90);
+
+      const entries = sortEntries(await collect(store.entries()));
+      expect(proxy.faults.get('Scan')).toBeGreaterThanOrEqual(1);
+      expect(entries).toEqual((await expectedLedger([newer, older])).entries);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it('throttling that outlasts the retries rejects with the typed error saying what to do', async () => {
+    const proxy = await startFlakyProxy(endpoint, (operation) =>
+      operation === 'UpdateItem' ? { type: 'ThrottlingException', status: 400 } : undefined,
+    );
+    proxies.push(proxy);
+    const client = localClient(proxy.endpoint, { maxAttempts: 2 });
+    try {
+      const tableName = await freshTable();
+      const store = new DynamoDBLedgerStore({ client, tableName, concurrency: 2 });
+      const error = await store.apply([update('erin', 'Admin', 1, 2)]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DynamoDBLedgerError);
+      expect(error).toMatchObject({ tableName, operation: 'apply', awsErrorName: 'ThrottlingException' });
+      expect((error as Error).message).toContain('still throttled after the SDK retries');
+      expect(proxy.faults.get('UpdateItem')).toBe(2);
+      // Nothing reached the table, and the store still works once the throttling stops.
+      const healthy = new DynamoDBLedgerStore({ client: direct, tableName, consistentRead: true });
+      expect(await collect(healthy.entries())).toEqual([]);
+      await healthy.apply([update('erin', 'Admin', 1, 2)]);
+      expect(sortEntries(await collect(healthy.entries()))).toEqual(sortEntries([update('erin', 'Admin', 1, 2)]));
+    } finally {
+      client.destroy();
+    }
+  });
+});
