@@ -12,7 +12,7 @@ import {
   type SlackWebhookNotifierOptions,
   toSlackMessages,
 } from '../src/index.js';
-import { realisticAssessment } from './assessments.js';
+import { bigReport, realisticAssessment } from './assessments.js';
 
 const SECRET = 'XXXXSECRETXXXX';
 
@@ -77,6 +77,33 @@ describe('SlackWebhookNotifier: delivery', () => {
       expect(request.method).toBe('POST');
       expect(request.path).toBe(`/services/T000/B000/${SECRET}`);
       expect(request.headers['content-type']).toBe('application/json; charset=utf-8');
+    }
+    expect(waits).toEqual(Array.from({ length: batch.length - 1 }, () => 1000));
+  });
+
+  it('delivers a report of 300 stale principals: every principal once, in order, within the limits', async () => {
+    const report = bigReport();
+    const batch = toSlackMessages(report);
+    const result = await notifier().send(batch);
+    expect(result).toEqual({ delivered: batch.length, total: batch.length });
+    const received = server.requests.map((request) => JSON.parse(request.body) as SlackMessage);
+    expect(received).toHaveLength(batch.length);
+    const text = received
+      .map((message, index) => {
+        expect(message.blocks.length).toBeLessThanOrEqual(50);
+        const first = message.blocks[0];
+        expect(first?.type === 'header' && first.text.text).toBe(
+          `lastswitch: unused AWS role access (${index + 1}/${received.length})`,
+        );
+        return message.blocks.map((block) => (block.type === 'section' ? block.text.text : '')).join('\n');
+      })
+      .join('\n');
+    let previous = -1;
+    for (const { principal } of report.principals) {
+      const needle = `*${principal.name}*`;
+      expect(text.split(needle)).toHaveLength(2);
+      expect(text.indexOf(needle)).toBeGreaterThan(previous);
+      previous = text.indexOf(needle);
     }
     expect(waits).toEqual(Array.from({ length: batch.length - 1 }, () => 1000));
   });
