@@ -267,16 +267,15 @@ function layOut(groups: Group[], intro: SlackBlock[], settings: Settings): Page[
         page.chars += 2 + unit.length;
         continue;
       }
-      let needed = blocksNeeded(page, headedGroup !== group.id);
-      let heading = group.heading(headingShown);
-      let chars = unit.length + (headedGroup === group.id ? 0 : heading.length);
+      // A new section, preceded by the group's heading (and a divider) unless this page has it already.
+      const heading = group.heading(headingShown);
+      const needed = blocksNeeded(page, headedGroup !== group.id);
+      const chars = unit.length + (headedGroup === group.id ? 0 : heading.length);
       if (page.blocks.length + needed > settings.maxBlocks || page.chars + chars > settings.maxChars) {
+        // Always fits on a fresh page: header + heading + one unit ≤ 3 blocks and ≤ MIN_CHARS.
         pages.push(page);
         page = newPage(settings.title);
         headedGroup = undefined;
-        needed = blocksNeeded(page, true);
-        heading = group.heading(headingShown);
-        chars = unit.length + heading.length;
       }
       if (headedGroup !== group.id) {
         if (page.blocks.length > 1) addBlock(page, { type: 'divider' });
