@@ -1,0 +1,162 @@
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../src/errors.js';
+import { parseIsoDate } from '../src/options.js';
+import { formatError } from '../src/program.js';
+import { discoverLocalFiles, trailFileDay } from '../src/scan/discoverLocalFiles.js';
+import { createBarProgress, createPlainProgress } from '../src/scan/progress.js';
+import { parseStoreUrl } from '../src/store/openStore.js';
+import { tempDir } from './_cli.js';
+
+describe('parseStoreUrl', () => {
+  it.each([
+    ['file:.lastswitch/ledger.json', { kind: 'file', path: '.lastswitch/ledger.json' }],
+    ['file:/var/lib/ledger.json', { kind: 'file', path: '/var/lib/ledger.json' }],
+    ['file:///var/lib/ledger.json', { kind: 'file', path: '/var/lib/ledger.json' }],
+    ['dynamodb:lastswitch-ledger', { kind: 'dynamodb', table: 'lastswitch-ledger' }],
+    ['dynamodb:a.b_c-1', { kind: 'dynamodb', table: 'a.b_c-1' }],
+  ])('%s', (url, expected) => {
+    expect(parseStoreUrl(url)).toEqual(expected);
+  });
+
+  it.each([
+    'file:',
+    'dynamodb:',
+    'dynamodb:ab',
+    'dynamodb:has space',
+    `dynamodb:${'x'.repeat(256)}`,
+    'ledger.json',
+    's3://b/k',
+  ])('refuses %j as bad usage', (url) => {
+    expect(() => parseStoreUrl(url)).toThrow(UsageError);
+  });
+});
+
+describe('parseIsoDate', () => {
+  it.each([
+    ['2026-02-16', '2026-02-16T00:00:00.000Z'],
+    ['2026-02-16T10:30:00Z', '2026-02-16T10:30:00.000Z'],
+    ['2026-02-16T10:30:00.250Z', '2026-02-16T10:30:00.250Z'],
+    ['2026-02-16T12:30:00+02:00', '2026-02-16T10:30:00.000Z'],
+    ['2026-02-16T08:30:00-02:00', '2026-02-16T10:30:00.000Z'],
+  ])('%s', (text, iso) => {
+    expect(parseIsoDate(text).toISOString()).toBe(iso);
+  });
+
+  it.each(['', 'yesterday', '2026-2-16', '2026-02-16T10:30:00', '16/02/2026', '2026-13-01', '2026-02-16Z', '20260216'])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseIsoDate(text)).toThrow('expected an ISO 8601 date');
+    },
+  );
+});
+
+describe('trailFileDay', () => {
+  it.each([
+    ['111122223333_CloudTrail_eu-west-1_20260213T2355Z_AbCdEfGhIjKlMnOp.json.gz', Date.UTC(2026, 1, 13)],
+    ['111122223333_CloudTrail_us-east-1_20251231T0000Z_x.json', Date.UTC(2025, 11, 31)],
+    ['111122223333_CloudTrail-Digest_us-east-1_t_us-east-1_20260213T235900Z.json.gz', undefined],
+    ['export.json', undefined],
+    ['1_CloudTrail_r_2026ab13T0000Z_x.json.gz', undefined],
+  ])('%s', (name, day) => {
+    expect(trailFileDay(name)).toBe(day);
+  });
+});
+
+describe('discoverLocalFiles', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await tempDir();
+    const put = async (path: string) => {
+      await mkdir(join(root, path, '..'), { recursive: true });
+      await writeFile(join(root, path), 'x');
+    };
+    await put('t/AWSLogs/1/CloudTrail/us-east-1/2026/02/01/1_CloudTrail_us-east-1_20260201T0005Z_a.json.gz');
+    await put('t/AWSLogs/1/CloudTrail/us-east-1/2026/01/01/1_CloudTrail_us-east-1_20260101T0005Z_b.json.gz');
+    await put(
+      't/AWSLogs/1/CloudTrail-Digest/us-east-1/2026/02/01/1_CloudTrail-Digest_us-east-1_t_us-east-1_20260201T000000Z.json.gz',
+    );
+    await put(
+      't/AWSLogs/1/CloudTrail-Insight/us-east-1/2026/02/01/1_CloudTrail-Insight_us-east-1_20260201T0005Z_c.json.gz',
+    );
+    await put('t/exports/events.ndjson');
+    await put('t/exports/notes.txt');
+    await put('t/.DS_Store');
+    await put('t/.lastswitch/ledger.json');
+    await put('t/ledger.json');
+    await symlink(join(root, 't'), join(root, 't/exports/loop'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('walks folders in name order, counts what it leaves out, follows no loop, and skips the ledger', async () => {
+    const found = await discoverLocalFiles(['t'], {
+      cwd: root,
+      since: new Date('2026-01-15T00:00:00Z'),
+      exclude: new Set([join(root, 't/ledger.json')]),
+    });
+    expect(found.targets.map((t) => t.display)).toEqual([
+      't/AWSLogs/1/CloudTrail/us-east-1/2026/02/01/1_CloudTrail_us-east-1_20260201T0005Z_a.json.gz',
+      't/exports/events.ndjson',
+    ]);
+    expect(Object.fromEntries(found.skipped)).toEqual({
+      'before --since': 1,
+      digest: 1,
+      insight: 1,
+      hidden: 2,
+      'not a trail file': 1,
+    });
+  });
+
+  it('reads a file named explicitly whatever its name, once', async () => {
+    const found = await discoverLocalFiles(['t/exports/notes.txt', join(root, 't/exports/notes.txt')], { cwd: root });
+    expect(found.targets.map((t) => t.display)).toEqual(['t/exports/notes.txt']);
+  });
+});
+
+describe('progress', () => {
+  const sink = (tty: boolean) => {
+    let text = '';
+    const stream = new Writable({
+      write(chunk, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    }) as Writable & { isTTY?: boolean; columns?: number };
+    stream.isTTY = tty;
+    stream.columns = 120;
+    return { stream, text: () => text };
+  };
+
+  it('draws a bar with files, MB, switches and failures on a terminal, and names failed files', () => {
+    const out = sink(true);
+    const bar = createBarProgress(out.stream);
+    bar.start(4, 3 * 1_048_576);
+    bar.fileRead(1_048_576, 5);
+    bar.fileFailed('trail/bad.json.gz', 'the file is truncated');
+    bar.stop();
+    expect(out.text()).toContain('failed: trail/bad.json.gz: the file is truncated');
+    expect(out.text()).toMatch(/\d\/4 files \| 1\.0\/3\.0 MB \| 5 switches \| 1 failed/);
+  });
+
+  it('writes one plain line when not on a terminal', () => {
+    const out = sink(false);
+    const plain = createPlainProgress(out.stream);
+    plain.start(2, 2048);
+    plain.fileRead(1024, 1);
+    plain.fileFailed('x', 'y');
+    plain.stop();
+    expect(out.text()).toBe('Scanning 2 files (0.0 MB)\n');
+  });
+});
+
+describe('formatError', () => {
+  it('joins causes on one line without repeating them', () => {
+    const inner = new Error('connect ECONNREFUSED\n127.0.0.1:1');
+    const outer = new Error('scan failed', { cause: inner });
+    expect(formatError(outer)).toBe('scan failed: connect ECONNREFUSED 127.0.0.1:1');
+    expect(formatError(new Error('a: b', { cause: new Error('b') }))).toBe('a: b');
+    expect(formatError('plain')).toBe('plain');
+  });
+});
