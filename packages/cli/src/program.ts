@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
+import { registerIamCommand } from './commands/iam.js';
 import { registerNotifyCommand } from './commands/notify.js';
+import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScanCommand } from './commands/scan.js';
 import { type CliContext, processContext } from './context.js';
@@ -36,6 +38,8 @@ export function createProgram(ctx: CliContext): Command {
   registerScanCommand(program, ctx);
   registerReportCommand(program, ctx);
   registerNotifyCommand(program, ctx);
+  registerIamCommand(program, ctx);
+  registerPlanCommand(program, ctx);
   return program;
 }
 
@@ -48,6 +52,19 @@ export function formatError(error: unknown): string {
     current = current instanceof Error ? current.cause : undefined;
   }
   return parts.join(': ').split('\n').join(' ');
+}
+
+/** A short fix for errors whose cause is common and whose message does not say what to do. */
+function hintFor(error: unknown): string {
+  const text = formatError(error);
+  if (text.includes('Region is missing')) return ' (set AWS_REGION, or AWS_PROFILE with a region)';
+  if (
+    (error as { awsErrorName?: string }).awsErrorName === 'ResourceNotFoundException' ||
+    text.includes('table does not exist')
+  ) {
+    return ' (`lastswitch scan --store dynamodb:TABLE --create-table` creates it)';
+  }
+  return '';
 }
 
 /**
@@ -67,7 +84,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext = processC
     }
     const usage = error instanceof UsageError;
     const name = error instanceof Error && error.name !== 'Error' && !usage ? `${error.name}: ` : '';
-    ctx.stderr.write(`lastswitch: error: ${name}${formatError(error)}\n`);
+    ctx.stderr.write(`lastswitch: error: ${name}${formatError(error)}${hintFor(error)}\n`);
     if (debug && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
     return usage ? ExitCode.usage : ExitCode.failed;
   }

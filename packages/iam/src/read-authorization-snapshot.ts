@@ -216,7 +216,9 @@ export async function readAuthorizationSnapshot(
   const referenced = new Set<string>();
   for (const entity of [...users, ...groups, ...roles]) {
     for (const arn of entity.attachedPolicies) referenced.add(arn);
-    if ('permissionsBoundary' in entity && entity.permissionsBoundary) referenced.add(entity.permissionsBoundary);
+  }
+  for (const entity of [...users, ...roles]) {
+    if (entity.permissionsBoundary) referenced.add(entity.permissionsBoundary);
   }
   const policies: SnapshotPolicy[] = [];
   for (const policy of managed) {

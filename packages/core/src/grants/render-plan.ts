@@ -19,7 +19,7 @@ function _md(text: string): string {
   let out = '';
   for (const c of text) {
     if (c === '\n' || c === '\r' || c === '\t') out += ' ';
-    else if ('\\`*_[]<>|#'.includes(c)) out += `\\${c}`;
+    else if ('\\`*_[]<>|'.includes(c)) out += `\\${c}`;
     else out += c;
   }
   return out;

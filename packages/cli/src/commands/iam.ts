@@ -1,0 +1,104 @@
+import { rename, writeFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import type { Command } from 'commander';
+import type { CliContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { plural } from './_shared.js';
+
+interface SnapshotOptions {
+  output?: string;
+  account?: string;
+  region?: string;
+}
+
+const EXAMPLES = `
+Examples:
+  $ lastswitch iam snapshot --output iam-identity.json          # credentials from the usual AWS environment
+  $ AWS_PROFILE=prod lastswitch iam snapshot --output iam-prod.json
+  $ lastswitch plan --grants iam-identity.json iam-prod.json --format markdown
+
+Needs iam:GetAccountAuthorizationDetails (e.g. the SecurityAudit managed policy). The snapshot holds
+policies and names, never credentials. AWS_ENDPOINT_URL_IAM points it at another IAM endpoint.
+`;
+
+/** Builds the IAM client from the environment (the SDK is imported only when this command runs). */
+async function _client(ctx: CliContext, region: string | undefined) {
+  const { IAMClient } = await import('@aws-sdk/client-iam');
+  const env = ctx.env;
+  const endpoint = env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL;
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        }
+      : undefined;
+  return new IAMClient({
+    region: region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    ...(endpoint ? { endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+  });
+}
+
+function _checkAccount(value: string): string {
+  if (value.length !== 12 || [...value].some((c) => c < '0' || c > '9')) {
+    throw new UsageError(`--account must be a 12-digit AWS account id, got ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return value;
+}
+
+/** Registers `lastswitch iam snapshot`: save one account's IAM authorization details for `plan` and `report --grants`. */
+export function registerIamCommand(program: Command, ctx: CliContext): void {
+  const iam = program.command('iam').summary('read IAM: who is allowed to switch into what');
+  iam
+    .command('snapshot')
+    .summary("save an account's IAM users, groups, roles and policies")
+    .description(
+      "Read the account's IAM authorization details (GetAccountAuthorizationDetails, every page) into a JSON snapshot: users, groups, roles with trust policies, and the managed policies they use (default versions). Give `plan` / `report --grants` one snapshot per account: the identity account and the accounts whose roles people switch into.",
+    )
+    .option('--output <file>', 'write the snapshot to this file instead of standard output')
+    .option('--account <id>', 'the account id, when IAM returns nothing that names it')
+    .option('--region <region>', 'the region for the IAM client (IAM is global; default $AWS_REGION or us-east-1)')
+    .addHelpText('after', EXAMPLES)
+    .action(async (options: SnapshotOptions) => {
+      await runSnapshot(options, ctx);
+    });
+}
+
+async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<void> {
+  const account = options.account === undefined ? undefined : _checkAccount(options.account);
+  const { readAuthorizationSnapshot } = await import('@lastswitch/iam');
+  const client = await _client(ctx, options.region);
+  let snapshot: Awaited<ReturnType<typeof readAuthorizationSnapshot>>;
+  try {
+    snapshot = await readAuthorizationSnapshot(client, account ? { account } : {});
+  } finally {
+    client.destroy();
+  }
+  const body = `${JSON.stringify(snapshot, null, 2)}\n`;
+  if (options.output) {
+    const path = isAbsolute(options.output) ? options.output : join(ctx.cwd, options.output);
+    const temporary = `${path}.${process.pid}.tmp`;
+    await writeFile(temporary, body, 'utf8');
+    await rename(temporary, path);
+  } else {
+    ctx.stdout.write(body);
+  }
+  const counts = [
+    plural(snapshot.users.length, 'user'),
+    plural(snapshot.groups.length, 'group'),
+    plural(snapshot.roles.length, 'role'),
+    plural(snapshot.policies.length, 'managed policy', 'managed policies'),
+  ].join(', ');
+  ctx.stderr.write(
+    `Read ${counts} from account ${snapshot.account}${options.output ? `; wrote ${options.output}` : ''}\n`,
+  );
+  if (snapshot.problems.length > 0) {
+    for (const p of snapshot.problems) ctx.stderr.write(`  not readable: ${p.entity}: ${p.message}\n`);
+    ctx.stderr.write(
+      `${plural(snapshot.problems.length, 'item')} could not be read and are left out of the snapshot\n`,
+    );
+    ctx.exitCode = Math.max(ctx.exitCode, 1);
+  }
+}
