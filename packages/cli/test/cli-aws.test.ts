@@ -59,7 +59,7 @@ describe('scan s3:// against s3rver', () => {
     const remote = await fresh();
     const local = await fresh();
     const run = await runCli(['scan', `s3://${bucket}/AWSLogs/`], { cwd: remote, env });
-    expect(run.stderr).toBe('Scanning 133 files (0.1 MB)\n');
+    expect(run.stderr).toBe(`Listing s3://${bucket}/AWSLogs/\nScanning 133 files (0.1 MB)\n`);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Read 133 files');
     expect(run.stdout).toContain('Skipped files: 3 digest.');

@@ -90,6 +90,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
     const sourceFailures: ScanFailure[] = [];
     let closeS3 = () => {};
     if (s3Sources.length > 0) {
+      for (const source of s3Sources) ctx.stderr.write(`Listing ${source.url}\n`);
       const { discoverS3Objects } = await import('../scan/_s3.js');
       const remote = await discoverS3Objects(s3Sources, options.since);
       closeS3 = remote.close;
