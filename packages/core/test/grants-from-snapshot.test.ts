@@ -407,3 +407,54 @@ describe('grantsFromSnapshot: several snapshots', () => {
     );
   });
 });
+
+describe('grantsFromSnapshot: properties', () => {
+  const resource = fc.constantFrom(
+    '*',
+    ADMIN,
+    `arn:aws:iam::${TARGET}:role/dev-*`,
+    `arn:aws:iam::${TARGET}:role/dev-a`,
+    'arn:aws:iam::*:role/*',
+    `arn:aws:iam::${TARGET}:role/?dmin`,
+  );
+  const statement = fc.record({
+    Effect: fc.constantFrom('Allow', 'Deny'),
+    Action: fc.constantFrom('sts:AssumeRole', 'sts:*', '*', 's3:*'),
+    Resource: fc.array(resource, { minLength: 1, maxLength: 3 }),
+  });
+  const roleNames = ['Admin', 'dev-a', 'dev-b', 'ops'];
+  const reachable = (statements: object[]) => {
+    const { grants } = grantsFromSnapshot(alice(statements));
+    return roleNames.filter((name) => grants.some((g) => grantMatchesRole(g, `arn:aws:iam::${TARGET}:role/${name}`)));
+  };
+
+  it('adding a Deny never lets anyone reach a role they could not reach before', () => {
+    fc.assert(
+      fc.property(fc.array(statement, { maxLength: 5 }), resource, (statements, denied) => {
+        const before = reachable(statements);
+        const after = reachable([...statements, { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: denied }]);
+        expect(after.every((name) => before.includes(name))).toBe(true);
+        for (const name of after)
+          expect(
+            grantMatchesRole({ resource: denied, excludes: [], within: [] }, `arn:aws:iam::${TARGET}:role/${name}`),
+          ).toBe(false);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('does not depend on the order of statements or snapshots', () => {
+    fc.assert(
+      fc.property(fc.array(statement, { maxLength: 5 }), (statements) => {
+        expect(reachable([...statements].reverse())).toEqual(reachable(statements));
+        const targets = snapshot(TARGET, { roles: roleNames.map((name) => role(name)) });
+        const key = (s: AuthorizationSnapshot[]) =>
+          grantsFromSnapshot(s)
+            .grants.map((g) => `${g.id} ${g.roles?.map((r) => r.key).join(',')}`)
+            .sort();
+        expect(key([targets, alice(statements)])).toEqual(key([alice(statements), targets]));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
