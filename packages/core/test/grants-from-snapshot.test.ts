@@ -458,3 +458,13 @@ describe('grantsFromSnapshot: properties', () => {
     );
   });
 });
+
+describe('grantsFromSnapshot: trust policies naming a user twice', () => {
+  it('gives one grant when a statement names the user by ARN and by unique id', () => {
+    const s = snapshot(IDENTITY, {
+      users: [user('alice')],
+      roles: [role('Local', { account: IDENTITY, trusted: [`arn:aws:iam::${IDENTITY}:user/alice`, 'AIDAALICE'] })],
+    });
+    expect(grantsFromSnapshot(s).grants.map((g) => g.source.kind)).toEqual(['trust-policy']);
+  });
+});

@@ -231,6 +231,21 @@ export function grantsFromSnapshot(
     const groups = new Map(snapshot.groups.map((g) => [g.name, g]));
     const problem = (entity: string, message: string) => problems.push({ account, entity, message });
 
+    // Which Allow trust statements name a principal (ARN or unique id) explicitly, by that name.
+    const trustNaming = new Map<string, { role: SnapshotRole; statement: PolicyStatement }[]>();
+    for (const role of snapshot.roles) {
+      for (const statement of trustStatements(account, role)) {
+        if (statement.effect !== 'Allow' || !statement.principals) continue;
+        if (!statementCoversAction(statement, ASSUME_ROLE)) continue;
+        const entry = { role, statement };
+        for (const name of new Set(statement.principals.aws)) {
+          const list = trustNaming.get(name) ?? [];
+          list.push(entry);
+          trustNaming.set(name, list);
+        }
+      }
+    }
+
     const managed = (arn: string, entity: string) => {
       const policy = policies.get(arn);
       if (!policy) problem(entity, `managed policy ${arn} is not in the snapshot; its statements were not evaluated`);
@@ -367,32 +382,44 @@ export function grantsFromSnapshot(
       }
 
       // Same-account trust policies that name the user itself grant the role without any identity policy.
-      for (const role of snapshot.roles) {
-        for (const s of trustStatements(account, role)) {
-          if (s.effect !== 'Allow' || !s.principals || !statementCoversAction(s, ASSUME_ROLE)) continue;
-          if (!s.principals.aws.some((p) => p === user.arn || p === user.id)) continue;
-          allows.push(
-            make(
-              {
-                kind: 'trust-policy',
-                account,
-                policyName: 'trust policy',
-                owner: role.name,
-                statementIndex: s.index,
-                ...(s.sid ? { sid: s.sid } : {}),
-              },
-              s,
-              role.arn,
-              { conditional: s.conditional },
-            ),
-          );
-        }
+      const named = [...(trustNaming.get(user.arn) ?? []), ...(user.id ? (trustNaming.get(user.id) ?? []) : [])];
+      for (const { role, statement: s } of new Set(named)) {
+        allows.push(
+          make(
+            {
+              kind: 'trust-policy',
+              account,
+              policyName: 'trust policy',
+              owner: role.name,
+              statementIndex: s.index,
+              ...(s.sid ? { sid: s.sid } : {}),
+            },
+            s,
+            role.arn,
+            { conditional: s.conditional },
+          ),
+        );
       }
 
       const kept = _applyDenies(allows, denies, 'deny', dropped);
       grants.push(..._applyBoundary(kept, user, policies, problem, dropped));
     }
   }
+
+  const arnIndex = new Map<AuthorizationSnapshot, Map<string, SnapshotRole[]>>();
+  const rolesByArn = (target: AuthorizationSnapshot): Map<string, SnapshotRole[]> => {
+    let index = arnIndex.get(target);
+    if (!index) {
+      index = new Map();
+      for (const role of target.roles) {
+        const list = index.get(role.arn) ?? [];
+        list.push(role);
+        index.set(role.arn, list);
+      }
+      arnIndex.set(target, index);
+    }
+    return index;
+  };
 
   // Role side: when the target account's snapshot is known, the trust policy must accept the user.
   const result: Grant[] = [];
@@ -413,7 +440,9 @@ export function grantsFromSnapshot(
     const rejected: string[] = [];
     let conditionalTrust = false;
     for (const target of targets) {
-      for (const role of target.roles) {
+      // An exact grant names one ARN (with path): look it up instead of scanning every role.
+      const candidates = grant.wildcard ? target.roles : (rolesByArn(target).get(grant.resource) ?? []);
+      for (const role of candidates) {
         if (!grantMatchesRole(grant, role.arn)) continue;
         const verdict = _trusts(role, trustStatements(target.account, role), user, grant.principal.account);
         if (!verdict.trusted) {
