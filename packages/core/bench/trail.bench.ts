@@ -4,8 +4,9 @@
  * side in one run; peak RSS of each measured in its own child process. Compare the ratios.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { readTrailFile } from '../src/trail/index.js';
 import { benchTrailFile } from './generate-trail.js';
@@ -42,22 +43,44 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-async function child(mode: Mode, file: string): Promise<void> {
-  const start = performance.now();
-  const found = await runOnce(mode, file);
-  const ms = performance.now() - start;
-  console.log(JSON.stringify({ ms, found, maxRssKiB: process.resourceUsage().maxRSS }));
+/**
+ * The RSS child is plain JavaScript over the built package (`dist/`, which `pnpm bench` builds
+ * first), so the figure is the reader's and not the TypeScript loader's (~50 MiB by itself).
+ */
+const CHILD_SOURCE = `
+import { createReadStream, readFileSync } from 'node:fs';
+import { createGunzip, gunzipSync } from 'node:zlib';
+const [mode, file, dist] = process.argv.slice(2);
+let found = 0;
+if (mode === 'floor') {
+  for await (const chunk of createReadStream(file).pipe(createGunzip())) found += 0 * chunk.length;
+} else if (mode === 'readTrailFile') {
+  const { readTrailFile } = await import(dist);
+  const reader = readTrailFile(createReadStream(file));
+  for (let next = await reader.next(); !next.done; next = await reader.next()) if (next.value.kind === 'switch') found++;
+} else {
+  const parsed = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8'));
+  found = parsed.Records.filter((r) => (r.eventName?.startsWith('AssumeRole') || r.eventName === 'SwitchRole') && !r.errorCode).length;
 }
+// VmHWM is this process's own peak; ru_maxrss (resourceUsage) also counts the forked parent's pages.
+let maxRssKiB = process.resourceUsage().maxRSS;
+try {
+  const line = readFileSync('/proc/self/status', 'utf8').split('\\n').find((l) => l.startsWith('VmHWM:'));
+  if (line) maxRssKiB = Number.parseInt(line.slice(6), 10);
+} catch {}
+console.log(JSON.stringify({ found, maxRssKiB }));
+`;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DIST = join(here, '..', 'dist', 'index.js');
 
 function peakRss(mode: Mode, file: string): { maxRssKiB: number; found: number } {
-  const result = spawnSync(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', mode, file],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  );
+  const script = join(here, '.data', 'rss-child.mjs');
+  writeFileSync(script, CHILD_SOURCE);
+  const result = spawnSync(process.execPath, [script, mode, file, pathToFileURL(DIST).href], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (result.status !== 0) throw new Error(`child ${mode} failed: ${result.stderr}`);
   const lines = result.stdout.trim().split('\n');
   return JSON.parse(lines[lines.length - 1] as string);
@@ -105,5 +128,10 @@ async function main(): Promise<void> {
   console.log('\ntargets: readTrailFile ≤ 1.5× floor, ≥ 3× faster than naive, peak RSS ≤ 128 MiB');
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3] as Mode, process.argv[4] as string);
-else await main();
+if (!existsSync(DIST)) {
+  console.error(
+    `${DIST} is missing: run \`pnpm bench trail\` from the root (it builds first) or \`pnpm --filter @lastswitch/core build\``,
+  );
+  process.exit(1);
+}
+await main();

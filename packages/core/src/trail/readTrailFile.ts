@@ -182,6 +182,8 @@ export async function* readTrailFile(
     if (scanner.done) break;
   }
   if (!scanner.done) scanner.finish();
+  yield* scanner.out;
+  scanner.out = [];
   return stats;
 }
 

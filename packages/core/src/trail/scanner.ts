@@ -81,6 +81,22 @@ const EVENT_NAME = Buffer.from('"eventName":"');
 /** The fast path's carried-over partial record is bounded; longer records go to the exact scanner. */
 const MAX_CARRY_BYTES = 1024 * 1024;
 
+/** The JSON nesting depth at `end` when scanning `[start, end)` from depth 0 (strings skipped). */
+function _depthAtEnd(buf: Buffer, start: number, end: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+    else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
+  }
+  return depth;
+}
+
 /** Whether the string value at `at` starts with a switch event name, or is escaped. */
 function _startsWithMarker(buf: Buffer, at: number, end: number): boolean {
   if (buf[at] === 0x5c) return true;
@@ -343,7 +359,12 @@ export class _TrailScanner {
     try {
       value = JSON.parse(buf.toString('utf8', start, end));
     } catch {
-      return false;
+      // Unclosed: the end boundary was a nested object that looks like a record; the start is
+      // sound, so the exact scanner takes over here. Otherwise it is one malformed record.
+      if (_depthAtEnd(buf, start, end) > 0) return false;
+      this.stats.records++;
+      this.stats.skipped.malformed++;
+      return true;
     }
     this.handleRecord(value);
     return true;
