@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,11 +58,6 @@ export async function tempDir(prefix = 'lastswitch-cli-'): Promise<string> {
 export async function put(path: string, data: string | Uint8Array): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, data);
-}
-
-/** Copies the sample trail (or one of its sub-folders) into `target`. */
-export async function copySample(target: string, sub = ''): Promise<void> {
-  await cp(join(SAMPLE_TRAIL, sub), target, { recursive: true });
 }
 
 export const gzip = (text: string): Buffer => gzipSync(Buffer.from(text));

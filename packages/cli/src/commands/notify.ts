@@ -7,7 +7,7 @@ import { type AssessOptions, addAssessOptions, assessFromStore, plural } from '.
 interface NotifySlackOptions extends AssessOptions {
   webhookUrl?: string;
   webhookUrlEnv?: string;
-  allowHost: string[];
+  allowHost?: string[];
   dryRun?: boolean;
   title?: string;
   mention?: string;
@@ -24,7 +24,7 @@ other users of the machine). It is never printed. Only https://hooks.slack.com i
 --allow-host names another host (a proxy, or a local server in tests).
 `;
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** Registers `lastswitch notify slack`: send the report to a Slack Incoming Webhook. */
 export function registerNotifyCommand(program: Command, ctx: CliContext): void {
@@ -42,7 +42,7 @@ export function registerNotifyCommand(program: Command, ctx: CliContext): void {
   addAssessOptions(slack)
     .option('--webhook-url <url>', 'the Incoming Webhook URL (prefer --webhook-url-env)')
     .option('--webhook-url-env <name>', 'the environment variable holding the webhook URL')
-    .option('--allow-host <host>', 'also accept webhook URLs on this host (repeatable)', collect, [])
+    .option('--allow-host <host>', 'also accept webhook URLs on this host (repeatable)', collect)
     .option('--title <text>', 'the header of every message')
     .option('--mention <markup>', "Slack mention put in the first message, e.g. '<!here>'")
     .option('--dry-run', 'print the messages as JSON instead of sending them')
@@ -76,7 +76,9 @@ async function runNotifySlack(options: NotifySlackOptions, ctx: CliContext): Pro
   let notifier: InstanceType<typeof SlackWebhookNotifier> | undefined;
   try {
     notifier =
-      webhookUrl === undefined ? undefined : new SlackWebhookNotifier({ webhookUrl, allowedHosts: options.allowHost });
+      webhookUrl === undefined
+        ? undefined
+        : new SlackWebhookNotifier({ webhookUrl, allowedHosts: options.allowHost ?? [] });
   } catch (error) {
     // SlackConfigError: the message already has the URL redacted.
     throw new UsageError(`the webhook URL cannot be used: ${(error as Error).message} (see --allow-host)`, {

@@ -104,9 +104,25 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
     const totalBytes = targets.reduce((sum, t) => sum + t.size, 0);
     progress.start(targets.length, totalBytes);
     let result: Awaited<ReturnType<typeof scanFiles>>;
+    const interrupt = new AbortController();
+    const onSigint = () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      interrupt.abort();
+      progress.stop();
+      ctx.stderr.write(
+        'Interrupted: finishing the files being read and saving the ledger (Ctrl-C again to quit now)\n',
+      );
+    };
+    process.on('SIGINT', onSigint);
     try {
-      result = await scanFiles(targets, { store: opened.store, concurrency: options.concurrency, progress });
+      result = await scanFiles(targets, {
+        store: opened.store,
+        concurrency: options.concurrency,
+        progress,
+        signal: interrupt.signal,
+      });
     } finally {
+      process.off('SIGINT', onSigint);
       progress.stop();
       closeS3();
     }
@@ -124,10 +140,16 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
     if (targets.length === 0 && failures.length === 0) {
       ctx.stderr.write(`warning: no CloudTrail files found in ${sources.join(', ')}\n`);
     }
+    if (result.notRead > 0) {
+      ctx.stderr.write(
+        `Interrupted: ${plural(result.notRead, 'file')} not read; everything read before is recorded.\n`,
+      );
+      ctx.exitCode = 130;
+    }
     if (failures.length > 0) {
       ctx.stderr.write(`Failed: ${plural(failures.length, 'file')}; the other files were recorded.\n`);
       for (const failure of failures) ctx.stderr.write(`  ${failure.file}: ${failure.reason}\n`);
-      ctx.exitCode = 1;
+      ctx.exitCode = Math.max(ctx.exitCode, 1);
     }
   } finally {
     opened.close();

@@ -47,13 +47,13 @@ export function createBarProgress(stream: ProgressStream): ScanProgress {
     fileRead(bytes, found) {
       bytesRead += bytes;
       switches += found;
-      bar.increment(1, { mb: megabytes(bytesRead), switches });
+      if (started) bar.increment(1, { mb: megabytes(bytesRead), switches });
     },
     fileFailed(file, reason) {
       failed += 1;
       // Printed above the bar, so the failure stays visible once the bar is gone.
       stream.write(`\r\u001b[2Kfailed: ${file}: ${reason}\n`);
-      bar.increment(1, { failed });
+      if (started) bar.increment(1, { failed });
     },
     stop() {
       if (started) bar.stop();

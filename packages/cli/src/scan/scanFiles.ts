@@ -33,6 +33,8 @@ export interface ScanResult {
   pairsWritten: number;
   aliasesWritten: number;
   failures: ScanFailure[];
+  /** Files never started because the scan was interrupted (`signal`). */
+  notRead: number;
 }
 
 /** Options of {@link scanFiles}. */
@@ -43,6 +45,10 @@ export interface ScanFilesOptions {
   progress: ScanProgress;
   /** Write to the store once this many pairs are pending (default 10,000), and at the end. */
   flushPairs?: number;
+  /** Also write what is pending once this long has passed since the last write (default 60 s). */
+  flushEveryMs?: number;
+  /** When aborted, no new file is started; the files being read finish and everything read is written. */
+  signal?: AbortSignal;
 }
 
 const pairKey = (u: LedgerUpdate) => `${u.principal.key}\u0000${u.role.key}`;
@@ -82,13 +88,17 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
     pairsWritten: 0,
     aliasesWritten: 0,
     failures: [],
+    notRead: 0,
   };
   const pendingPairs = new Map<string, LedgerUpdate>();
   const pendingAliases = new Map<string, PrincipalAlias>();
   const flushPairs = options.flushPairs ?? 10_000;
+  const flushEveryMs = options.flushEveryMs ?? 60_000;
+  let lastFlush = Date.now();
   let writing: Promise<void> = Promise.resolve();
 
   const flush = () => {
+    lastFlush = Date.now();
     const updates = [...pendingPairs.values()];
     const aliases = [...pendingAliases.values()];
     pendingPairs.clear();
@@ -133,15 +143,17 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
       options.progress.fileFailed(failure.file, failure.reason);
       return;
     }
-    if (pendingPairs.size >= flushPairs) await flush();
+    if (pendingPairs.size >= flushPairs || Date.now() - lastFlush >= flushEveryMs) await flush();
   };
 
   let next = 0;
+  const take = () => (options.signal?.aborted ? undefined : targets[next++]);
   const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, targets.length)) }, async () => {
-    for (let target = targets[next++]; target !== undefined; target = targets[next++]) await readOne(target);
+    for (let target = take(); target !== undefined; target = take()) await readOne(target);
   });
   await Promise.all(workers);
   await flush();
+  result.notRead = Math.max(0, targets.length - next);
   result.failures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return result;
 }
