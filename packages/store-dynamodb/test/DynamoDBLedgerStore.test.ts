@@ -61,7 +61,12 @@ describe('createLedgerTable', () => {
     });
   });
 
-  it('exports a definition usable as a CreateTable input', () => {
+  it('exports a definition usable as a CreateTable input', async () => {
+    const tableName = freshTableName('definition');
+    await client.send(new CreateTableCommand({ TableName: tableName, ...ledgerTableDefinition }));
+    const store = new DynamoDBLedgerStore({ client, tableName, consistentRead: true });
+    await store.apply([update('erin', 'Admin', 1, 2)]);
+    expect(sortEntries(await collect(store.entries()))).toEqual(sortEntries([update('erin', 'Admin', 1, 2)]));
     expect(ledgerTableDefinition).toEqual({
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
