@@ -31,6 +31,7 @@ const run = (args) => {
 try {
   run(['scan', join(here, 'AWSLogs'), '--no-progress']);
   run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30']);
+  run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--by', 'principal']);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
