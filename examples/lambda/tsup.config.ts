@@ -16,7 +16,9 @@ export default defineConfig({
   noExternal: [/^(?!@aws-sdk\/|@smithy\/)/],
   external: runtimeProvided,
   // Some bundled CommonJS code calls require(); give the ES module one.
-  banner: { js: "import { createRequire as __lastswitchCreateRequire } from 'node:module'; const require = __lastswitchCreateRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __lastswitchCreateRequire } from 'node:module'; const require = __lastswitchCreateRequire(import.meta.url);",
+  },
   clean: true,
   sourcemap: true,
 });
