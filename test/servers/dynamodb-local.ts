@@ -77,9 +77,13 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Pr
 
   const launch = async (): Promise<void> => {
     const storage = options.dbPath ? ['-sharedDb', '-dbPath', options.dbPath] : ['-inMemory'];
-    const proc = spawn('java', [`-Djava.library.path=${lib}`, '-jar', jar, ...storage, '-port', String(port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      'java',
+      [`-Djava.library.path=${lib}`, '-jar', jar, '-disableTelemetry', ...storage, '-port', String(port)],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let log = '';
     proc.stdout?.on('data', (chunk: Buffer) => {
       log += chunk.toString();
