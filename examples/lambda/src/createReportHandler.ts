@@ -82,7 +82,7 @@ export function createReportHandler(options: ReportHandlerOptions) {
       const e = error as { name?: string; message?: string; delivered?: number; total?: number; status?: number };
       logger.error('report delivery failed', {
         error: e.name,
-        message: e.message,
+        detail: e.message,
         delivered: e.delivered,
         total: e.total,
         status: e.status,
