@@ -25,8 +25,11 @@ export function requireBuiltCli(): void {
   }
 }
 
-/** Runs `node dist/bin.js ...args` in `cwd` with a clean environment plus `env`. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliRun> {
+/** Runs `node dist/bin.js ...args` in `cwd` with a clean environment plus `env`, and `input` on stdin. */
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string | Uint8Array },
+): Promise<CliRun> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: options.cwd,
@@ -35,13 +38,18 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     ...options.env,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
     });
-    child.stderr.on('data', (chunk: Buffer) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     child.on('error', reject);

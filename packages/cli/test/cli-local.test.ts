@@ -273,6 +273,32 @@ describe('bad files, bad stores', () => {
     expect(run.stdout).toContain('2 switches');
   });
 
+  it('reads standard input with -, gzip or not', async () => {
+    const cwd = await fresh();
+    const plain = await runCli(['scan', '-'], {
+      cwd,
+      input: logFile(assumeRoleRecord('dan', 'ReadOnly', '2026-02-04T10:00:00Z', 'e-4')),
+    });
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('Read 1 file (0.0 MB): 1 switch');
+    const zipped = await runCli(['scan', '-'], {
+      cwd,
+      input: gzip(logFile(assumeRoleRecord('eve', 'ReadOnly', '2026-02-05T10:00:00Z', 'e-5'))),
+    });
+    expect(zipped.code).toBe(0);
+    expect(zipped.stdout).toContain('Ledger file:.lastswitch/ledger.json: 2 principals, 2 pairs.');
+    const broken = await runCli(['scan', '-'], { cwd, input: '{"Records":[' });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('  (standard input): ');
+  });
+
+  it('report --output creates missing folders', async () => {
+    const cwd = await fresh();
+    const run = await runCli(['report', '--format', 'csv', '--output', 'reports/2026/feb.csv'], { cwd });
+    expect(run.code).toBe(0);
+    expect(await readFile(join(cwd, 'reports/2026/feb.csv'), 'utf8')).toContain('principal,');
+  });
+
   it('a folder without trail files is not an error but says so', async () => {
     const cwd = await fresh();
     await put(join(cwd, 'empty/notes.md'), '# nothing');

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join } from 'node:path';
 import { renderReport } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
@@ -64,6 +64,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {
       const path = isAbsolute(options.output) ? options.output : join(ctx.cwd, options.output);
+      await mkdir(dirname(path), { recursive: true });
       await writeFile(path, body, 'utf8');
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);
     } else {

@@ -25,6 +25,7 @@ Examples:
   $ lastswitch scan ./trail                          # a folder from \`aws s3 sync s3://my-trail-bucket ./trail\`
   $ lastswitch scan s3://my-trail-bucket/AWSLogs/o-a1b2c3d4e5/ --since 2026-01-01
   $ lastswitch scan export.json                      # \`aws cloudtrail lookup-events\` output, NDJSON, or one log file
+  $ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole | lastswitch scan -
   $ lastswitch scan ./trail --store dynamodb:lastswitch-ledger --create-table
 `;
 
@@ -53,7 +54,7 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
     .description(
       'Read CloudTrail files — folders (walked recursively), single files, or s3://bucket/prefix — and record every role switch in the ledger. Digest and Insights files are skipped and counted. A file that cannot be read is named with the reason; the others are still recorded, and the exit code is 1.',
     )
-    .argument('<sources...>', 'folders, files, or s3://bucket/prefix')
+    .argument('<sources...>', 'folders, files, s3://bucket/prefix, or - for standard input')
     .addOption(storeOption())
     .option('--since <date>', 'only files delivered on or after this UTC day (by the date in their name)', parseIsoDate)
     .option('--concurrency <n>', 'files read at the same time', parsePositiveInt, 4)
@@ -68,7 +69,12 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
 async function runScan(sources: string[], options: ScanOptions, ctx: CliContext): Promise<void> {
   const s3Sources: S3Source[] = [];
   const localPaths: string[] = [];
+  let stdin = false;
   for (const source of sources) {
+    if (source === '-') {
+      stdin = true;
+      continue;
+    }
     if (source.startsWith('s3://')) {
       s3Sources.push(parseS3Url(source));
       continue;
@@ -86,6 +92,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
     if (opened.store instanceof FileLedgerStore) exclude.add(opened.store.path);
     const local = await discoverLocalFiles(localPaths, { cwd: ctx.cwd, since: options.since, exclude });
     const targets: ScanTarget[] = [...local.targets];
+    if (stdin) targets.push({ display: '(standard input)', key: 'stdin', size: 0, open: async () => process.stdin });
     const skippedFiles = new Map<string, number>(local.skipped);
     const sourceFailures: ScanFailure[] = [];
     let closeS3 = () => {};

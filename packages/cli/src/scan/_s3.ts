@@ -23,7 +23,7 @@ export async function discoverS3Objects(sources: readonly S3Source[], since: Dat
     import('@aws-sdk/client-s3'),
     import('@lastswitch/source-s3'),
   ]);
-  const client = new S3Client({});
+  const client = new S3Client({ followRegionRedirects: true });
   const targets: ScanTarget[] = [];
   const skipped = new Map<string, number>();
   const failures: ScanFailure[] = [];
