@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -219,6 +219,23 @@ export class LastswitchStack extends Stack {
         resources: [bucket.arnForObjects('lastswitch-backfill/reports/*')],
       }),
     );
+
+    new CfnOutput(this, 'LedgerTableName', {
+      value: this.table.tableName,
+      description: 'the ledger table (CLI: --store dynamodb:NAME)',
+    });
+    new CfnOutput(this, 'IngestFunctionArn', {
+      value: this.ingest.functionArn,
+      description: 'invoke from S3 Batch Operations to backfill',
+    });
+    new CfnOutput(this, 'BackfillRoleArn', {
+      value: this.backfillRole.roleArn,
+      description: 'the role for S3 Batch Operations backfill jobs',
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      value: this.deadLetterQueue.queueUrl,
+      description: 'trail files that failed ingestion',
+    });
   }
 
   /** A private, encrypted bucket that CloudTrail (and only CloudTrail) may deliver to. */

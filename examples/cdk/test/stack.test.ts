@@ -162,6 +162,12 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
     expect(JSON.stringify(secret?.Resource)).toContain(':secret:lastswitch/slack-??????');
   });
 
+  it('outputs what the README's backfill steps need', () => {
+    for (const name of ['LedgerTableName', 'IngestFunctionArn', 'BackfillRoleArn', 'DeadLetterQueueUrl']) {
+      template.hasOutput(name, {});
+    }
+  });
+
   it('gives S3 Batch Operations a role that may only invoke ingest and use the backfill folder', () => {
     const backfill = policyOf(template, 'BackfillRoleDefaultPolicy');
     expect(actionsOf(backfill)).toEqual([
