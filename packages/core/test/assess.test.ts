@@ -1,4 +1,12 @@
-import { AssessOptionsError, assessLedger, assessStore, MemoryLedgerStore, RosterError } from '@lastswitch/core';
+import {
+  AssessOptionsError,
+  assessLedger,
+  assessStore,
+  comparePairAssessments,
+  MemoryLedgerStore,
+  RosterError,
+} from '@lastswitch/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccessStatus, LedgerEntry, PrincipalAlias, PrincipalRef, RoleRef, RosterEntry } from '../src/model.js';
 
@@ -100,6 +108,45 @@ describe('assessLedger: order and roll-up', () => {
     const forward = await assessLedger(ledger, { now: NOW, staleAfterDays: 90 });
     const backward = await assessLedger([...ledger].reverse(), { now: NOW, staleAfterDays: 90 });
     expect(backward).toEqual(forward);
+  });
+
+  it('sorts large ledgers exactly like comparePairAssessments, ties and never-seen pairs included (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            p: fc.integer({ min: 0, max: 40 }),
+            r: fc.integer({ min: 0, max: 9 }),
+            // Whole seconds with a few milliseconds, far apart or close together.
+            at: fc.oneof(
+              fc.integer({ min: 0, max: 5 }).map((s) => NOW - s * 1000 - (s % 3)),
+              fc.integer({ min: 0, max: 1e13 }),
+            ),
+          }),
+          { minLength: 60, maxLength: 400 },
+        ),
+        fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 10 }),
+        async (rows, nevers) => {
+          const a = await assessLedger(
+            rows.map(({ p, r, at }) => entry(user(`u${p}`), role(`R${r}`), at, at)),
+            {
+              now: NOW,
+              staleAfterDays: 90,
+              roster: nevers.map((n) => ({
+                principal: `arn:aws:iam::111111111111:user/n${n}`,
+                role: `arn:aws:iam::222222222222:role/R${n}`,
+              })),
+            },
+          );
+          const expected = [...a.pairs].sort(comparePairAssessments);
+          expect(a.pairs).toEqual(expected);
+          for (let i = 1; i < a.pairs.length; i++) {
+            expect(comparePairAssessments(a.pairs[i - 1] as never, a.pairs[i] as never)).toBeLessThanOrEqual(0);
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 
   it('reads entries and aliases from async iterables', async () => {

@@ -67,6 +67,48 @@ export function comparePairAssessments(a: PairAssessment, b: PairAssessment): nu
   );
 }
 
+/**
+ * Sorts pairs in place like `comparePairAssessments`, fast: a native numeric sort of
+ * (whole second of lastSeen, index) packed into doubles, then the full comparator only within
+ * runs that share a second. Falls back to the comparator when the keys would not fit.
+ */
+function _sortPairs(pairs: PairAssessment[]): void {
+  const n = pairs.length;
+  if (n < 64) {
+    pairs.sort(comparePairAssessments);
+    return;
+  }
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const p of pairs) {
+    if (p.lastSeen === undefined) continue;
+    if (p.lastSeen < min) min = p.lastSeen;
+    if (p.lastSeen > max) max = p.lastSeen;
+  }
+  const slots = 2 ** Math.ceil(Math.log2(n + 1));
+  const second = (p: PairAssessment) =>
+    p.lastSeen === undefined ? 0 : Math.floor(p.lastSeen / 1000) - Math.floor(min / 1000) + 1;
+  const span = min === Number.POSITIVE_INFINITY ? 1 : Math.floor(max / 1000) - Math.floor(min / 1000) + 2;
+  if (!(span * slots <= Number.MAX_SAFE_INTEGER)) {
+    pairs.sort(comparePairAssessments);
+    return;
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = second(pairs[i] as PairAssessment) * slots + i;
+  keys.sort();
+  const sorted = Array.from(keys, (k) => pairs[k % slots] as PairAssessment);
+  let start = 0;
+  for (let i = 1; i <= n; i++) {
+    if (i < n && second(sorted[i] as PairAssessment) === second(sorted[start] as PairAssessment)) continue;
+    if (i - start > 1) {
+      const run = sorted.slice(start, i).sort(comparePairAssessments);
+      for (let k = 0; k < run.length; k++) sorted[start + k] = run[k] as PairAssessment;
+    }
+    start = i;
+  }
+  for (let i = 0; i < n; i++) pairs[i] = sorted[i] as PairAssessment;
+}
+
 function _comparePrincipals(a: PrincipalAssessment, b: PrincipalAssessment): number {
   const at = a.lastSeen ?? Number.NEGATIVE_INFINITY;
   const bt = b.lastSeen ?? Number.NEGATIVE_INFINITY;
@@ -191,7 +233,7 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
     }
   }
 
-  pairs.sort(comparePairAssessments);
+  _sortPairs(pairs);
 
   const byPrincipal = new Map<string, PrincipalAssessment>();
   for (const pair of pairs) {

@@ -1,10 +1,6 @@
 import type { ApplyResult, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '../model.js';
 import { aliasKey, isNewerUpdate, mergeLedgerEntry, mergePrincipalAlias, pairKey } from './fold.js';
 
-function _copyEntry(e: LedgerEntry): LedgerEntry {
-  return { ...e, principal: { ...e.principal }, role: { ...e.role }, methods: [...e.methods] };
-}
-
 function _sameEntry(a: LedgerEntry, b: LedgerEntry): boolean {
   return (
     a.firstSeen === b.firstSeen &&
@@ -16,16 +12,14 @@ function _sameEntry(a: LedgerEntry, b: LedgerEntry): boolean {
 }
 
 /** An async iterable over a snapshot, one settled promise per item (cheaper than an async generator). */
-function _iterate<T>(items: readonly T[], copy: (item: T) => T): AsyncIterable<T> {
+function _iterate<T>(items: readonly T[]): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator]() {
       let i = 0;
       return {
         next: () =>
           Promise.resolve(
-            i < items.length
-              ? { done: false, value: copy(items[i++] as T) }
-              : { done: true as const, value: undefined },
+            i < items.length ? { done: false, value: items[i++] as T } : { done: true as const, value: undefined },
           ),
         return: () => {
           i = items.length;
@@ -43,6 +37,30 @@ function _iterate<T>(items: readonly T[], copy: (item: T) => T): AsyncIterable<T
 export class MemoryLedgerStore implements LedgerStore {
   readonly #entries = new Map<string, LedgerEntry>();
   readonly #aliases = new Map<string, PrincipalAlias>();
+  /** Equal principals, roles and method lists are stored once (frozen), keeping a large ledger small. */
+  readonly #interned = new Map<string, object>();
+
+  #intern<T extends object>(key: string, value: T): T {
+    const known = this.#interned.get(key);
+    if (known !== undefined) return known as T;
+    this.#interned.set(key, Object.freeze(value));
+    return value;
+  }
+
+  /** Stored entries are frozen, so they can be handed out without copying and still never change. */
+  #frozen(e: LedgerEntry): LedgerEntry {
+    const p = e.principal;
+    const r = e.role;
+    return Object.freeze({
+      ...e,
+      principal: this.#intern(
+        `p\u0000${p.key}\u0000${p.kind}\u0000${p.account}\u0000${p.name}\u0000${p.arn ?? '\u0001'}`,
+        p,
+      ),
+      role: this.#intern(`r\u0000${r.key}\u0000${r.account}\u0000${r.name}\u0000${r.arn}`, r),
+      methods: this.#intern(`m\u0000${e.methods.join(',')}`, e.methods),
+    });
+  }
 
   /** Number of (principal, role) entries held. */
   get size(): number {
@@ -61,7 +79,7 @@ export class MemoryLedgerStore implements LedgerStore {
         heldBack += 1;
         continue;
       }
-      this.#entries.set(key, after);
+      this.#entries.set(key, this.#frozen(after));
       writes += 1;
     }
     for (const alias of aliases) {
@@ -72,19 +90,20 @@ export class MemoryLedgerStore implements LedgerStore {
         heldBack += 1;
         continue;
       }
-      this.#aliases.set(key, after);
+      Object.freeze(after.principal);
+      this.#aliases.set(key, Object.freeze(after));
       writes += 1;
     }
     return { pairs: updates.length, aliases: aliases.length, writes, heldBack };
   }
 
-  /** Every entry (copies: changing one does not change the store). */
+  /** Every entry, as frozen values: changing one throws instead of changing the store. */
   entries(): AsyncIterable<LedgerEntry> {
-    return _iterate([...this.#entries.values()], _copyEntry);
+    return _iterate([...this.#entries.values()]);
   }
 
-  /** Every alias, one per (account, principal id), copied. */
+  /** Every alias, one per (account, principal id), as frozen values. */
   aliases(): AsyncIterable<PrincipalAlias> {
-    return _iterate([...this.#aliases.values()], (a) => ({ ...a, principal: { ...a.principal } }));
+    return _iterate([...this.#aliases.values()]);
   }
 }

@@ -122,7 +122,7 @@ function _pairJson(p: PairAssessment): ReportPairJson {
     lastSeen: _iso(p.lastSeen),
     firstSeen: _iso(p.firstSeen),
     daysSince: p.daysSince ?? null,
-    via: [...p.via],
+    via: p.via,
     allowedBy:
       allowed === undefined
         ? null
