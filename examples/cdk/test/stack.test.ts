@@ -162,7 +162,7 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
     expect(JSON.stringify(secret?.Resource)).toContain(':secret:lastswitch/slack-??????');
   });
 
-  it('outputs what the README's backfill steps need', () => {
+  it('outputs what the README backfill steps need', () => {
     for (const name of ['LedgerTableName', 'IngestFunctionArn', 'BackfillRoleArn', 'DeadLetterQueueUrl']) {
       template.hasOutput(name, {});
     }
