@@ -323,6 +323,23 @@ describe('assessLedger: roster', () => {
     expect(a.principals.find((p) => p.principal.name === 'erin')?.status).toBe('stale');
   });
 
+  it('matches roster principal keys of federated identities', async () => {
+    const provider = 'arn:aws:iam::111111111111:saml-provider/Okta';
+    const saml: PrincipalRef = { key: `saml:${provider}:ana`, kind: 'saml', account: '111111111111', name: 'ana' };
+    const a = await assessLedger([entry(saml, role('Admin'), ago(10))], {
+      now: NOW,
+      staleAfterDays: 90,
+      roster: [R(`saml:${provider}:ana`, 'arn:aws:iam::222222222222:role/Admin'), R(`saml:${provider}:ben`)],
+    });
+    expect(lines(a)).toEqual(['ben → *: never', 'ana → Admin: active (10)']);
+    expect(a.pairs[0]?.principal).toEqual({
+      key: `saml:${provider}:ben`,
+      kind: 'saml',
+      account: '111111111111',
+      name: 'ben',
+    });
+  });
+
   it('rejects a roster entry that names no principal with a RosterError', async () => {
     await expect(assessLedger(ledger, { now: NOW, staleAfterDays: 90, roster: [R('erin')] })).rejects.toThrow(
       RosterError,

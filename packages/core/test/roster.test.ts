@@ -68,6 +68,16 @@ describe('parseRoster', () => {
       [{ principal: 'arn:aws:iam::111111111111:user/a', role: '*', since: Date.UTC(2025, 0, 1) }],
     ],
     [
+      'principal keys for identities without an ARN',
+      'source-identity:alice@example.com\nsaml:arn:aws:iam::111111111111:saml-provider/Okta:bob\nweb-identity:accounts.google.com:carol\nunresolved:111111111111:AROAEXAMPLE:sess',
+      [
+        { principal: 'source-identity:alice@example.com' },
+        { principal: 'saml:arn:aws:iam::111111111111:saml-provider/Okta:bob' },
+        { principal: 'web-identity:accounts.google.com:carol' },
+        { principal: 'unresolved:111111111111:AROAEXAMPLE:sess' },
+      ],
+    ],
+    [
       'a role with a path and a root principal',
       'arn:aws:iam::111111111111:root,arn:aws:iam::222222222222:role/team/R',
       [{ principal: 'arn:aws:iam::111111111111:root', role: 'arn:aws:iam::222222222222:role/team/R' }],

@@ -103,9 +103,48 @@ export function rosterRoleRef(rosterRole: string | undefined): RoleRef {
   return { key: rosterRole, account, name: name === '' ? '*' : name, arn: rosterRole };
 }
 
-/** The principal a roster entry names (IAM user ARNs path-insensitively). */
+/** Principal keys a roster may name verbatim, for identities that have no principal ARN. */
+const KEY_PREFIXES = ['source-identity:', 'saml:', 'web-identity:', 'unresolved:'] as const;
+
+/**
+ * The principal a roster entry names: a principal ARN (IAM user ARNs path-insensitively), or a
+ * ledger principal key for identities without one: `source-identity:VALUE`,
+ * `saml:PROVIDER_ARN:NAME`, `web-identity:PROVIDER:NAME` or `unresolved:ACCOUNT:PRINCIPALID`.
+ */
 export function rosterPrincipalRef(entry: RosterEntry): PrincipalRef {
-  return principalRefFromArn(entry.principal);
+  const text = entry.principal;
+  const prefix = KEY_PREFIXES.find((p) => text.startsWith(p));
+  if (prefix === undefined) return principalRefFromArn(text);
+  const rest = text.slice(prefix.length);
+  if (prefix === 'source-identity:') {
+    if (rest === '') throw new RosterError(`principal ${_show(text)} has an empty source identity`);
+    return { key: text, kind: 'role-session', account: '', name: rest };
+  }
+  if (prefix === 'unresolved:') {
+    const colon = rest.indexOf(':');
+    const account = colon < 0 ? '' : rest.slice(0, colon);
+    const id = colon < 0 ? '' : rest.slice(colon + 1);
+    if (account.length !== 12 || !_isDigits(account) || id === '') {
+      throw new RosterError(`principal ${_show(text)} must look like unresolved:ACCOUNT:PRINCIPALID`);
+    }
+    return { key: text, kind: 'unresolved', account, name: id };
+  }
+  const colon = rest.lastIndexOf(':');
+  const provider = colon < 0 ? '' : rest.slice(0, colon);
+  const name = colon < 0 ? '' : rest.slice(colon + 1);
+  if (provider === '' || name === '') {
+    throw new RosterError(`principal ${_show(text)} must look like ${prefix}PROVIDER:NAME`);
+  }
+  const account = provider.startsWith('arn:') ? (provider.split(':', 5)[4] ?? '') : '';
+  return { key: text, kind: prefix === 'saml:' ? 'saml' : 'web-identity', account, name };
+}
+
+function _isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Rejects over-long values and control characters (`source` may hold tabs and line breaks). */
@@ -185,11 +224,11 @@ function _entry(
   }
   const principalArn = _checkText(principal.trim(), 'principal', where);
   try {
-    principalRefFromArn(principalArn);
+    rosterPrincipalRef({ principal: principalArn });
   } catch (error) {
-    const reason = error instanceof ArnError ? error.message : String(error);
+    const reason = error instanceof ArnError || error instanceof RosterError ? error.message : String(error);
     throw new RosterError(
-      `${_where(where)}: principal is not a principal ARN: ${reason}`,
+      `${_where(where)}: principal is not a principal ARN or key: ${reason}`,
       { ...where, field: 'principal' },
       { cause: error },
     );
