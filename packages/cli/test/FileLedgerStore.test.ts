@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
@@ -96,6 +96,19 @@ describe('FileLedgerStore file handling', () => {
     await new FileLedgerStore(path).apply([update(7)]);
     const [entry] = await collect(new FileLedgerStore(path).entries());
     expect(entry?.lastSeen).toBe(7);
+  });
+
+  it('takes over a lock without a pid once it is a minute old, and waits for a fresh one', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(`${path}.lock`, '');
+    const fresh = await new FileLedgerStore(path, { lockTimeoutMs: 100 }).apply([update(8)]).catch((e: unknown) => e);
+    expect(fresh).toBeInstanceOf(LedgerFileError);
+    const old = new Date(Date.now() - 120_000);
+    await utimes(`${path}.lock`, old, old);
+    await new FileLedgerStore(path, { lockTimeoutMs: 100 }).apply([update(8)]);
+    const [entry] = await collect(new FileLedgerStore(path).entries());
+    expect(entry?.lastSeen).toBe(8);
   });
 
   it('gives up with a clear error when a live process holds the lock', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ApplyResult, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { mergeLedgerEntry, mergePrincipalAlias } from '@lastswitch/core';
@@ -217,14 +217,17 @@ export class FileLedgerStore implements LedgerStore {
         }
       }
       const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-      if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+      const known = Number.isInteger(holder) && holder > 0;
+      // A lock without a pid was left by a process that died while taking it, once it is a minute old.
+      const age = known ? 0 : Date.now() - ((await stat(lockPath).catch(() => undefined))?.mtimeMs ?? Date.now());
+      if ((known && !isAlive(holder)) || age > 60_000) {
         await rm(lockPath, { force: true });
         continue;
       }
       if (Date.now() > deadline) {
         throw new LedgerFileError(
           this.path,
-          `the ledger is locked by another lastswitch process${Number.isInteger(holder) ? ` (pid ${holder})` : ''}; if none is running, delete ${lockPath}`,
+          `the ledger is locked by another lastswitch process${known ? ` (pid ${holder})` : ''}; if none is running, delete ${lockPath}`,
         );
       }
       await new Promise((done) => setTimeout(done, 50));
