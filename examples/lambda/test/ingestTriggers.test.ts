@@ -1,0 +1,214 @@
+/** The ingest handler on every trigger kind, against s3rver with core's in-memory ledger. */
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { MemoryLedgerStore } from '@lastswitch/core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { s3ClientConfig } from '../../../test/servers/s3-local.js';
+import {
+  createIngestHandler,
+  IngestError,
+  type IngestSummary,
+  type S3BatchResponse,
+} from '../src/createIngestHandler.js';
+import { recordingLogger } from './_helpers.js';
+import { s3Event, sqsEvent } from './events.js';
+import { corrupt, digest, trail } from './orgTrail.js';
+
+const BUCKET = 'triggers';
+const s3 = new S3Client({ ...s3ClientConfig(inject('s3Endpoint')), maxAttempts: 1 });
+
+function handler() {
+  const store = new MemoryLedgerStore();
+  const logger = recordingLogger();
+  return { store, logger, ingest: createIngestHandler({ s3, store, logger }) };
+}
+
+async function principals(store: MemoryLedgerStore): Promise<string[]> {
+  const names: string[] = [];
+  for await (const entry of store.entries()) names.push(entry.principal.name);
+  return names.sort();
+}
+
+function sns(message: string) {
+  return {
+    Records: [
+      {
+        EventSource: 'aws:sns',
+        EventVersion: '1.0',
+        EventSubscriptionArn: 'arn:aws:sns:eu-west-1:111111111111:cloudtrail:0e2e',
+        Sns: {
+          Type: 'Notification',
+          MessageId: '0e2e0000-0000-4000-8000-00000000005a',
+          TopicArn: 'arn:aws:sns:eu-west-1:111111111111:cloudtrail',
+          Subject: null,
+          Message: message,
+          Timestamp: '2026-06-30T11:00:00.000Z',
+          SignatureVersion: '1',
+          Signature: 'e2e',
+          SigningCertUrl: 'https://sns.eu-west-1.amazonaws.com/cert.pem',
+          UnsubscribeUrl: 'https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe',
+          MessageAttributes: {},
+        },
+      },
+    ],
+  };
+}
+
+function eventBridge(key: string) {
+  return {
+    version: '0',
+    id: '0e2e0000-0000-4000-8000-0000000000eb',
+    'detail-type': 'Object Created',
+    source: 'aws.s3',
+    account: '111111111111',
+    time: '2026-06-30T11:00:00Z',
+    region: 'eu-west-1',
+    resources: [`arn:aws:s3:::${BUCKET}`],
+    detail: {
+      version: '0',
+      bucket: { name: BUCKET },
+      object: { key, size: 1024, etag: '0123', sequencer: '00' },
+      'request-id': 'E2E',
+      requester: '111111111111',
+      reason: 'PutObject',
+    },
+  };
+}
+
+beforeAll(async () => {
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  for (const file of [trail.frankConsole, trail.graceCli, trail.ivanCli, digest, corrupt]) {
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: file.key, Body: file.body, ContentLength: file.body.length }),
+    );
+  }
+});
+afterAll(() => s3.destroy());
+
+describe('ingest on every trigger kind', () => {
+  it("SNS with CloudTrail's own notification (several keys, not URL-encoded)", async () => {
+    const { store, ingest } = handler();
+    const message = JSON.stringify({ s3Bucket: BUCKET, s3ObjectKey: [trail.frankConsole.key, trail.graceCli.key] });
+    const result = (await ingest(sns(message))) as IngestSummary;
+    expect(result.kind).toBe('sns');
+    expect(result.files.map((f) => f.status)).toEqual(['ingested', 'ingested']);
+    expect(await principals(store)).toEqual(['frank', 'grace']);
+  });
+
+  it("SNS: CloudTrail's validation message is logged and ignored", async () => {
+    const { store, logger, ingest } = handler();
+    const result = (await ingest(sns('CloudTrail validation message.'))) as IngestSummary;
+    expect(result.files).toEqual([]);
+    expect(result.ignored).toEqual([{ reason: 'CloudTrail validation message.' }]);
+    expect(logger.lines.find((l) => l.message === 'ignored trigger item')).toBeDefined();
+    expect(await principals(store)).toEqual([]);
+  });
+
+  it('SNS wrapping an S3 event', async () => {
+    const { store, ingest } = handler();
+    await ingest(sns(JSON.stringify(s3Event(BUCKET, [trail.ivanCli.key]))));
+    expect(await principals(store)).toEqual(['ivan']);
+  });
+
+  it('EventBridge "Object Created"', async () => {
+    const { store, ingest } = handler();
+    const result = (await ingest(eventBridge(trail.graceCli.key))) as IngestSummary;
+    expect(result.kind).toBe('eventbridge');
+    expect(await principals(store)).toEqual(['grace']);
+  });
+
+  it('EventBridge: a corrupt file fails the invocation', async () => {
+    const { ingest } = handler();
+    await expect(ingest(eventBridge(corrupt.key))).rejects.toBeInstanceOf(IngestError);
+  });
+
+  it('S3 Batch Operations schema 1.0 (bucket ARN, version id)', async () => {
+    const { store, ingest } = handler();
+    const event = {
+      invocationSchemaVersion: '1.0',
+      invocationId: 'aW52b2NhdGlvbg',
+      job: { id: 'f3cc4f60-61f6-4a2b-8a21-d07600c373ce' },
+      tasks: [
+        { taskId: 'dGFzazE', s3Key: trail.frankConsole.key, s3VersionId: null, s3BucketArn: `arn:aws:s3:::${BUCKET}` },
+        { taskId: 'dGFzazI', s3Key: digest.key, s3VersionId: null, s3BucketArn: `arn:aws:s3:::${BUCKET}` },
+      ],
+    };
+    const result = (await ingest(event)) as S3BatchResponse;
+    expect(result).toEqual({
+      invocationSchemaVersion: '1.0',
+      treatMissingKeysAs: 'PermanentFailure',
+      invocationId: 'aW52b2NhdGlvbg',
+      results: [
+        { taskId: 'dGFzazE', resultCode: 'Succeeded', resultString: 'ingested: 1 switches, 1 pairs' },
+        { taskId: 'dGFzazI', resultCode: 'Succeeded', resultString: 'skipped: CloudTrail digest file' },
+      ],
+    });
+    expect(await principals(store)).toEqual(['frank']);
+  });
+
+  it('S3 Batch: a task without a bucket fails permanently, with the reason', async () => {
+    const { ingest } = handler();
+    const result = (await ingest({
+      invocationSchemaVersion: '2.0',
+      invocationId: 'aW52',
+      tasks: [{ taskId: 't1', s3Key: trail.graceCli.key, s3VersionId: null }],
+    })) as S3BatchResponse;
+    expect(result.results).toEqual([
+      { taskId: 't1', resultCode: 'PermanentFailure', resultString: 'task without a bucket' },
+    ]);
+  });
+
+  it('S3 test event: nothing to do, no error', async () => {
+    const { ingest } = handler();
+    expect(await ingest({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET })).toMatchObject({
+      kind: 's3',
+      files: [],
+      ignored: [{ reason: 's3:TestEvent' }],
+    });
+  });
+
+  it('a non-log key is skipped with a log line, not read and not failed', async () => {
+    const { logger, ingest } = handler();
+    const key = 'AWSLogs/README.txt';
+    const result = (await ingest(s3Event(BUCKET, [key]))) as IngestSummary;
+    expect(result.files).toEqual([expect.objectContaining({ status: 'skipped', reason: 'not a CloudTrail log file' })]);
+    expect(logger.lines.find((l) => l.message === 'skipped object')?.attributes).toMatchObject({ key });
+  });
+
+  it('SQS: a test event is acknowledged; an unreadable message goes back (to the DLQ eventually)', async () => {
+    const { ingest } = handler();
+    const event = sqsEvent(BUCKET, [trail.graceCli.key, trail.frankConsole.key, trail.ivanCli.key]);
+    const [good, test, junk] = event.Records as [
+      (typeof event.Records)[0],
+      (typeof event.Records)[0],
+      (typeof event.Records)[0],
+    ];
+    test.body = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET });
+    junk.body = 'not json at all';
+    expect(good.body).toContain('Grace');
+    expect(await ingest(event)).toEqual({ batchItemFailures: [{ itemIdentifier: junk.messageId }] });
+  });
+
+  it('SQS: a message naming a missing key fails only that message', async () => {
+    const { store, ingest } = handler();
+    const event = sqsEvent(BUCKET, [trail.graceCli.key, trail.graceCli.key.replace('Grace', 'Nobody')]);
+    expect(await ingest(event)).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]?.messageId }] });
+    expect(await principals(store)).toEqual(['grace']);
+  });
+
+  it('an event that is no trigger at all fails loudly', async () => {
+    const { ingest } = handler();
+    await expect(ingest({ hello: 'world' })).rejects.toThrow(/trigger|event/i);
+    await expect(ingest(null)).rejects.toThrow();
+  });
+
+  it('files are read with bounded concurrency, each logged once', async () => {
+    const store = new MemoryLedgerStore();
+    const logger = recordingLogger();
+    const ingest = createIngestHandler({ s3, store, logger, concurrency: 3 });
+    const keys = [trail.frankConsole.key, trail.graceCli.key, trail.ivanCli.key, corrupt.key, digest.key];
+    await expect(ingest(s3Event(BUCKET, keys))).rejects.toThrow(/1 of 5 trail files failed/);
+    expect(logger.lines.filter((l) => l.message === 'ingested trail file')).toHaveLength(3);
+    expect(logger.lines.filter((l) => l.message === 'trail file failed')).toHaveLength(1);
+    expect(await principals(store)).toEqual(['frank', 'grace', 'ivan']);
+  });
+});
