@@ -89,7 +89,8 @@ function _zlibError(error: unknown, key: string | undefined): TrailFileError {
 
 /** Decompresses with zlib on the libuv thread pool, so scanning overlaps decompression. */
 async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): AsyncGenerator<Buffer> {
-  const gunzip = createGunzip({ chunkSize: CHUNK_SIZE });
+  // Room for a few chunks, so inflating on the thread pool can run ahead of the scan.
+  const gunzip = createGunzip({ chunkSize: CHUNK_SIZE, readableHighWaterMark: 8 * CHUNK_SIZE });
   const done = pipeline(Readable.from(input, { objectMode: false }), gunzip);
   // The pipeline's own rejection is surfaced through the iteration below.
   done.catch(() => undefined);
