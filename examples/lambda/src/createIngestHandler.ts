@@ -24,6 +24,11 @@ export interface IngestHandlerOptions {
   concurrency?: number;
   /** Files not started when less than this many ms of the invocation are left fail as retryable (default 10,000). */
   reserveMs?: number;
+  /**
+   * Read the object version the trigger names (default false: the current version, which for
+   * CloudTrail's write-once files is the same). Reading a version needs `s3:GetObjectVersion`.
+   */
+  useVersionId?: boolean;
 }
 
 /** The part of the Lambda context the handler uses. */
@@ -137,7 +142,11 @@ export function createIngestHandler(options: IngestHandlerOptions) {
     }
     const started = Date.now();
     try {
-      const bytes = await openTrailObject(s3, ref);
+      const bytes = await openTrailObject(s3, {
+        bucket: ref.bucket,
+        key: ref.key,
+        ...(options.useVersionId && ref.versionId ? { versionId: ref.versionId } : {}),
+      });
       const file = await collectTrailFile(bytes, { key: ref.key });
       const updates = foldSwitches(file.switches);
       const aliases = foldAliases(file.aliases);

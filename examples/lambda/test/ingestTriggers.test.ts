@@ -201,6 +201,27 @@ describe('ingest on every trigger kind', () => {
     await expect(ingest(null)).rejects.toThrow();
   });
 
+  it('reads the current version unless told to use the version id (which needs s3:GetObjectVersion)', async () => {
+    const sent: (string | undefined)[] = [];
+    const client = new S3Client({ ...s3ClientConfig(inject('s3Endpoint')), maxAttempts: 1 });
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        sent.push((args.input as { VersionId?: string }).VersionId);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordVersionId' },
+    );
+    const event = s3Event(BUCKET, [trail.graceCli.key]);
+    (event.Records[0]?.s3.object as { versionId?: string }).versionId = 'v3sion.1';
+    try {
+      await createIngestHandler({ s3: client, store: new MemoryLedgerStore() })(event);
+      await createIngestHandler({ s3: client, store: new MemoryLedgerStore(), useVersionId: true })(event);
+    } finally {
+      client.destroy();
+    }
+    expect(sent).toEqual([undefined, 'v3sion.1']);
+  });
+
   it('files are read with bounded concurrency, each logged once', async () => {
     const store = new MemoryLedgerStore();
     const logger = recordingLogger();
