@@ -1,6 +1,6 @@
-import { Readable } from 'node:stream';
+import { Readable, type TransformOptions } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
 import { classifyTrailKey } from './classifyTrailKey.js';
 import { _TrailScanner, emptyTrailStats, type TrailItem, type TrailStats } from './scanner.js';
@@ -89,8 +89,10 @@ function _zlibError(error: unknown, key: string | undefined): TrailFileError {
 
 /** Decompresses with zlib on the libuv thread pool, so scanning overlaps decompression. */
 async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): AsyncGenerator<Buffer> {
-  // Room for a few chunks, so inflating on the thread pool can run ahead of the scan.
-  const gunzip = createGunzip({ chunkSize: CHUNK_SIZE, readableHighWaterMark: 8 * CHUNK_SIZE });
+  // Room for a few chunks, so inflating on the thread pool can run ahead of the scan
+  // (zlib streams take Transform options; @types/node's ZlibOptions does not list them).
+  const options: ZlibOptions & TransformOptions = { chunkSize: CHUNK_SIZE, readableHighWaterMark: 8 * CHUNK_SIZE };
+  const gunzip = createGunzip(options);
   const done = pipeline(Readable.from(input, { objectMode: false }), gunzip);
   // The pipeline's own rejection is surfaced through the iteration below.
   done.catch(() => undefined);
