@@ -408,6 +408,17 @@ describe('renderReport: json', () => {
     );
   });
 
+  it('is exactly JSON.stringify(toReportJson(a), null, 2), however many pairs', async () => {
+    const many = await assessLedger(
+      Array.from({ length: 2345 }, (_, i) => entry(user(`u${i % 97}`), role(`R${Math.floor(i / 97)}`), i % 400)),
+      { now: NOW, staleAfterDays: 90 },
+    );
+    const empty = await assessLedger([], { now: NOW, staleAfterDays: 90 });
+    for (const a of [await sample(), await hostile(), empty, many]) {
+      expect(renderReport(a, 'json')).toBe(`${JSON.stringify(toReportJson(a), null, 2)}\n`);
+    }
+  });
+
   it('keeps hostile names intact (JSON escapes them)', async () => {
     const json = JSON.parse(renderReport(await hostile(), 'json'));
     expect(json.pairs.map((p: { principalName: string }) => p.principalName)).toContain('line\nbreak, "quoted"');

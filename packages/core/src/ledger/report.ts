@@ -122,7 +122,7 @@ function _pairJson(p: PairAssessment): ReportPairJson {
     lastSeen: _iso(p.lastSeen),
     firstSeen: _iso(p.firstSeen),
     daysSince: p.daysSince ?? null,
-    via: p.via,
+    via: [...p.via],
     allowedBy:
       allowed === undefined
         ? null
@@ -424,6 +424,38 @@ function _csv(assessment: Assessment, by: 'pair' | 'principal'): string {
   return [header, ...rows].map((row) => `${row.map(csvCell).join(',')}\r\n`).join('');
 }
 
+const JSON_CHUNK = 1000;
+
+/** `"name": [...]` at depth 1, indented like `JSON.stringify(..., null, 2)`, built chunk by chunk. */
+function _prettyArray<T>(name: string, items: readonly T[], toJson: (item: T) => object): string {
+  if (items.length === 0) return `  ${JSON.stringify(name)}: []`;
+  const open = `{\n  ${JSON.stringify(name)}: [\n`;
+  const close = '\n  ]\n}';
+  const parts: string[] = [];
+  for (let i = 0; i < items.length; i += JSON_CHUNK) {
+    const text = JSON.stringify({ [name]: items.slice(i, i + JSON_CHUNK).map(toJson) }, null, 2);
+    parts.push(text.slice(open.length, text.length - close.length));
+  }
+  return `  ${JSON.stringify(name)}: [\n${parts.join(',\n')}\n  ]`;
+}
+
+/**
+ * Exactly `JSON.stringify(toReportJson(a), null, 2)` plus a newline, but serialised in chunks so
+ * the per-pair objects die young instead of all living until one huge `stringify` call.
+ */
+function _jsonText(assessment: Assessment): string {
+  const head = JSON.stringify(
+    {
+      generatedAt: _iso(assessment.generatedAt),
+      staleAfterDays: assessment.staleAfterDays,
+      summary: { ...assessment.summary },
+    },
+    null,
+    2,
+  );
+  return `${head.slice(0, -2)},\n${_prettyArray('pairs', assessment.pairs, _pairJson)},\n${_prettyArray('principals', assessment.principals, _principalJson)}\n}\n`;
+}
+
 /**
  * Renders an assessment as a terminal `table` (fits `width`, ages as "211 days"), `markdown`,
  * `csv` (RFC 4180, spreadsheet-formula safe) or `json` (the stable schema of `toReportJson`).
@@ -445,7 +477,7 @@ export function renderReport(assessment: Assessment, format: ReportFormat, optio
     case 'csv':
       return _csv(assessment, by);
     case 'json':
-      return `${JSON.stringify(toReportJson(assessment), null, 2)}\n`;
+      return _jsonText(assessment);
     default:
       throw new ReportOptionsError(
         `unknown report format ${JSON.stringify(String(format))} (expected ${REPORT_FORMATS.join(', ')})`,
