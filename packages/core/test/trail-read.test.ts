@@ -226,6 +226,17 @@ describe('accepted layouts give identical results', () => {
     expect(result.switches.map((s) => s.method)).toEqual(['SwitchRole']);
   });
 
+  it('reads a top-level eventName written with spaces after a compact nested one', async () => {
+    const sneaky = { ...f.switchRole, userIdentity: { ...f.switchRole.userIdentity, eventName: 'GetObject' } };
+    const text = JSON.stringify({ Records: [f.describeInstances, sneaky, f.describeInstances] }).replace(
+      '"eventName":"SwitchRole"',
+      '"eventName" : "SwitchRole"',
+    );
+    expect(text).toContain('"eventName" : "SwitchRole"');
+    const result = await collectTrailFile(encode(text));
+    expect(result.switches.map((s) => s.method)).toEqual(['SwitchRole']);
+  });
+
   it('is not fooled by an "eventName" key nested before the real one', async () => {
     const sneaky = { ...f.switchRole, userIdentity: { ...f.switchRole.userIdentity, eventName: 'GetObject' } };
     const text = JSON.stringify({ Records: [f.describeInstances, sneaky, f.describeInstances] });

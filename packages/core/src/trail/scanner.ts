@@ -77,11 +77,12 @@ const MAX_TOP_BYTES = 64 * 1024 * 1024;
 const MARKERS = [Buffer.from('AssumeRole'), Buffer.from('SwitchRole'), Buffer.from('\\u')];
 /** How every record starts in CloudTrail's own layout; these bytes cannot occur inside a JSON string. */
 const RECORD_START = Buffer.from('{"eventVersion":');
-const EVENT_NAME = Buffer.from('"eventName":"');
-/** `indexOf` is far faster for a needle whose first byte is rare; `"e` is checked by hand. */
-const EVENT_NAME_TAIL = EVENT_NAME.subarray(2);
+/** `"eventName"` (any spacing after it); `indexOf` is far faster for a needle whose first byte is rare. */
+const EVENT_NAME_TAIL = Buffer.from('ventName"');
+/** Length of `"eventName":"`, the compact form whose value can be checked in place. */
+const EVENT_NAME_COMPACT = 13;
 
-/** The next `"eventName":"` at or after `from`, or -1. */
+/** The position of the next `"eventName"` key-like string at or after `from`, or -1. */
 function _nextEventName(buf: Buffer, from: number): number {
   let at = buf.indexOf(EVENT_NAME_TAIL, from + 2);
   while (at >= 0 && !(buf[at - 1] === 0x65 && buf[at - 2] === QUOTE)) at = buf.indexOf(EVENT_NAME_TAIL, at + 1);
@@ -287,7 +288,8 @@ export class _TrailScanner {
   /**
    * CloudTrail's compact layout: records start at `{"eventVersion":` (which cannot occur inside
    * a JSON string) and end with `}` before the separator; a record is a candidate when its
-   * `"eventName":"` value starts with a marker, is escaped, or the key occurs more than once.
+   * `"eventName":"` value starts with a marker or is escaped, or when `"eventName"` occurs
+   * other than exactly once in that compact form.
    * Any surprise (odd boundary, a candidate that does not parse) hands over to the exact scanner.
    */
   private scanFast(buf: Buffer, from: number): number {
@@ -359,7 +361,8 @@ export class _TrailScanner {
         const again = _nextEventName(buf, at + 1);
         this.nameFrom = at + 1;
         this.nameAt = again;
-        candidate = (again >= 0 && again < end) || _startsWithMarker(buf, at + EVENT_NAME.length, end);
+        const compact = buf[at + 11] === COLON && buf[at + 12] === QUOTE;
+        candidate = (again >= 0 && again < end) || !compact || _startsWithMarker(buf, at + EVENT_NAME_COMPACT, end);
       }
     }
     if (!candidate) {
