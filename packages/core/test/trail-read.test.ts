@@ -226,9 +226,14 @@ describe('accepted layouts give identical results', () => {
     expect(result.switches.map((s) => s.method)).toEqual(['SwitchRole']);
   });
 
-  it('reads a top-level eventName written with spaces after a compact nested one', async () => {
-    const sneaky = { ...f.switchRole, userIdentity: { ...f.switchRole.userIdentity, eventName: 'GetObject' } };
-    const text = JSON.stringify({ Records: [f.describeInstances, sneaky, f.describeInstances] }).replace(
+  it.each([
+    ['alone', f.switchRole],
+    [
+      'after a compact nested one',
+      { ...f.switchRole, userIdentity: { ...f.switchRole.userIdentity, eventName: 'GetObject' } },
+    ],
+  ])('reads a top-level eventName written with spaces (%s)', async (_name, record) => {
+    const text = JSON.stringify({ Records: [f.describeInstances, record, f.describeInstances] }).replace(
       '"eventName":"SwitchRole"',
       '"eventName" : "SwitchRole"',
     );
