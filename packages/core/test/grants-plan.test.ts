@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { principalRefFromArn, roleRefFromArn } from '../src/arn.js';
 import {
+  ALSO_AFFECTS_LIMIT,
   assessGrants,
   grantsFromSnapshot,
   grantsToRoster,
@@ -195,6 +196,25 @@ describe('planRemovals', () => {
       ['remove-trust-principal', 'Local'],
       ['remove-statement', [R('A'), R('B')]],
     ]);
+  });
+
+  it('lists at most 20 other members of a big group, the ones still using it first, with the total', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `m${String(i).padStart(2, '0')}`);
+    const s = snapshot(IDENTITY, {
+      users: names.map((name) => user(name, { groups: ['big'] })),
+      groups: [group('big', { inline: [[allowAssume(R('Shared'))]] })],
+    });
+    const assessment = await assessLedger([entry('m29', 'Shared', 1)], { now: NOW, staleAfterDays: 90 });
+    const p = planRemovals(assessment, grantsFromSnapshot(s));
+    const first = p.actions.find((a) => a.principal.name === 'm00');
+    expect(p.actions).toHaveLength(29);
+    expect(first?.alsoAffectsCount).toBe(29);
+    expect(first?.alsoAffects).toHaveLength(ALSO_AFFECTS_LIMIT);
+    expect(first?.alsoAffects?.slice(0, 2)).toEqual([
+      { principal: U('m29'), status: 'active' },
+      { principal: U('m01'), status: 'never' },
+    ]);
+    expect(renderPlan(p, 'markdown')).toContain('(never) and 9 more');
   });
 
   it('leaves unused group grants alone when the user still uses the group', async () => {

@@ -421,6 +421,29 @@ export function grantsFromSnapshot(
     return index;
   };
 
+  const roleRefs = new Map<SnapshotRole, RoleRef | undefined>();
+  const roleRef = (account: string, role: SnapshotRole): RoleRef | undefined => {
+    if (roleRefs.has(role)) return roleRefs.get(role);
+    let ref: RoleRef | undefined;
+    try {
+      ref = roleRefFromArn(role.arn);
+    } catch (cause) {
+      problems.push({ account, entity: `role ${role.name}`, message: (cause as Error).message });
+    }
+    roleRefs.set(role, ref);
+    return ref;
+  };
+
+  const sortedIndex = new Map<AuthorizationSnapshot, SnapshotRole[]>();
+  const sortedRoles = (target: AuthorizationSnapshot): SnapshotRole[] => {
+    let sorted = sortedIndex.get(target);
+    if (!sorted) {
+      sorted = [...target.roles].sort((a, b) => (a.arn < b.arn ? -1 : a.arn > b.arn ? 1 : 0));
+      sortedIndex.set(target, sorted);
+    }
+    return sorted;
+  };
+
   // Role side: when the target account's snapshot is known, the trust policy must accept the user.
   const result: Grant[] = [];
   for (const grant of grants) {
@@ -441,7 +464,10 @@ export function grantsFromSnapshot(
     let conditionalTrust = false;
     for (const target of targets) {
       // An exact grant names one ARN (with path): look it up instead of scanning every role.
-      const candidates = grant.wildcard ? target.roles : (rolesByArn(target).get(grant.resource) ?? []);
+      // A pattern can only match ARNs that start with its literal prefix: binary-search that range.
+      const candidates = grant.wildcard
+        ? _withPrefix(sortedRoles(target), _literalPrefix(grant.resource))
+        : (rolesByArn(target).get(grant.resource) ?? []);
       for (const role of candidates) {
         if (!grantMatchesRole(grant, role.arn)) continue;
         const verdict = _trusts(role, trustStatements(target.account, role), user, grant.principal.account);
@@ -450,11 +476,8 @@ export function grantsFromSnapshot(
           continue;
         }
         conditionalTrust ||= verdict.conditional;
-        try {
-          reachable.push(roleRefFromArn(role.arn));
-        } catch (cause) {
-          problems.push({ account: target.account, entity: `role ${role.name}`, message: (cause as Error).message });
-        }
+        const ref = roleRef(target.account, role);
+        if (ref) reachable.push(ref);
       }
     }
     if (closed && reachable.length === 0) {
@@ -475,6 +498,28 @@ export function grantsFromSnapshot(
   }
 
   return { grants: result, dropped, problems, accounts: [...byAccount.keys()] };
+}
+
+/** The pattern up to its first wildcard. */
+function _literalPrefix(pattern: string): string {
+  let end = 0;
+  while (end < pattern.length && pattern[end] !== '*' && pattern[end] !== '?') end++;
+  return pattern.slice(0, end);
+}
+
+/** The roles (sorted by ARN) whose ARN starts with `prefix`. */
+function _withPrefix(sorted: SnapshotRole[], prefix: string): SnapshotRole[] {
+  if (prefix === '') return sorted;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid]?.arn ?? '') < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  let end = lo;
+  while (end < sorted.length && sorted[end]?.arn.startsWith(prefix)) end++;
+  return sorted.slice(lo, end);
 }
 
 /** Applies Deny statements: a covering Deny drops the grant; a partial one is carved out of a pattern. */

@@ -22,6 +22,7 @@ export {
 } from './grants-from-snapshot.js';
 export {
   type AffectedPrincipal,
+  ALSO_AFFECTS_LIMIT,
   type PlanAction,
   type PlanActionKind,
   type PlanGrant,

@@ -60,10 +60,17 @@ export interface PlanAction {
   /** Role ARNs to put in instead (the ones actually used under a wildcard). */
   addResources?: string[];
   grants: PlanGrant[];
-  /** Others served by the same group or managed policy (a change there affects them too). */
+  /**
+   * Others served by the same group or managed policy (a change there affects them too): those
+   * still using it first, then by name, at most `ALSO_AFFECTS_LIMIT`; `alsoAffectsCount` has the total.
+   */
   alsoAffects?: AffectedPrincipal[];
+  alsoAffectsCount?: number;
   notes: string[];
 }
+
+/** How many other principals a plan step lists by name (`alsoAffectsCount` has the total). */
+export const ALSO_AFFECTS_LIMIT = 20;
 
 /** A grant left alone, and why. */
 export interface PlanSkip {
@@ -153,11 +160,27 @@ export function planRemovals(
       served.set(key, map);
     }
   }
-  const others = (key: string, self: PrincipalRef): AffectedPrincipal[] =>
-    [...(served.get(key) ?? new Map<string, GrantUsage['status']>())]
-      .filter(([principal]) => principal !== _name(self))
-      .map(([principal, status]) => ({ principal, status }))
-      .sort((a, b) => (a.principal < b.principal ? -1 : 1));
+  // Sorted once per group / policy: still-active users first, then stale, then never; then by name.
+  const sortedServed = new Map<string, AffectedPrincipal[]>();
+  const others = (key: string, self: PrincipalRef): { list: AffectedPrincipal[]; count: number } => {
+    let sorted = sortedServed.get(key);
+    if (!sorted) {
+      sorted = [...(served.get(key) ?? new Map<string, GrantUsage['status']>())]
+        .map(([principal, status]) => ({ principal, status }))
+        .sort((a, b) => rank[b.status] - rank[a.status] || _cmp(a.principal, b.principal));
+      sortedServed.set(key, sorted);
+    }
+    const me = _name(self);
+    const list: AffectedPrincipal[] = [];
+    for (const other of sorted) {
+      if (list.length >= ALSO_AFFECTS_LIMIT) break;
+      if (other.principal !== me) list.push(other);
+    }
+    const count = sorted.length - (served.get(key)?.has(me) ? 1 : 0);
+    return { list, count };
+  };
+  const affects = (o: { list: AffectedPrincipal[]; count: number }) =>
+    o.count > 0 ? { alsoAffects: o.list, alsoAffectsCount: o.count } : {};
 
   // Bucket each user's grants by what holds them: a group, an attached managed policy, an inline statement, a trust policy.
   const buckets = new Map<string, GrantUsage[]>();
@@ -195,7 +218,7 @@ export function planRemovals(
         continue;
       }
       if (unused.length === 0) continue;
-      const alsoAffects = others(groupKey, principal);
+      const served = others(groupKey, principal);
       actions.push({
         kind: 'remove-from-group',
         account: source.account,
@@ -203,9 +226,9 @@ export function planRemovals(
         summary: `Remove ${principal.name} from group ${source.group} in account ${source.account}: none of the group's switch-role grants is in use by them`,
         group: source.group ?? '',
         grants: unused.map(_planGrant),
-        alsoAffects,
+        ...affects(served),
         notes: [
-          `the group stays as it is for its ${alsoAffects.length} other member(s) with switch-role grants`,
+          `the group stays as it is for its ${served.count} other member(s) with switch-role grants`,
           "the group's policies may grant other permissions too; check them before removing the user",
         ],
       });
@@ -223,15 +246,15 @@ export function planRemovals(
           summary: `Detach managed policy ${source.policyArn} from user ${principal.name}: none of its switch-role grants is in use by them`,
           policy: _policy(first.grant),
           grants: unused.map(_planGrant),
-          alsoAffects: others(policyKey, principal),
+          ...affects(others(policyKey, principal)),
           notes: ['the policy may grant other permissions too; check it before detaching'],
         });
         continue;
       }
       // The user uses part of this managed policy: edit statements only if nobody else is attached.
-      const alsoAffects = others(policyKey, principal);
+      const shared = others(policyKey, principal);
       for (const [statementIndex, group] of _byStatement(bucket)) {
-        _statementActions(group, statementIndex, alsoAffects, actions);
+        _statementActions(group, statementIndex, shared, actions);
       }
       continue;
     }
@@ -252,7 +275,7 @@ export function planRemovals(
       }
       continue;
     }
-    _statementActions(bucket, source.statementIndex, [], actions);
+    _statementActions(bucket, source.statementIndex, { list: [], count: 0 }, actions);
   }
 
   actions.sort(
@@ -308,7 +331,7 @@ function _byStatement(bucket: GrantUsage[]): Map<number, GrantUsage[]> {
 function _statementActions(
   group: GrantUsage[],
   statementIndex: number,
-  alsoAffects: AffectedPrincipal[],
+  shared: { list: AffectedPrincipal[]; count: number },
   actions: PlanAction[],
 ): void {
   const first = group[0];
@@ -334,8 +357,11 @@ function _statementActions(
     );
   }
   if (first.grant.statement.notResources) reviewReasons.push('the statement uses NotResource');
-  const users = alsoAffects.map((a) => a.principal);
-  if (users.length > 0) reviewReasons.push(`the policy is also attached for ${users.join(', ')}`);
+  if (shared.count > 0) {
+    const names = shared.list.map((a) => a.principal).join(', ');
+    const more = shared.count > shared.list.length ? ` and ${shared.count - shared.list.length} more` : '';
+    reviewReasons.push(`the policy is also attached for ${names}${more}`);
+  }
 
   const removeResources = [...new Set(touched.map((u) => u.grant.resource))];
   const addResources = [
@@ -361,7 +387,7 @@ function _statementActions(
     statementIndex,
     ...(source.sid ? { sid: source.sid } : {}),
     grants: touched.map(_planGrant),
-    ...(alsoAffects.length > 0 ? { alsoAffects } : {}),
+    ...(shared.count > 0 ? { alsoAffects: shared.list, alsoAffectsCount: shared.count } : {}),
   };
   if (reviewReasons.length > 0) {
     actions.push({

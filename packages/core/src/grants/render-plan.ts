@@ -77,7 +77,9 @@ function _action(a: PlanAction, n: number): string[] {
   if (a.removeResources?.length) lines.push(`- remove from \`Resource\`: ${a.removeResources.map(_code).join(', ')}`);
   if (a.addResources?.length) lines.push(`- add to \`Resource\`: ${a.addResources.map(_code).join(', ')}`);
   if (a.alsoAffects?.length) {
-    lines.push(`- also serves: ${a.alsoAffects.map((o) => `${_code(o.principal)} (${o.status})`).join(', ')}`);
+    const more = (a.alsoAffectsCount ?? 0) - a.alsoAffects.length;
+    const listed = a.alsoAffects.map((o) => `${_code(o.principal)} (${o.status})`).join(', ');
+    lines.push(`- also serves: ${listed}${more > 0 ? ` and ${more} more` : ''}`);
   }
   for (const note of a.notes) lines.push(`- note: ${_md(note)}`);
   lines.push('', '| grant | status | last switch | roles used | from |', '|---|---|---|---|---|');
