@@ -25,21 +25,14 @@ const sw = (principal: PrincipalRef, r: RoleRef, at: number, method: SwitchMetho
   eventId,
 });
 
-const switchArb: fc.Arbitrary<RoleSwitch> = fc
-  .record({
-    principal: fc.constantFrom(user('alice'), user('alice', 'staff/'), user('bob'), user('carol', 'ops/')),
-    role: fc.constantFrom(role('Admin'), role('Admin', 'team/'), role('ReadOnly')),
-    // Few distinct times so ties on lastSeen are common, as with CloudTrail's 1-second times.
-    at: fc.integer({ min: 0, max: 5 }).map((n) => T0 + n * 1000),
-    method: fc.constantFrom<SwitchMethod>(
-      'AssumeRole',
-      'SwitchRole',
-      'AssumeRoleWithSAML',
-      'AssumeRoleWithWebIdentity',
-    ),
-    eventId: fc.uuid(),
-  })
-;
+const switchArb: fc.Arbitrary<RoleSwitch> = fc.record({
+  principal: fc.constantFrom(user('alice'), user('alice', 'staff/'), user('bob'), user('carol', 'ops/')),
+  role: fc.constantFrom(role('Admin'), role('Admin', 'team/'), role('ReadOnly')),
+  // Few distinct times so ties on lastSeen are common, as with CloudTrail's 1-second times.
+  at: fc.integer({ min: 0, max: 5 }).map((n) => T0 + n * 1000),
+  method: fc.constantFrom<SwitchMethod>('AssumeRole', 'SwitchRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'),
+  eventId: fc.uuid(),
+});
 
 const aliasArb: fc.Arbitrary<PrincipalAlias> = fc.record({
   account: fc.constantFrom('111111111111', '999999999999'),
@@ -203,6 +196,12 @@ describe('mergeLedgerEntry', () => {
   ])('%s', (_name, change, expected) => {
     const merged = mergeLedgerEntry(base, { ...base, ...change });
     expect(merged).toMatchObject(expected);
+  });
+
+  it('sorts and de-duplicates methods even when an update does not', () => {
+    const sloppy = { ...base, methods: ['SwitchRole', 'AssumeRole', 'SwitchRole'] as SwitchMethod[] };
+    expect(mergeLedgerEntry(undefined, sloppy).methods).toEqual(['AssumeRole', 'SwitchRole']);
+    expect(mergeLedgerEntry(sloppy, sloppy).methods).toEqual(['AssumeRole', 'SwitchRole']);
   });
 
   it('starts an entry from undefined and never mutates its inputs', () => {

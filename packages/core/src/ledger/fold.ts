@@ -22,8 +22,13 @@ export function isNewerUpdate(
   return a.lastEventId > b.lastEventId;
 }
 
+/** The sorted, duplicate-free union of two method lists (inputs need not be sorted). */
 function _unionMethods(a: readonly SwitchMethod[], b: readonly SwitchMethod[]): SwitchMethod[] {
-  if (a.length === b.length && a.every((m, i) => m === b[i])) return [...a];
+  if (a === b || (a.length === b.length && a.every((m, i) => m === b[i]))) {
+    let sorted = true;
+    for (let i = 1; i < a.length && sorted; i++) sorted = (a[i - 1] as SwitchMethod) < (a[i] as SwitchMethod);
+    if (sorted) return [...a];
+  }
   return [...new Set([...a, ...b])].sort();
 }
 
