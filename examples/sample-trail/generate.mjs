@@ -214,6 +214,57 @@ function deniedAssumeRole(u, role, at) {
   });
 }
 
+const SSO_PROVIDER = `arn:aws:iam::${PROD}:saml-provider/AWSSSO_5f3c1a7e9b2d4c60_DO_NOT_DELETE`;
+const ssoRole = (permissionSet) => ({
+  account: PROD,
+  name: `AWSReservedSSO_${permissionSet}_5f3c1a7e9b2d4c60`,
+  path: '/aws-reserved/sso.amazonaws.com/',
+  id: `AROAEXAMPLESSO${permissionSet.slice(0, 6).toUpperCase()}`,
+});
+
+/** IAM Identity Center sign-in to an account: `AssumeRoleWithSAML` into a permission-set role, recorded there. */
+function identityCenterSwitch(email, role, at) {
+  const ip = '198.51.100.90';
+  record(role.account, 'us-east-1', {
+    userIdentity: {
+      type: 'SAMLUser',
+      principalId: `EXAMPLEsamlNameQualifier0=:${email}`,
+      userName: email,
+      identityProvider: 'EXAMPLEsamlNameQualifier0=',
+    },
+    eventTime: iso(at),
+    eventSource: 'sts.amazonaws.com',
+    eventName: 'AssumeRoleWithSAML',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: ip,
+    userAgent: 'aws-internal/3 aws-sdk-java/1.12.780',
+    requestParameters: {
+      sAMLAssertionID: `_${hex(32)}`,
+      roleSessionName: email,
+      durationSeconds: 3600,
+      roleArn: roleArn(role),
+      principalArn: SSO_PROVIDER,
+    },
+    responseElements: {
+      subjectType: 'persistent',
+      issuer: 'https://portal.sso.us-east-1.amazonaws.com/saml/assertion/EXAMPLEissuer',
+      credentials: fakeCredentials(at),
+      nameQualifier: 'EXAMPLEsamlNameQualifier0=',
+      assumedRoleUser: {
+        assumedRoleId: `${role.id}:${email}`,
+        arn: `arn:aws:sts::${role.account}:assumed-role/${role.name}/${email}`,
+      },
+      subject: email,
+      audience: 'https://signin.aws.amazon.com/saml',
+    },
+    requestID: uuid(),
+    resources: [
+      { accountId: role.account, type: 'AWS::IAM::Role', ARN: roleArn(role) },
+      { accountId: role.account, type: 'AWS::IAM::SAMLProvider', ARN: SSO_PROVIDER },
+    ],
+  });
+}
+
 /** AWS Config assuming its service-linked role: a service, never a person. */
 function serviceAssumeRole(role, at) {
   record(role.account, 'us-east-1', {
@@ -308,6 +359,9 @@ for (let day = FIRST_DAY; day <= LAST_DAY; day += DAY) {
   // erin: staging ReadOnly once in the first week (stale), then a denied try at prod OpsAdmin
   if (n === 3) assumeRole(users.erin, roles.stagingRead, at(day, 13));
   if (n === 36) deniedAssumeRole(users.erin, roles.prodOps, at(day, 16));
+  // grace (IAM Identity Center): prod ReadOnlyAccess on Tuesdays (active), AdministratorAccess once in week one (stale)
+  if (weekday === 2) identityCenterSwitch('grace@example.com', ssoRole('ReadOnlyAccess'), at(day, 8));
+  if (n === 2) identityCenterSwitch('grace@example.com', ssoRole('AdministratorAccess'), at(day, 17));
 }
 
 // One log file per (account, region, day), named like CloudTrail names them.

@@ -90,10 +90,10 @@ describe('scan and report on the sample trail', () => {
     expect(scan.code).toBe(0);
     expect(scan.stdout).toBe(
       [
-        'Read 133 files (0.1 MB): 83 switches, 1 denied attempt.',
+        'Read 133 files (0.1 MB): 92 switches, 1 denied attempt.',
         'Skipped files: 3 digest.',
         'Skipped records: 89 not a switch, 40 service caller.',
-        'Ledger file:.lastswitch/ledger.json: 5 principals, 7 pairs.',
+        'Ledger file:.lastswitch/ledger.json: 6 principals, 9 pairs.',
         '',
       ].join('\n'),
     );
@@ -121,24 +121,41 @@ describe('scan and report on the sample trail', () => {
     expect(run.code).toBe(0);
     const lines = run.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe('lastswitch report at 2026-02-16T00:00:00.000Z, stale after 30 days');
-    expect(lines[1]).toBe('5 principals, 7 pairs: 4 active, 3 stale, 0 never');
+    expect(lines[1]).toBe('6 principals, 9 pairs: 5 active, 4 stale, 0 never');
     const rows = lines.slice(4).map((line) => line.split(/\s{2,}/));
-    expect(rows.map((row) => [row[0], row[3]])).toEqual([
-      ['stale', 'dave (111111111111)'],
-      ['stale', 'erin (111111111111)'],
-      ['stale', 'carol (111111111111)'],
-      ['active', 'alice (111111111111)'],
-      ['active', 'dave (111111111111)'],
-      ['active', 'alice (111111111111)'],
-      ['active', 'bob (111111111111)'],
+    expect(rows.map((row) => [row[0], row[3], row[4]])).toEqual([
+      ['stale', 'dave (111111111111)', 'BillingViewer (222222222222)'],
+      [
+        'stale',
+        'grace@example.com (222222222222)',
+        'AWSReservedSSO_AdministratorAccess_5f3c1a7e9b2d4c60 (222222222222)',
+      ],
+      ['stale', 'erin (111111111111)', 'ReadOnly (333333333333)'],
+      ['stale', 'carol (111111111111)', 'Deployer (333333333333)'],
+      ['active', 'alice (111111111111)', 'Deployer (333333333333)'],
+      ['active', 'grace@example.com (222222222222)', 'AWSReservedSSO_ReadOnlyAccess_5f3c1a7e9b2d4c60 (222222222222)'],
+      ['active', 'dave (111111111111)', 'ReadOnly (333333333333)'],
+      ['active', 'alice (111111111111)', 'OpsAdmin (222222222222)'],
+      ['active', 'bob (111111111111)', 'ReadOnly (222222222222)'],
     ]);
+  });
+
+  it('report --width fits the table, cutting names with an ellipsis', async () => {
+    const run = await runCli(['report', '--now', NOW, '--stale-after', '30', '--width', '100'], { cwd });
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(100);
+    expect(run.stdout).toContain('…');
+    const bad = await runCli(['report', '--width', '20'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('at least 40');
   });
 
   it('report --format json gives the stable schema, the cross-account caller resolved', async () => {
     const run = await runCli(['report', '--now', NOW, '--stale-after', '30', '--format', 'json'], { cwd });
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(report.summary).toEqual({ principals: 5, pairs: 7, active: 4, stale: 3, never: 0 });
+    expect(report.summary).toEqual({ principals: 6, pairs: 9, active: 5, stale: 4, never: 0 });
     expect(report.generatedAt).toBe('2026-02-16T00:00:00.000Z');
     const bob = report.pairs.find((p: { principalName: string }) => p.principalName === 'bob');
     expect(bob).toMatchObject({
@@ -156,7 +173,7 @@ describe('scan and report on the sample trail', () => {
     });
     expect(run.code).toBe(0);
     const rows = run.stdout.trimEnd().split('\n');
-    expect(rows).toHaveLength(6);
+    expect(rows).toHaveLength(7);
     const dave = rows.find((row) => row.includes('user/dave'));
     expect(dave).toContain('active');
   });
@@ -167,21 +184,21 @@ describe('scan and report on the sample trail', () => {
     const rows = markdown.stdout
       .split('\n')
       .filter((line) => line.startsWith('| active') || line.startsWith('| stale'));
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(9);
     const csv = await runCli(['report', '--now', NOW, '--format', 'csv'], { cwd });
-    expect(csv.stdout.trimEnd().split('\n')).toHaveLength(8);
+    expect(csv.stdout.trimEnd().split('\n')).toHaveLength(10);
   });
 
   it('report with the default 90 days calls everyone active', async () => {
     const run = await runCli(['report', '--now', NOW, '--format', 'json'], { cwd });
-    expect(JSON.parse(run.stdout).summary).toMatchObject({ active: 7, stale: 0 });
+    expect(JSON.parse(run.stdout).summary).toMatchObject({ active: 9, stale: 0 });
   });
 
   it('report --output writes the file and prints nothing on stdout', async () => {
     const run = await runCli(['report', '--now', NOW, '--format', 'json', '--output', 'out/../report.json'], { cwd });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('');
-    expect(JSON.parse(await readFile(join(cwd, 'report.json'), 'utf8')).summary.pairs).toBe(7);
+    expect(JSON.parse(await readFile(join(cwd, 'report.json'), 'utf8')).summary.pairs).toBe(9);
   });
 
   it('report --roster adds who is allowed but never switched', async () => {

@@ -1,15 +1,23 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import { renderReport } from '@lastswitch/core';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { openStore } from '../store/openStore.js';
 import { type AssessOptions, addAssessOptions, assessFromStore } from './_shared.js';
+
+/** `--width`: a whole number of columns, at least 40. */
+function parseWidth(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 40) throw new InvalidArgumentError('expected a whole number of at least 40.');
+  return n;
+}
 
 interface ReportOptions extends AssessOptions {
   format: 'table' | 'json' | 'csv' | 'markdown';
   by: 'pair' | 'principal';
   output?: string;
+  width?: number;
 }
 
 const EXAMPLES = `
@@ -37,6 +45,7 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       new Option('--by <unit>', 'one row per pair or per principal').choices(['pair', 'principal']).default('pair'),
     )
     .option('--output <file>', 'write the report to this file instead of standard output')
+    .option('--width <columns>', 'table only: fit this width (default: the terminal, else 240)', parseWidth)
     .addHelpText('after', EXAMPLES)
     .action(async (options: ReportOptions) => {
       await runReport(options, ctx);
@@ -58,8 +67,10 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
       return;
     }
     if (nothing) ctx.stderr.write(`${note} ${hint}\n`);
+    // Fit a terminal; elsewhere (a pipe, a file) never cut names short.
     const width =
-      !options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : undefined;
+      options.width ??
+      (!options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : 240);
     const text = renderReport(assessment, options.format, { by: options.by, width });
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {
