@@ -231,6 +231,42 @@ describe('planRemovals', () => {
   });
 });
 
+describe('planRemovals: grants that are written but not in effect', () => {
+  it('lists them with the reason and where they are written', async () => {
+    const s = snapshot(IDENTITY, {
+      users: [
+        user('ivy', {
+          inline: [
+            [
+              allowAssume(R('Gone')),
+              { Effect: 'Deny', Action: 'sts:*', Resource: R('Blocked') },
+              allowAssume(R('Blocked')),
+            ],
+          ],
+        }),
+      ],
+    });
+    const p = planRemovals(await assessLedger([], { now: NOW, staleAfterDays: 90 }), grantsFromSnapshot([s, target]));
+    expect(p.ineffective).toEqual([
+      {
+        principal: U('ivy'),
+        resource: R('Blocked'),
+        reason: 'deny',
+        detail: 'explicitly denied by ivy inline policy ivy-inline-0 statement #1',
+        source: 'inline policy ivy-inline-0 of user ivy statement #2',
+      },
+      {
+        principal: U('ivy'),
+        resource: R('Gone'),
+        reason: 'no-such-role',
+        detail: `no role in account ${TARGET} matches ${R('Gone')} (role ARNs include their path)`,
+        source: 'inline policy ivy-inline-0 of user ivy statement #0',
+      },
+    ]);
+    expect(renderPlan(p, 'markdown')).toContain('## Written but not in effect');
+  });
+});
+
 describe('renderPlan', () => {
   it('renders Markdown naming each statement to change, and JSON with ISO times', async () => {
     const p = planRemovals(await assessLedger(ledger, { now: NOW, staleAfterDays: 90 }), evaluation);

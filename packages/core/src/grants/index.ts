@@ -23,6 +23,7 @@ export {
 export {
   type AffectedPrincipal,
   ALSO_AFFECTS_LIMIT,
+  type IneffectiveGrant,
   type PlanAction,
   type PlanActionKind,
   type PlanGrant,

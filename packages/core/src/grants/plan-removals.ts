@@ -1,6 +1,6 @@
 import type { Assessment, PrincipalRef } from '../model.js';
 import { type AssessGrantsOptions, assessGrants, describeGrantSource, type GrantUsage } from './assess-grants.js';
-import type { Grant, GrantEvaluation, GrantProblem, GrantSourceKind } from './grants-from-snapshot.js';
+import type { DropReason, Grant, GrantEvaluation, GrantProblem, GrantSourceKind } from './grants-from-snapshot.js';
 
 /** What a plan step changes. Nothing is ever applied by lastswitch. */
 export type PlanActionKind =
@@ -89,7 +89,18 @@ export interface RemovalPlan {
   summary: { grants: number; active: number; stale: number; never: number; inGrace: number; actions: number };
   actions: PlanAction[];
   skipped: PlanSkip[];
+  /** Grants a policy writes that never take effect (denied, outside a boundary, untrusted, no such role): clean-up candidates. */
+  ineffective: IneffectiveGrant[];
   problems: GrantProblem[];
+}
+
+/** A grant written in a policy that does not take effect, and where it is written. */
+export interface IneffectiveGrant {
+  principal: string;
+  resource: string;
+  reason: DropReason;
+  detail: string;
+  source: string;
 }
 
 function _planGrant(usage: GrantUsage): PlanGrant {
@@ -136,6 +147,15 @@ export function planRemovals(
 ): RemovalPlan {
   const list = Array.isArray(grants) ? (grants as readonly Grant[]) : (grants as GrantEvaluation).grants;
   const problems = Array.isArray(grants) ? [] : [...(grants as GrantEvaluation).problems];
+  const ineffective: IneffectiveGrant[] = Array.isArray(grants)
+    ? []
+    : (grants as GrantEvaluation).dropped.map((d) => ({
+        principal: _name(d.grant.principal),
+        resource: d.grant.resource,
+        reason: d.reason,
+        detail: d.detail,
+        source: describeGrantSource(d.grant),
+      }));
   const graceDays = options.graceDays ?? assessment.staleAfterDays;
   const usages = assessGrants(assessment, list, { graceDays });
   const actions: PlanAction[] = [];
@@ -294,6 +314,7 @@ export function planRemovals(
     summary,
     actions,
     skipped,
+    ineffective,
     problems,
   };
 }

@@ -115,6 +115,22 @@ function _markdown(plan: RemovalPlan): string {
     for (const k of plan.skipped) lines.push(`| ${_code(k.principal)} | ${_code(k.resource)} | ${_md(k.reason)} |`);
     lines.push('');
   }
+  if (plan.ineffective.length > 0) {
+    lines.push(
+      '## Written but not in effect',
+      '',
+      'These statements grant a switch that cannot happen; removing them changes nothing but clutter.',
+      '',
+      '| principal | grant | why | from |',
+      '|---|---|---|---|',
+    );
+    for (const g of plan.ineffective) {
+      lines.push(
+        `| ${_code(g.principal)} | ${_code(g.resource)} | ${_md(`${g.reason}: ${g.detail}`)} | ${_md(g.source)} |`,
+      );
+    }
+    lines.push('');
+  }
   if (plan.problems.length > 0) {
     lines.push('## Not evaluated', '', '| account | what | problem |', '|---|---|---|');
     for (const p of plan.problems) lines.push(`| ${p.account} | ${_md(p.entity)} | ${_md(p.message)} |`);
