@@ -468,3 +468,21 @@ describe('grantsFromSnapshot: trust policies naming a user twice', () => {
     expect(grantsFromSnapshot(s).grants.map((g) => g.source.kind)).toEqual(['trust-policy']);
   });
 });
+
+describe('grantsFromSnapshot: problems in shared documents', () => {
+  it('reports a broken group policy once, however many members the group has', () => {
+    const s = snapshot(IDENTITY, {
+      users: [user('a', { groups: ['g'] }), user('b', { groups: ['g'] }), user('c', { groups: ['g'] })],
+      groups: [group('g', { inline: [[{ Effect: 'Allow' }, allowAssume(ADMIN)]] })],
+    });
+    const result = grantsFromSnapshot(s);
+    expect(result.grants).toHaveLength(3);
+    expect(result.problems).toEqual([
+      {
+        account: IDENTITY,
+        entity: 'g inline policy g-inline-0',
+        message: 'statement 0 has neither Action nor NotAction',
+      },
+    ]);
+  });
+});

@@ -246,6 +246,8 @@ export function grantsFromSnapshot(
       }
     }
 
+    // A shared (group or managed) document's problems are reported once, not once per member.
+    const seenDocuments = new Set<PolicyDocument>();
     const managed = (arn: string, entity: string) => {
       const policy = policies.get(arn);
       if (!policy) problem(entity, `managed policy ${arn} is not in the snapshot; its statements were not evaluated`);
@@ -316,7 +318,6 @@ export function grantsFromSnapshot(
 
       const allows: Grant[] = [];
       const denies: DenyRule[] = [];
-      const seenDocuments = new Set<PolicyDocument>();
       const make = (
         source: GrantSource,
         statement: PolicyStatement,
