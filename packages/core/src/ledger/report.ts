@@ -224,7 +224,7 @@ function _rows(assessment: Assessment, by: 'pair' | 'principal'): Rows {
       columns: [
         { header: 'STATUS', min: 6 },
         { header: 'LAST SWITCH', min: 10, drop: 1 },
-        { header: 'AGE', min: 8 },
+        { header: 'AGE', min: 10 },
         { header: 'PRINCIPAL', min: 10 },
         { header: 'ROLES', min: 10, drop: 2, weight: 2 },
       ],
@@ -241,7 +241,7 @@ function _rows(assessment: Assessment, by: 'pair' | 'principal'): Rows {
     columns: [
       { header: 'STATUS', min: 6 },
       { header: 'LAST SWITCH', min: 10, drop: 2 },
-      { header: 'AGE', min: 8 },
+      { header: 'AGE', min: 10 },
       { header: 'PRINCIPAL', min: 8 },
       { header: 'ROLE', min: 8 },
       { header: 'VIA', min: 10, drop: 1, weight: 2 },
