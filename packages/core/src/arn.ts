@@ -245,7 +245,7 @@ export function principalRefFromArn(text: string): PrincipalRef {
       const name = arn.resource.slice('federated-user/'.length);
       if (!_isSessionName(name))
         throw new ArnError('bad-name', `ARN ${_show(text)} does not carry a valid federated user name`);
-      return { key: text, kind: 'role-session', account: arn.account, name, arn: text };
+      return { key: text, kind: 'federated-user', account: arn.account, name, arn: text };
     }
   }
   throw new ArnError('not-a-principal', `ARN ${_show(text)} names no IAM user, root, role or session`);

@@ -14,6 +14,8 @@ export type PrincipalKind =
   | 'root'
   /** A role session (role chaining), or a `sourceIdentity` carried through one. */
   | 'role-session'
+  /** An STS federated user (`GetFederationToken`): `arn:aws:sts::ACCOUNT:federated-user/NAME`. */
+  | 'federated-user'
   /** A SAML-federated identity (including IAM Identity Center). */
   | 'saml'
   /** A web-identity (OIDC) federated identity. */

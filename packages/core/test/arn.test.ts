@@ -194,7 +194,7 @@ describe('principalRefFromArn', () => {
       'arn:aws:sts::111122223333:federated-user/bob',
       {
         key: 'arn:aws:sts::111122223333:federated-user/bob',
-        kind: 'role-session',
+        kind: 'federated-user',
         account: '111122223333',
         name: 'bob',
       },

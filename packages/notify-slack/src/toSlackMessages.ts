@@ -374,6 +374,7 @@ const KIND_LABELS: Record<PrincipalKind, string> = {
   'iam-user': 'IAM user',
   root: 'root user',
   'role-session': 'role session',
+  'federated-user': 'federated user',
   saml: 'SAML identity',
   'web-identity': 'web identity',
   unresolved: 'unresolved principal',

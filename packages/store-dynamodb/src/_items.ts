@@ -19,6 +19,7 @@ const PRINCIPAL_KINDS: ReadonlySet<string> = new Set<PrincipalKind>([
   'iam-user',
   'root',
   'role-session',
+  'federated-user',
   'saml',
   'web-identity',
   'unresolved',
