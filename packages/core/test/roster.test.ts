@@ -187,6 +187,10 @@ describe('parseRoster', () => {
     expect({ line: rosterError.line, entry: rosterError.entry, field: rosterError.field }).toMatchObject(where);
   });
 
+  it('rejects an unknown format', () => {
+    expect(() => parseRoster('[]', 'xml' as 'json')).toThrow(RosterError);
+  });
+
   it('never throws anything but a RosterError, whatever the text (property)', () => {
     const pieces = fc.constantFrom(
       'arn:aws:iam::111111111111:user/a',
