@@ -60,7 +60,7 @@ function hintFor(error: unknown): string {
   if (text.includes('Region is missing')) return ' (set AWS_REGION, or AWS_PROFILE with a region)';
   if (
     (error as { awsErrorName?: string }).awsErrorName === 'ResourceNotFoundException' ||
-    text.includes('table does not exist')
+    (error as Error).name === 'DynamoDBStoreError'
   ) {
     return ' (`lastswitch scan --store dynamodb:TABLE --create-table` creates it)';
   }

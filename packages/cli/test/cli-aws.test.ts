@@ -130,12 +130,15 @@ describe('dynamodb: store against DynamoDB Local', () => {
     expect(report.stdout).toBe(fileReport.stdout);
   });
 
-  it('a missing table without --create-table is a one-line error, exit 1', async () => {
+  it('a missing table without --create-table is a one-line error, exit 1, before any file is read', async () => {
     const cwd = await fresh();
-    const run = await runCli(['report', '--store', 'dynamodb:no-such-table'], { cwd, env });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('no-such-table');
-    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    for (const args of [['report'], ['scan', SAMPLE_TRAIL], ['notify', 'slack', '--dry-run']]) {
+      const run = await runCli([...args, '--store', 'dynamodb:no-such-table'], { cwd, env });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('no-such-table');
+      expect(run.stderr).toContain('--create-table` creates it');
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
   });
 });
 

@@ -87,6 +87,7 @@ async function runNotifySlack(options: NotifySlackOptions, ctx: CliContext): Pro
   }
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
+    await opened.exists(); // a corrupt ledger or a missing table fails here with a clear message
     const { assessment, empty } = await assessFromStore(opened.store, options, ctx);
     if (empty && assessment.pairs.length === 0) {
       ctx.stderr.write(

@@ -1,8 +1,14 @@
+import { LastswitchError } from '@lastswitch/core';
 import type { OpenedStore } from './openStore.js';
+
+/** A `dynamodb:` store that cannot be used (the table is missing). */
+export class DynamoDBStoreError extends LastswitchError {
+  override name = 'DynamoDBStoreError';
+}
 
 /** Opens `dynamodb:TABLE`; the SDK and the adapter are imported here, only when used. */
 export async function openDynamoDBStore(table: string, createTable: boolean): Promise<OpenedStore> {
-  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, adapter] = await Promise.all([
+  const [{ DescribeTableCommand, DynamoDBClient }, { DynamoDBDocumentClient }, adapter] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     import('@aws-sdk/lib-dynamodb'),
     import('@lastswitch/store-dynamodb'),
@@ -14,7 +20,20 @@ export async function openDynamoDBStore(table: string, createTable: boolean): Pr
   return {
     store,
     label: `dynamodb:${table}`,
-    exists: async () => true,
+    // Fails fast on a missing table, before a scan reads any file. Without dynamodb:DescribeTable
+    // permission the check is skipped: reads and writes will tell.
+    exists: async () => {
+      try {
+        await client.send(new DescribeTableCommand({ TableName: table }));
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name === 'ResourceNotFoundException') {
+          throw new DynamoDBStoreError(`the DynamoDB table "${table}" does not exist`, { cause: error });
+        }
+        if (name !== 'AccessDeniedException') throw error;
+      }
+      return true;
+    },
     close: () => client.destroy(),
   };
 }
