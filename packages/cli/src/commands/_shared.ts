@@ -48,7 +48,7 @@ export function addAssessOptions(command: Command): Command {
     .option('--grace-days <days>', 'with --roster: grants younger than this are not "never" yet', parseNonNegativeInt);
 }
 
-/** Reads a roster file, its format from its extension (`.csv`) or else JSON. */
+/** Reads a roster file: CSV or JSON by its extension, else sniffed from its first character; bad rosters are usage errors. */
 export async function readRoster(path: string, ctx: CliContext): Promise<RosterEntry[]> {
   const full = isAbsolute(path) ? path : join(ctx.cwd, path);
   let text: string;
@@ -57,9 +57,7 @@ export async function readRoster(path: string, ctx: CliContext): Promise<RosterE
   } catch (error) {
     throw new UsageError(
       `cannot read the roster ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
   }
   const lower = path.toLowerCase();
