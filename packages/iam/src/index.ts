@@ -12,8 +12,5 @@
  * ```
  */
 
-export {
-  IamSnapshotError,
-  type ReadSnapshotOptions,
-  readAuthorizationSnapshot,
-} from './read-authorization-snapshot.js';
+export { IamSnapshotError, snapshotFromAuthorizationDetails } from './build-snapshot.js';
+export { type ReadSnapshotOptions, readAuthorizationSnapshot } from './read-authorization-snapshot.js';

@@ -160,6 +160,21 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
     expect(snapshot.users.map((u) => u.name).sort()).toEqual(['alice', 'bob']);
   });
 
+  it('converts saved `aws iam get-account-authorization-details` output', async () => {
+    const gaad = new URL('./fixtures/gaad-cli.json', import.meta.url).pathname;
+    const run = await cli(['iam', 'snapshot', '--from-file', gaad, '--output', 'gaad-snapshot.json']);
+    // The snapshot is written, but an attached policy missing from the saved output makes the exit code 1.
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Read 1 user, 1 group, 0 roles, 1 managed policy from');
+    expect(run.stderr).toContain('not readable: managed policy arn:aws:iam::aws:policy/ReadOnlyAccess');
+    const snapshot = parseAuthorizationSnapshot(JSON.parse(await readFile(join(dir, 'gaad-snapshot.json'), 'utf8')));
+    expect(snapshot.account).toBe('555566667777');
+    await writeFile(join(dir, 'not-gaad.json'), '{"Users": []}');
+    const bad = await cli(['iam', 'snapshot', '--from-file', 'not-gaad.json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected the output of `aws iam get-account-authorization-details`');
+  });
+
   it('fails with a usage error on a file that is not a snapshot', async () => {
     await writeFile(join(dir, 'bogus.json'), '{"users": []}');
     const run = await cli(['plan', '--grants', 'bogus.json']);

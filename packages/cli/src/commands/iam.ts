@@ -1,4 +1,4 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
@@ -7,6 +7,7 @@ import { plural } from './_shared.js';
 
 interface SnapshotOptions {
   output?: string;
+  fromFile?: string;
   account?: string;
   region?: string;
 }
@@ -15,6 +16,8 @@ const EXAMPLES = `
 Examples:
   $ lastswitch iam snapshot --output iam-identity.json          # credentials from the usual AWS environment
   $ AWS_PROFILE=prod lastswitch iam snapshot --output iam-prod.json
+  $ aws iam get-account-authorization-details > gaad.json     # where lastswitch may not read IAM itself
+  $ lastswitch iam snapshot --from-file gaad.json --output iam-prod.json
   $ lastswitch plan --grants iam-identity.json iam-prod.json --format markdown
 
 Needs iam:GetAccountAuthorizationDetails (e.g. the SecurityAudit managed policy). The snapshot holds
@@ -58,6 +61,10 @@ export function registerIamCommand(program: Command, ctx: CliContext): void {
       "Read the account's IAM authorization details (GetAccountAuthorizationDetails, every page) into a JSON snapshot: users, groups, roles with trust policies, and the managed policies they use (default versions). Give `plan` / `report --grants` one snapshot per account: the identity account and the accounts whose roles people switch into.",
     )
     .option('--output <file>', 'write the snapshot to this file instead of standard output')
+    .option(
+      '--from-file <file>',
+      'convert saved `aws iam get-account-authorization-details` output instead of calling IAM',
+    )
     .option('--account <id>', 'the account id, when IAM returns nothing that names it')
     .option('--region <region>', 'the region for the IAM client (IAM is global; default $AWS_REGION or us-east-1)')
     .addHelpText('after', EXAMPLES)
@@ -66,15 +73,48 @@ export function registerIamCommand(program: Command, ctx: CliContext): void {
     });
 }
 
-async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<void> {
-  const account = options.account === undefined ? undefined : _checkAccount(options.account);
+async function _readFromIam(ctx: CliContext, region: string | undefined, account: string | undefined) {
   const { readAuthorizationSnapshot } = await import('@lastswitch/iam');
-  const client = await _client(ctx, options.region);
-  let snapshot: Awaited<ReturnType<typeof readAuthorizationSnapshot>>;
+  const client = await _client(ctx, region);
   try {
-    snapshot = await readAuthorizationSnapshot(client, account ? { account } : {});
+    return await readAuthorizationSnapshot(client, account ? { account } : {});
   } finally {
     client.destroy();
+  }
+}
+
+async function _readDetails(path: string, ctx: CliContext): Promise<unknown> {
+  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
+  let text: string;
+  try {
+    text = await readFile(full, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot read ${path}: ${code}`, { cause: error });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<void> {
+  const account = options.account === undefined ? undefined : _checkAccount(options.account);
+  const iam = await import('@lastswitch/iam');
+  let snapshot: Awaited<ReturnType<typeof _readFromIam>>;
+  if (options.fromFile) {
+    const details = await _readDetails(options.fromFile, ctx);
+    try {
+      snapshot = iam.snapshotFromAuthorizationDetails(details, { ...(account ? { account } : {}), now: Date.now() });
+    } catch (error) {
+      if (error instanceof iam.IamSnapshotError) {
+        throw new UsageError(`${options.fromFile}: ${error.message}`, { cause: error });
+      }
+      throw error;
+    }
+  } else {
+    snapshot = await _readFromIam(ctx, options.region, account);
   }
   const body = `${JSON.stringify(snapshot, null, 2)}\n`;
   if (options.output) {
@@ -92,7 +132,7 @@ async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<v
     plural(snapshot.policies.length, 'managed policy', 'managed policies'),
   ].join(', ');
   ctx.stderr.write(
-    `Read ${counts} from account ${snapshot.account}${options.output ? `; wrote ${options.output}` : ''}\n`,
+    `Read ${counts} from ${options.fromFile ? `${options.fromFile} (account ${snapshot.account})` : `account ${snapshot.account}`}${options.output ? `; wrote ${options.output}` : ''}\n`,
   );
   if (snapshot.problems.length > 0) {
     for (const p of snapshot.problems) ctx.stderr.write(`  not readable: ${p.entity}: ${p.message}\n`);
