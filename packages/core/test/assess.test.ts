@@ -149,6 +149,52 @@ describe('assessLedger: order and roll-up', () => {
     );
   });
 
+  it('gives the same assessment whatever the order and repetition of entries and aliases (property)', async () => {
+    const principals = [
+      user('alice'),
+      user('alice', 'staff/'),
+      user('bob'),
+      unresolved('AIDAONE'),
+      unresolved('AIDATWO'),
+    ];
+    const roles = [role('Admin'), role('Admin', '222222222222', 'team/'), role('ReadOnly')];
+    const entryArb = fc
+      .record({
+        p: fc.nat({ max: 4 }),
+        r: fc.nat({ max: 2 }),
+        at: fc.integer({ min: 0, max: 300 }),
+        e: fc.nat({ max: 9 }),
+      })
+      .map(({ p, r, at, e }) => ({
+        ...entry(principals[p] as PrincipalRef, roles[r] as RoleRef, ago(at)),
+        lastEventId: `evt-${e}`,
+      }));
+    const aliasArb = fc.record({
+      account: fc.constant('111111111111'),
+      principalId: fc.constantFrom('AIDAONE', 'AIDATWO'),
+      principal: fc.constantFrom(user('alice'), user('bob'), user('carol')),
+      seenAt: fc.integer({ min: 0, max: 3 }),
+    });
+    const shuffled = <T>(items: T[]) =>
+      fc.shuffledSubarray(items, { minLength: 0, maxLength: items.length }).chain((extra) => {
+        const all = [...items, ...extra];
+        return fc.shuffledSubarray(all, { minLength: all.length, maxLength: all.length });
+      });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entryArb, { maxLength: 25 }).chain((es) => fc.tuple(fc.constant(es), shuffled(es))),
+        fc.array(aliasArb, { maxLength: 5 }).chain((as) => fc.tuple(fc.constant(as), shuffled(as))),
+        async ([entries, replayed], [aliases, replayedAliases]) => {
+          const options = { now: NOW, staleAfterDays: 90 };
+          const once = await assessLedger(entries, { ...options, aliases });
+          const again = await assessLedger(replayed, { ...options, aliases: replayedAliases });
+          expect(again).toEqual(once);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads entries and aliases from async iterables', async () => {
     async function* stream<T>(items: T[]) {
       yield* items;

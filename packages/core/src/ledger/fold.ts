@@ -32,10 +32,21 @@ function _unionMethods(a: readonly SwitchMethod[], b: readonly SwitchMethod[]): 
   return [...new Set([...a, ...b])].sort();
 }
 
+function _displayKey(u: LedgerUpdate): string {
+  return `${u.principal.arn ?? ''}\u0000${u.principal.name}\u0000${u.principal.kind}\u0000${u.role.arn}\u0000${u.role.name}`;
+}
+
+/** The newer of two sides; a full tie (same time and event id) goes to the greater display fields. */
+function _newerSide(a: LedgerUpdate, u: LedgerUpdate): LedgerUpdate {
+  if (a.lastSeen !== u.lastSeen || a.lastEventId !== u.lastEventId) return isNewerUpdate(u, a) ? u : a;
+  return _displayKey(u) > _displayKey(a) ? u : a;
+}
+
 /**
  * Merges an update into an entry (or starts one): max `lastSeen`, min `firstSeen`, the union of
  * methods; `lastEventId` and the display fields (principal, role ARNs and names) come from the
- * newer side (later `lastSeen`, ties broken by the greater `lastEventId`). Never mutates its inputs.
+ * newer side (later `lastSeen`, ties broken by the greater `lastEventId`, then by the greater
+ * display fields, so no order can change the result). Never mutates its inputs.
  */
 export function mergeLedgerEntry(a: LedgerEntry | undefined, u: LedgerUpdate): LedgerEntry {
   if (a === undefined) {
@@ -48,7 +59,7 @@ export function mergeLedgerEntry(a: LedgerEntry | undefined, u: LedgerUpdate): L
       lastEventId: u.lastEventId,
     };
   }
-  const newer = isNewerUpdate(u, a) ? u : a;
+  const newer = _newerSide(a, u);
   return {
     principal: { ...newer.principal },
     role: { ...newer.role },
