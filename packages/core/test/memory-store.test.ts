@@ -41,6 +41,24 @@ describe('MemoryLedgerStore', () => {
     expect(store.size).toBe(1);
   });
 
+  it('settles a full tie by display fields whatever the order', async () => {
+    const a = { ...update(100), principal: { ...alice, arn: 'arn:aws:iam::111111111111:user/a/alice' } };
+    const b = { ...update(100), principal: { ...alice, arn: 'arn:aws:iam::111111111111:user/b/alice' } };
+    const ledgers: LedgerEntry[][] = [];
+    for (const order of [
+      [a, b],
+      [b, a],
+    ]) {
+      const store = new MemoryLedgerStore();
+      for (const u of order) await store.apply([u]);
+      const entries: LedgerEntry[] = [];
+      for await (const e of store.entries()) entries.push(e);
+      ledgers.push(entries);
+    }
+    expect(ledgers[0]).toEqual(ledgers[1]);
+    expect(ledgers[0]?.[0]?.principal.arn).toBe('arn:aws:iam::111111111111:user/b/alice');
+  });
+
   it('does not keep a reference to the updates it was given', async () => {
     const store = new MemoryLedgerStore();
     const u = update(100);

@@ -1,5 +1,5 @@
 import type { ApplyResult, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '../model.js';
-import { aliasKey, isNewerUpdate, mergeLedgerEntry, mergePrincipalAlias, pairKey } from './fold.js';
+import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, pairKey } from './fold.js';
 
 function _sameEntry(a: LedgerEntry, b: LedgerEntry): boolean {
   return (
@@ -7,7 +7,14 @@ function _sameEntry(a: LedgerEntry, b: LedgerEntry): boolean {
     a.lastSeen === b.lastSeen &&
     a.lastEventId === b.lastEventId &&
     a.methods.length === b.methods.length &&
-    a.methods.every((m, i) => m === b.methods[i])
+    a.methods.every((m, i) => m === b.methods[i]) &&
+    a.principal.arn === b.principal.arn &&
+    a.principal.name === b.principal.name &&
+    a.principal.kind === b.principal.kind &&
+    a.principal.account === b.principal.account &&
+    a.role.arn === b.role.arn &&
+    a.role.name === b.role.name &&
+    a.role.account === b.role.account
   );
 }
 
@@ -75,7 +82,7 @@ export class MemoryLedgerStore implements LedgerStore {
       const key = pairKey(update.principal.key, update.role.key);
       const before = this.#entries.get(key);
       const after = mergeLedgerEntry(before, update);
-      if (before !== undefined && _sameEntry(before, after) && !isNewerUpdate(update, before)) {
+      if (before !== undefined && _sameEntry(before, after)) {
         heldBack += 1;
         continue;
       }
