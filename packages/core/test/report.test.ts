@@ -183,6 +183,11 @@ describe('renderReport: table', () => {
     );
   });
 
+  it('renders a terminal narrower than 40 columns at 40', async () => {
+    const a = await sample();
+    expect(renderReport(a, 'table', { width: 20 })).toBe(renderReport(a, 'table', { width: 40 }));
+  });
+
   it('drops the least useful columns when the terminal is narrow', async () => {
     const header = renderReport(await sample(), 'table', { width: 40 }).split('\n')[3];
     expect(header?.split(/ +/)).toEqual(['STATUS', 'AGE', 'PRINCIPAL', 'ROLE']);
@@ -428,7 +433,7 @@ describe('renderReport: json', () => {
 describe('renderReport: options', () => {
   it.each<[string, ReportFormat, object, string]>([
     ['an unknown format', 'yaml' as ReportFormat, {}, 'unknown report format "yaml"'],
-    ['a width below 40', 'table', { width: 20 }, 'width must be'],
+    ['a zero width', 'table', { width: 0 }, 'width must be'],
     ['a fractional width', 'table', { width: 80.5 }, 'width must be'],
     ['an unknown grouping', 'csv', { by: 'role' }, 'by must be'],
   ])('rejects %s with a ReportOptionsError', async (_name, format, options, message) => {

@@ -19,7 +19,7 @@ export const REPORT_FORMATS: readonly ReportFormat[] = ['table', 'markdown', 'cs
 export interface RenderOptions {
   /** One row per (principal, role) pair (default) or per principal. JSON always has both. */
   by?: 'pair' | 'principal';
-  /** Table only: the terminal width to fit, in characters (default 100, at least 40). */
+  /** Table only: the terminal width to fit, in characters (default 100; narrower terminals get 40). */
   width?: number;
 }
 
@@ -425,6 +425,8 @@ function _csv(assessment: Assessment, by: 'pair' | 'principal'): string {
 }
 
 const JSON_CHUNK = 1000;
+/** The narrowest table rendered; a narrower `width` gets this many columns. */
+const MIN_WIDTH = 40;
 
 /** `"name": [...]` at depth 1, indented like `JSON.stringify(..., null, 2)`, built chunk by chunk. */
 function _prettyArray<T>(name: string, items: readonly T[], toJson: (item: T) => object): string {
@@ -465,10 +467,11 @@ export function renderReport(assessment: Assessment, format: ReportFormat, optio
   if (by !== 'pair' && by !== 'principal') {
     throw new ReportOptionsError(`by must be "pair" or "principal", got ${JSON.stringify(String(by))}`);
   }
-  const width = options.width ?? 100;
-  if (!Number.isInteger(width) || width < 40) {
-    throw new ReportOptionsError(`width must be a whole number of characters ≥ 40, got ${String(width)}`);
+  const requested = options.width ?? 100;
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new ReportOptionsError(`width must be a positive whole number of characters, got ${String(requested)}`);
   }
+  const width = Math.max(MIN_WIDTH, requested);
   switch (format) {
     case 'table':
       return _table(assessment, by, width);
