@@ -215,6 +215,15 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
     expect(never?.allowedBy?.source).toBe('group devs → inline policy dev-switch statement #0');
   });
 
+  it('report --grants reads the snapshot itself and gives the same report as the roster made from it', async () => {
+    const args = ['--grace-days', '0', '--now', now, '--format', 'json'];
+    const viaGrants = await cli(['report', '--grants', 'iam.json', ...args]);
+    const viaRoster = await cli(['report', '--roster', 'roster.json', ...args]);
+    expect(viaGrants.code).toBe(0);
+    expect(viaGrants.stdout).toBe(viaRoster.stdout);
+    expect(viaGrants.stdout).toContain('"status": "never"');
+  });
+
   it('plans the exact statement changes (dry run)', async () => {
     const run = await cli(['plan', '--grants', 'iam.json', '--now', now, '--grace-days', '0', '--format', 'markdown']);
     expect(run.code).toBe(0);

@@ -7,6 +7,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { DEFAULT_STORE_URL } from '../store/openStore.js';
+import { grantsOption, rosterFromGrantFiles } from './plan.js';
 
 /** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `file:.lastswitch/ledger.json`. */
 export function storeOption(): Option {
@@ -35,6 +36,7 @@ export interface AssessOptions {
   staleAfter: number;
   now?: Date;
   roster?: string;
+  grants?: string[];
   graceDays?: number;
 }
 
@@ -45,6 +47,7 @@ export function addAssessOptions(command: Command): Command {
     .option('--stale-after <days>', 'a switch older than this many days is stale', parsePositiveInt, 90)
     .option('--now <iso>', 'assess as of this time (ISO 8601), for reproducible output; default: now', parseIsoDate)
     .option('--roster <file>', 'who is allowed to switch into what (JSON or CSV): adds "never" entries')
+    .addOption(grantsOption(false))
     .option('--grace-days <days>', 'with --roster: grants younger than this are not "never" yet', parseNonNegativeInt);
 }
 
@@ -74,7 +77,9 @@ export async function assessFromStore(
   options: AssessOptions,
   ctx: CliContext,
 ): Promise<{ assessment: Assessment; empty: boolean }> {
-  const roster = options.roster ? await readRoster(options.roster, ctx) : undefined;
+  const fromFile = options.roster ? await readRoster(options.roster, ctx) : [];
+  const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx) : [];
+  const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   let count = 0;
   const entries = (async function* () {
     for await (const entry of store.entries()) {
