@@ -1,4 +1,5 @@
 import { LastswitchError } from '@lastswitch/core';
+import { z } from 'zod';
 
 /** The environment as Lambda gives it. */
 export type Env = Record<string, string | undefined>;
@@ -47,62 +48,100 @@ export interface ReportConfig {
   link?: { url: string; text: string };
 }
 
-function text(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
+/** A variable's text, trimmed; blank counts as unset. */
+const OptionalTextSchema = z
+  .string()
+  .optional()
+  .transform((value) => {
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? undefined : trimmed;
+  });
+
+const RequiredTextSchema = OptionalTextSchema.refine(
+  (value) => value !== undefined,
+  'is required but not set',
+).transform((value) => value as string);
+
+const TableNameSchema = RequiredTextSchema.refine(
+  (name) => name.length >= 3 && name.length <= 255 && /^[A-Za-z0-9_.-]+$/.test(name),
+  'must be a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)',
+);
+
+function wholeNumberSchema(min: number, max: number, fallback: number) {
+  return OptionalTextSchema.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    const n = /^[0-9]+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 40))}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
 }
 
-function required(env: Env, name: string): string {
-  const value = text(env, name);
-  if (value === undefined) throw new ConfigError(name, 'is required but not set');
-  return value;
+const FlagSchema = OptionalTextSchema.transform((value, ctx) => {
+  const lower = value?.toLowerCase();
+  if (lower === undefined || lower === 'false' || lower === '0') return false;
+  if (lower === 'true' || lower === '1') return true;
+  ctx.addIssue({ code: 'custom', message: `must be true or false, got ${JSON.stringify(lower.slice(0, 40))}` });
+  return z.NEVER;
+});
+
+/** A URL-valued variable; `secret` ones are never echoed in errors. */
+function urlSchema(secret: boolean) {
+  return OptionalTextSchema.refine(
+    (value) => value === undefined || URL.canParse(value),
+    secret ? 'is not a URL (value not shown)' : 'is not a URL',
+  );
 }
 
-function integer(env: Env, name: string, min: number, max: number, fallback: number): number {
-  const value = text(env, name);
-  if (value === undefined) return fallback;
-  let digits = true;
-  for (const c of value) if (c < '0' || c > '9') digits = false;
-  const n = Number(value);
-  if (!digits || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(
-      name,
-      `must be a whole number from ${min} to ${max}, got ${JSON.stringify(value.slice(0, 40))}`,
-    );
-  }
-  return n;
-}
+/** The ingest handler's environment. */
+export const IngestEnvSchema = z.object({
+  LEDGER_TABLE: TableNameSchema,
+  INGEST_CONCURRENCY: wholeNumberSchema(1, 16, 2),
+  S3_FORCE_PATH_STYLE: FlagSchema,
+});
 
-function flag(env: Env, name: string): boolean {
-  const value = text(env, name)?.toLowerCase();
-  if (value === undefined || value === 'false' || value === '0') return false;
-  if (value === 'true' || value === '1') return true;
-  throw new ConfigError(name, `must be true or false, got ${JSON.stringify(value.slice(0, 40))}`);
-}
+/** The report handler's environment. */
+export const ReportEnvSchema = z.object({
+  LEDGER_TABLE: TableNameSchema,
+  STALE_AFTER_DAYS: wholeNumberSchema(1, 3650, 90),
+  SLACK_WEBHOOK_SSM_PARAMETER: OptionalTextSchema,
+  SLACK_WEBHOOK_SECRET_ID: OptionalTextSchema,
+  SLACK_WEBHOOK_URL: urlSchema(true),
+  SLACK_ALLOWED_HOSTS: OptionalTextSchema,
+  REPORT_TITLE: OptionalTextSchema,
+  REPORT_MENTION: OptionalTextSchema,
+  REPORT_LINK_URL: urlSchema(false),
+  REPORT_LINK_TEXT: OptionalTextSchema,
+});
 
-function tableName(env: Env): string {
-  const name = required(env, 'LEDGER_TABLE');
-  let ok = name.length >= 3 && name.length <= 255;
-  for (const c of name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || '_.-'.includes(c))) ok = false;
-  }
-  if (!ok) throw new ConfigError('LEDGER_TABLE', 'must be a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)');
-  return name;
+/** Parses `env` with `schema`; the first problem becomes a `ConfigError` naming its variable. */
+function parseEnv<T extends z.ZodType>(schema: T, env: Env): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = String(issue?.path[0] ?? 'environment');
+  throw new ConfigError(variable, issue?.message ?? 'is invalid');
 }
 
 /** Reads and checks the ingest handler's environment; throws `ConfigError` naming the bad variable. */
 export function readIngestConfig(env: Env): IngestConfig {
+  const vars = parseEnv(IngestEnvSchema, env);
   return {
-    ledgerTable: tableName(env),
-    concurrency: integer(env, 'INGEST_CONCURRENCY', 1, 16, 2),
-    s3ForcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
+    ledgerTable: vars.LEDGER_TABLE,
+    concurrency: vars.INGEST_CONCURRENCY,
+    s3ForcePathStyle: vars.S3_FORCE_PATH_STYLE,
   };
 }
 
 const WEBHOOK_VARIABLES = ['SLACK_WEBHOOK_SSM_PARAMETER', 'SLACK_WEBHOOK_SECRET_ID', 'SLACK_WEBHOOK_URL'] as const;
 
-function webhookSource(env: Env): WebhookSource {
-  const set = WEBHOOK_VARIABLES.filter((name) => text(env, name) !== undefined);
+function webhookSource(vars: z.output<typeof ReportEnvSchema>): WebhookSource {
+  const set = WEBHOOK_VARIABLES.filter((name) => vars[name] !== undefined);
   if (set.length === 0) {
     throw new ConfigError(
       'SLACK_WEBHOOK_SSM_PARAMETER',
@@ -112,35 +151,28 @@ function webhookSource(env: Env): WebhookSource {
   if (set.length > 1) {
     throw new ConfigError(set[1] as string, `conflicts with ${set[0]}: set only one source for the Slack webhook URL`);
   }
-  const parameterName = text(env, 'SLACK_WEBHOOK_SSM_PARAMETER');
-  if (parameterName !== undefined) return { kind: 'ssm', parameterName };
-  const secretId = text(env, 'SLACK_WEBHOOK_SECRET_ID');
-  if (secretId !== undefined) return { kind: 'secretsmanager', secretId };
-  const url = text(env, 'SLACK_WEBHOOK_URL') as string;
-  // The value is a secret: never echo it.
-  if (!URL.canParse(url)) throw new ConfigError('SLACK_WEBHOOK_URL', 'is not a URL (value not shown)');
-  return { kind: 'env', url };
+  if (vars.SLACK_WEBHOOK_SSM_PARAMETER !== undefined)
+    return { kind: 'ssm', parameterName: vars.SLACK_WEBHOOK_SSM_PARAMETER };
+  if (vars.SLACK_WEBHOOK_SECRET_ID !== undefined)
+    return { kind: 'secretsmanager', secretId: vars.SLACK_WEBHOOK_SECRET_ID };
+  return { kind: 'env', url: vars.SLACK_WEBHOOK_URL as string };
 }
 
 /** Reads and checks the report handler's environment; throws `ConfigError` naming the bad variable. */
 export function readReportConfig(env: Env): ReportConfig {
+  const vars = parseEnv(ReportEnvSchema, env);
   const config: ReportConfig = {
-    ledgerTable: tableName(env),
-    staleAfterDays: integer(env, 'STALE_AFTER_DAYS', 1, 3650, 90),
-    webhook: webhookSource(env),
-    allowedHosts: (text(env, 'SLACK_ALLOWED_HOSTS') ?? '')
+    ledgerTable: vars.LEDGER_TABLE,
+    staleAfterDays: vars.STALE_AFTER_DAYS,
+    webhook: webhookSource(vars),
+    allowedHosts: (vars.SLACK_ALLOWED_HOSTS ?? '')
       .split(',')
       .map((h) => h.trim())
       .filter((h) => h.length > 0),
   };
-  const title = text(env, 'REPORT_TITLE');
-  if (title !== undefined) config.title = title;
-  const mention = text(env, 'REPORT_MENTION');
-  if (mention !== undefined) config.mention = mention;
-  const linkUrl = text(env, 'REPORT_LINK_URL');
-  if (linkUrl !== undefined) {
-    if (!URL.canParse(linkUrl)) throw new ConfigError('REPORT_LINK_URL', 'is not a URL');
-    config.link = { url: linkUrl, text: text(env, 'REPORT_LINK_TEXT') ?? 'Details' };
-  }
+  if (vars.REPORT_TITLE !== undefined) config.title = vars.REPORT_TITLE;
+  if (vars.REPORT_MENTION !== undefined) config.mention = vars.REPORT_MENTION;
+  if (vars.REPORT_LINK_URL !== undefined)
+    config.link = { url: vars.REPORT_LINK_URL, text: vars.REPORT_LINK_TEXT ?? 'Details' };
   return config;
 }
