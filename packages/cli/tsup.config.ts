@@ -1,14 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../../tsup.library.js';
 
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    clean: true,
-    sourcemap: true,
-    target: 'node20',
-  },
+  libraryBuild(['src/index.ts']),
   {
     entry: ['src/bin.ts'],
     format: ['esm'],

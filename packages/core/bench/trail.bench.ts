@@ -2,6 +2,8 @@
  * `pnpm bench trail`: reading a CloudTrail file into switches vs. the floor (Node's streaming
  * gunzip, output discarded) vs. the naive gunzip + JSON.parse, for 60k and 240k records, side by
  * side in one run; peak RSS of each measured in its own child process. Compare the ratios.
+ * `floor` decompresses with 256 KiB output chunks, as the reader does (the fairest floor);
+ * `floor-16k` is Node's default chunk size, shown for reference because it is much slower.
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -11,16 +13,18 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import { readTrailFile } from '../src/trail/index.js';
 import { benchTrailFile } from './generate-trail.js';
 
-type Mode = 'floor' | 'readTrailFile' | 'naive';
-const MODES: Mode[] = ['floor', 'readTrailFile', 'naive'];
+type Mode = 'floor' | 'floor-16k' | 'readTrailFile' | 'naive';
+const MODES: Mode[] = ['floor', 'floor-16k', 'readTrailFile', 'naive'];
+const FLOOR_CHUNK = 256 * 1024;
 const SIZES = [60_000, 240_000];
 const RUNS = 5;
 
 /** Runs one mode once; returns the number of switch-like records found (to keep work honest). */
 async function runOnce(mode: Mode, file: string): Promise<number> {
-  if (mode === 'floor') {
+  if (mode === 'floor' || mode === 'floor-16k') {
     let bytes = 0;
-    for await (const chunk of createReadStream(file).pipe(createGunzip())) bytes += (chunk as Buffer).length;
+    const gunzip = mode === 'floor' ? createGunzip({ chunkSize: FLOOR_CHUNK }) : createGunzip();
+    for await (const chunk of createReadStream(file).pipe(gunzip)) bytes += (chunk as Buffer).length;
     return bytes > 0 ? 0 : -1;
   }
   if (mode === 'readTrailFile') {
@@ -52,8 +56,9 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { createGunzip, gunzipSync } from 'node:zlib';
 const [mode, file, dist] = process.argv.slice(2);
 let found = 0;
-if (mode === 'floor') {
-  for await (const chunk of createReadStream(file).pipe(createGunzip())) found += 0 * chunk.length;
+if (mode === 'floor' || mode === 'floor-16k') {
+  const gunzip = mode === 'floor' ? createGunzip({ chunkSize: ${FLOOR_CHUNK} }) : createGunzip();
+  for await (const chunk of createReadStream(file).pipe(gunzip)) found += 0 * chunk.length;
 } else if (mode === 'readTrailFile') {
   const { readTrailFile } = await import(dist);
   const reader = readTrailFile(createReadStream(file));
@@ -107,9 +112,9 @@ async function main(): Promise<void> {
   ];
   for (const size of SIZES) {
     const file = files.get(size) as string;
-    const wall: Record<Mode, number[]> = { floor: [], readTrailFile: [], naive: [] };
-    const cpu: Record<Mode, number[]> = { floor: [], readTrailFile: [], naive: [] };
-    const found: Record<Mode, number> = { floor: 0, readTrailFile: 0, naive: 0 };
+    const wall: Record<Mode, number[]> = { floor: [], 'floor-16k': [], readTrailFile: [], naive: [] };
+    const cpu: Record<Mode, number[]> = { floor: [], 'floor-16k': [], readTrailFile: [], naive: [] };
+    const found: Record<Mode, number> = { floor: 0, 'floor-16k': 0, readTrailFile: 0, naive: 0 };
     await runOnce('floor', file); // warm the page cache and the JIT
     await runOnce('readTrailFile', file);
     for (let run = 0; run < RUNS; run++) {

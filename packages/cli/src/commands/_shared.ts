@@ -51,18 +51,20 @@ export function addAssessOptions(command: Command): Command {
     .option('--grace-days <days>', 'with --roster: grants younger than this are not "never" yet', parseNonNegativeInt);
 }
 
+/** Reads a text file the user named (relative to the working directory); failure is a usage error naming `what`. */
+export async function readUserFile(path: string, ctx: CliContext, what: string): Promise<string> {
+  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
+  try {
+    return await readFile(full, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot read ${what}${path}: ${code}`, { cause: error });
+  }
+}
+
 /** Reads a roster file: CSV or JSON by its extension, else sniffed from its first character; bad rosters are usage errors. */
 export async function readRoster(path: string, ctx: CliContext): Promise<RosterEntry[]> {
-  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read the roster ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-      { cause: error },
-    );
-  }
+  const text = await readUserFile(path, ctx, 'the roster ');
   const lower = path.toLowerCase();
   try {
     return parseRoster(text, lower.endsWith('.csv') ? 'csv' : lower.endsWith('.json') ? 'json' : undefined);

@@ -1,9 +1,9 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { plural } from './_shared.js';
+import { plural, readUserFile } from './_shared.js';
 
 interface SnapshotOptions {
   output?: string;
@@ -84,14 +84,7 @@ async function _readFromIam(ctx: CliContext, region: string | undefined, account
 }
 
 async function _readDetails(path: string, ctx: CliContext): Promise<unknown> {
-  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
-  let text: string;
-  try {
-    text = await readFile(full, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`cannot read ${path}: ${code}`, { cause: error });
-  }
+  const text = await readUserFile(path, ctx, '');
   try {
     return JSON.parse(text);
   } catch (error) {

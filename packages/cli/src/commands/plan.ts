@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import {
   type AuthorizationSnapshot,
@@ -16,7 +16,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { openStore } from '../store/openStore.js';
-import { plural, storeOption } from './_shared.js';
+import { plural, readUserFile, storeOption } from './_shared.js';
 
 interface PlanOptions {
   grants: string[];
@@ -44,14 +44,7 @@ resource-based policies, and conditions (flagged instead).
 export async function readSnapshotFiles(paths: readonly string[], ctx: CliContext): Promise<AuthorizationSnapshot[]> {
   const snapshots: AuthorizationSnapshot[] = [];
   for (const path of paths) {
-    const full = isAbsolute(path) ? path : join(ctx.cwd, path);
-    let text: string;
-    try {
-      text = await readFile(full, 'utf8');
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-      throw new UsageError(`cannot read the IAM snapshot ${path}: ${code}`, { cause: error });
-    }
+    const text = await readUserFile(path, ctx, 'the IAM snapshot ');
     let json: unknown;
     try {
       json = JSON.parse(text);

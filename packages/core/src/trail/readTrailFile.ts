@@ -24,7 +24,7 @@ export interface TrailFileContents {
 }
 
 /** Decompressed chunk size: large enough that few records straddle two chunks. */
-const CHUNK_SIZE = 128 * 1024;
+const CHUNK_SIZE = 256 * 1024;
 
 function _toBuffer(chunk: Uint8Array): Buffer {
   return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -42,6 +42,32 @@ function _iteratorOf(source: TrailSource): AsyncIterator<Uint8Array> | Iterator<
   );
 }
 
+/** The next chunk of the source as bytes (`undefined` at the end); any failure is a `source-error`. */
+async function _nextChunk(
+  iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  key: string | undefined,
+): Promise<Uint8Array | undefined> {
+  let next: IteratorResult<Uint8Array>;
+  try {
+    next = await iterator.next();
+  } catch (error) {
+    throw new TrailFileError(
+      'source-error',
+      `reading the source failed: ${(error as Error)?.message ?? String(error)}`,
+      {
+        key,
+        cause: error,
+      },
+    );
+  }
+  if (next.done) return undefined;
+  const chunk = next.value as unknown;
+  if (!(chunk instanceof Uint8Array)) {
+    throw new TrailFileError('source-error', `the source yielded a ${typeof chunk}, not bytes`, { key });
+  }
+  return chunk;
+}
+
 /** Pulls chunks from the source, counting bytes and checking each is bytes. */
 async function* _counted(
   iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
@@ -52,21 +78,8 @@ async function* _counted(
   for (const chunk of first) yield chunk;
   try {
     while (true) {
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await iterator.next();
-      } catch (error) {
-        throw new TrailFileError(
-          'source-error',
-          `reading the source failed: ${(error as Error)?.message ?? String(error)}`,
-          { key, cause: error },
-        );
-      }
-      if (next.done) return;
-      const chunk = next.value as unknown;
-      if (!(chunk instanceof Uint8Array)) {
-        throw new TrailFileError('source-error', `the source yielded a ${typeof chunk}, not bytes`, { key });
-      }
+      const chunk = await _nextChunk(iterator, key);
+      if (chunk === undefined) return;
       stats.bytesRead += chunk.byteLength;
       if (chunk.byteLength > 0) yield _toBuffer(chunk);
     }
@@ -143,24 +156,16 @@ export async function* readTrailFile(
   let peeked = 0;
   let ended = false;
   while (peeked < 2) {
-    let next: IteratorResult<Uint8Array>;
+    let chunk: Uint8Array | undefined;
     try {
-      next = await iterator.next();
+      chunk = await _nextChunk(iterator, key);
     } catch (error) {
-      throw new TrailFileError(
-        'source-error',
-        `reading the source failed: ${(error as Error)?.message ?? String(error)}`,
-        { key, cause: error },
-      );
+      await iterator.return?.();
+      throw error;
     }
-    if (next.done) {
+    if (chunk === undefined) {
       ended = true;
       break;
-    }
-    const chunk = next.value as unknown;
-    if (!(chunk instanceof Uint8Array)) {
-      await iterator.return?.();
-      throw new TrailFileError('source-error', `the source yielded a ${typeof chunk}, not bytes`, { key });
     }
     stats.bytesRead += chunk.byteLength;
     if (chunk.byteLength > 0) first.push(_toBuffer(chunk));
