@@ -205,6 +205,34 @@ describe('accepted layouts give identical results', () => {
         ),
       'lookup-events',
     ],
+    [
+      'lookup-events elements as a bare array (--query Events)',
+      () =>
+        encode(
+          JSON.stringify(
+            f.logRecords.map((r) => ({
+              EventId: r.eventID,
+              EventName: r.eventName,
+              CloudTrailEvent: JSON.stringify(r),
+            })),
+            null,
+            4,
+          ),
+        ),
+      'array',
+    ],
+    [
+      "lookup-events elements as NDJSON (jq -c '.Events[]')",
+      () =>
+        encode(
+          f.logRecords
+            .map((r) =>
+              JSON.stringify({ EventId: r.eventID, EventName: r.eventName, CloudTrailEvent: JSON.stringify(r) }),
+            )
+            .join('\n'),
+        ),
+      'ndjson',
+    ],
   ];
 
   it.each(layouts)('%s', async (_name, bytes, format) => {
@@ -353,6 +381,16 @@ describe('files that cannot be read fail loudly with TrailFileError', () => {
     expect(error.cause).toBeInstanceOf(Error);
   });
 
+  it('never quotes file content (which may hold session tokens) in its message', async () => {
+    // A damaged first NDJSON record: the session token has lost its quotes. V8's JSON.parse
+    // message quotes the text around such a fault.
+    const line = JSON.stringify(f.assumeRoleByUser).replace(`"${f.FAKE_SESSION_TOKEN}"`, f.FAKE_SESSION_TOKEN);
+    const error = await expectTrailError(collectTrailFile(encode(`${line}\n`)), 'not-json');
+    const shown = `${error.message} ${(error.cause as Error | undefined)?.message ?? ''}`;
+    expect(shown).not.toContain('SECRET');
+    expect(shown).not.toContain('IQoJ');
+  });
+
   it('an empty Records array is fine', async () => {
     const result = await collectTrailFile(encode('{"Records":[]}'));
     expect(result.stats).toMatchObject({ format: 'records-object', records: 0 });
@@ -380,6 +418,20 @@ describe('properties', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it.each([[[1]], [[2]], [[1, 1]], [[3]]])(
+    'a UTF-8 byte-order mark split across chunks (first sizes %j) reads the same',
+    async (sizes) => {
+      const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), recordsObject(f.logRecords)]);
+      const chunks = chunked(bytes, [...sizes, bytes.length]);
+      const expected = summary(await collectTrailFile(recordsObject(f.logRecords)));
+      expect(summary(await collectTrailFile(Readable.from(chunks)))).toEqual(expected);
+    },
+  );
+
+  it('a lone byte-order-mark byte is not JSON', async () => {
+    await expectTrailError(collectTrailFile(Readable.from([Buffer.from([0xef])])), 'not-json');
   });
 
   it('any bytes → results or TrailFileError, never anything else', async () => {

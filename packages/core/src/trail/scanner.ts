@@ -120,6 +120,17 @@ function _startsWithMarker(buf: Buffer, at: number, end: number): boolean {
   return false;
 }
 
+/** A `lookup-events` element: the record is the JSON string in `CloudTrailEvent`. */
+function _isLookupEvent(value: unknown): value is { CloudTrailEvent: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<string, unknown>).CloudTrailEvent === 'string' &&
+    !('eventVersion' in value) &&
+    !('eventName' in value)
+  );
+}
+
 function _isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
@@ -166,6 +177,8 @@ export class _TrailScanner {
   private nameBuf: Buffer | undefined;
   private nameAt = -1;
   private nameFrom = 0;
+  /** Set by `finish`: no more input, so nothing may be carried over. */
+  private ending = false;
 
   constructor(
     private readonly stats: TrailStats,
@@ -239,6 +252,7 @@ export class _TrailScanner {
 
   /** Ends the input: throws `TrailFileError` if the file stopped in the middle of something. */
   finish(): void {
+    this.ending = true;
     if (this.carry !== undefined) {
       // The last record of the fast path, and what follows it, go through the exact scanner.
       const rest = this.carry;
@@ -401,10 +415,16 @@ export class _TrailScanner {
         i++;
         continue;
       }
-      // A UTF-8 byte-order mark before the first value.
-      if (c === 0xef && this.offset + i === 0 && buf[1] === 0xbb && buf[2] === 0xbf) {
-        i += 3;
-        continue;
+      // A UTF-8 byte-order mark before the first value, possibly split across chunks.
+      if (c === 0xef && this.offset + i === 0) {
+        if (n - i < 3 && !this.ending) {
+          this.carry = Buffer.from(buf.subarray(i));
+          return n;
+        }
+        if (buf[i + 1] === 0xbb && buf[i + 2] === 0xbf) {
+          i += 3;
+          continue;
+        }
       }
       if (c === OPEN_ARRAY) {
         this.stats.format = 'array';
@@ -529,8 +549,10 @@ export class _TrailScanner {
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch (error) {
-      throw this.error('not-json', `the top-level object is not valid JSON: ${(error as Error).message}`, error);
+    } catch {
+      // Not the parser's message nor the error as cause: V8 quotes the input around the fault,
+      // which can be part of a session token.
+      throw this.error('not-json', `the top-level object (${text.length} characters) is not valid JSON`);
     }
     const object = value as Record<string, unknown>;
     if (Array.isArray(object.logFiles) || typeof object.digestS3Object === 'string') {
@@ -545,7 +567,8 @@ export class _TrailScanner {
     if (
       typeof object.eventName === 'string' ||
       typeof object.eventVersion === 'string' ||
-      typeof object.eventType === 'string'
+      typeof object.eventType === 'string' ||
+      typeof object.CloudTrailEvent === 'string'
     ) {
       this.stats.format = 'ndjson';
       this.phase = 'ndjson';
@@ -781,7 +804,18 @@ export class _TrailScanner {
   }
 
   /** Attributes one parsed record and queues what it yields. */
-  private handleRecord(value: unknown): void {
+  private handleRecord(input: unknown): void {
+    let value = input;
+    if (_isLookupEvent(value)) {
+      // One `lookup-events` element outside its `Events` array (`--query Events`, `jq '.Events[]'`).
+      try {
+        value = JSON.parse(value.CloudTrailEvent);
+      } catch {
+        this.stats.records++;
+        this.stats.skipped.malformed++;
+        return;
+      }
+    }
     if (
       this.stats.records === 0 &&
       typeof value === 'object' &&
