@@ -28,8 +28,17 @@ export class ArnError extends LastswitchError {
   }
 }
 
-/** The AWS partitions lastswitch understands. */
-export const ARN_PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'] as const;
+/** The AWS partitions lastswitch understands (those of the AWS SDKs' partitions.json). */
+export const ARN_PARTITIONS = [
+  'aws',
+  'aws-cn',
+  'aws-us-gov',
+  'aws-iso',
+  'aws-iso-b',
+  'aws-iso-e',
+  'aws-iso-f',
+  'aws-eusc',
+] as const;
 
 /** One of the supported partitions. */
 export type ArnPartition = (typeof ARN_PARTITIONS)[number];

@@ -23,6 +23,14 @@ describe('parseArn', () => {
       },
     ],
     [
+      'arn:aws-iso-b:iam::123456789012:role/Admin',
+      { partition: 'aws-iso-b', service: 'iam', region: '', account: '123456789012', resource: 'role/Admin' },
+    ],
+    [
+      'arn:aws-eusc:sts::123456789012:assumed-role/R/s',
+      { partition: 'aws-eusc', service: 'sts', region: '', account: '123456789012', resource: 'assumed-role/R/s' },
+    ],
+    [
       'arn:aws:s3:::my-bucket/key',
       { partition: 'aws', service: 's3', region: '', account: '', resource: 'my-bucket/key' },
     ],
