@@ -69,20 +69,39 @@ export interface S3BatchResponse {
 /** What the ingest handler answers, by trigger kind. */
 export type IngestResponse = IngestSummary | SqsBatchResponse | S3BatchResponse;
 
-/** Thrown for a direct S3, SNS or EventBridge trigger when any file failed, so Lambda retries the event. */
+/**
+ * Thrown for a direct S3, SNS or EventBridge trigger when any file failed, or an item of the event
+ * could not be read at all (e.g. an undecodable key), so Lambda retries the event and then hands it
+ * to the DLQ / on-failure destination.
+ */
 export class IngestError extends LastswitchError {
   override name = 'IngestError';
   /** The files that failed, with reasons. */
   readonly failures: Extract<FileOutcome, { status: 'failed' }>[];
+  /** The items of the event that named no readable object. */
+  readonly unreadable: IgnoredItem[];
 
-  constructor(failures: Extract<FileOutcome, { status: 'failed' }>[], total: number) {
-    const list = failures
-      .slice(0, 5)
-      .map((f) => `s3://${f.ref.bucket}/${f.ref.key} (${f.reason})`)
-      .join(', ');
-    const more = failures.length > 5 ? ` and ${failures.length - 5} more` : '';
-    super(`${failures.length} of ${total} trail files failed: ${list}${more}`);
+  constructor(failures: Extract<FileOutcome, { status: 'failed' }>[], total: number, unreadable: IgnoredItem[] = []) {
+    const parts: string[] = [];
+    if (failures.length > 0) {
+      const list = failures
+        .slice(0, 5)
+        .map((f) => `s3://${f.ref.bucket}/${f.ref.key} (${f.reason})`)
+        .join(', ');
+      const more = failures.length > 5 ? ` and ${failures.length - 5} more` : '';
+      parts.push(`${failures.length} of ${total} trail files failed: ${list}${more}`);
+    }
+    if (unreadable.length > 0) {
+      const list = unreadable
+        .slice(0, 5)
+        .map((item) => item.reason)
+        .join(', ');
+      const more = unreadable.length > 5 ? ` and ${unreadable.length - 5} more` : '';
+      parts.push(`${unreadable.length} event items unreadable: ${list}${more}`);
+    }
+    super(parts.join('; '));
     this.failures = failures;
+    this.unreadable = unreadable;
   }
 }
 
@@ -232,7 +251,8 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       };
     }
 
-    if (failures.length > 0) throw new IngestError(failures, files.length);
+    const unreadable = found.ignored.filter(isUnreadable);
+    if (failures.length > 0 || unreadable.length > 0) throw new IngestError(failures, files.length, unreadable);
     return { kind: found.kind, files, ignored: found.ignored };
   };
 }

@@ -195,6 +195,37 @@ describe('ingest on every trigger kind', () => {
     expect(await principals(store)).toEqual(['grace']);
   });
 
+  it('SQS: a message carrying several S3 records fails when any of its files fails, and only that message', async () => {
+    const { store, ingest } = handler();
+    const event = sqsEvent(BUCKET, [trail.frankConsole.key, trail.ivanCli.key]);
+    const [mixed, good] = event.Records as [(typeof event.Records)[0], (typeof event.Records)[0]];
+    mixed.body = JSON.stringify(s3Event(BUCKET, [trail.graceCli.key, corrupt.key]));
+    expect(good.body).toContain('Ivan');
+    expect(await ingest(event)).toEqual({ batchItemFailures: [{ itemIdentifier: mixed.messageId }] });
+    // The good file of the failed message is still read (replaying it later changes nothing).
+    expect(await principals(store)).toEqual(['grace', 'ivan']);
+  });
+
+  it('SQS: a message whose S3 record has an undecodable key goes back, the others do not', async () => {
+    const { logger, ingest } = handler();
+    const event = sqsEvent(BUCKET, [trail.graceCli.key, trail.frankConsole.key]);
+    const broken = event.Records[1] as (typeof event.Records)[0];
+    broken.body = broken.body.replace('Frank', '%E0%A4%A');
+    expect(await ingest(event)).toEqual({ batchItemFailures: [{ itemIdentifier: broken.messageId }] });
+    expect(logger.lines.find((l) => l.message === 'unreadable trigger item')?.level).toBe('error');
+  });
+
+  it.each([
+    ['direct S3', (key: string) => s3Event(BUCKET, [trail.graceCli.key, key])],
+    ['SNS-wrapped S3', (key: string) => sns(JSON.stringify(s3Event(BUCKET, [trail.graceCli.key, key])))],
+  ])('%s: a record with an undecodable key fails the invocation instead of being dropped', async (_name, make) => {
+    const { store, ingest } = handler();
+    const event = make(trail.frankConsole.key);
+    const text = JSON.stringify(event).replace('Frank', '%E0%A4%A');
+    await expect(ingest(JSON.parse(text))).rejects.toThrow(/undecodable key/);
+    expect(await principals(store)).toEqual(['grace']);
+  });
+
   it('an event that is no trigger at all fails loudly', async () => {
     const { ingest } = handler();
     await expect(ingest({ hello: 'world' })).rejects.toThrow(/trigger|event/i);
