@@ -98,8 +98,8 @@ export class LastswitchStack extends Stack {
       enforceSSL: true,
     });
     this.queue = new sqs.Queue(this, 'IngestQueue', {
-      // AWS recommends six times the function timeout, so a batch being retried is not delivered twice.
-      visibilityTimeout: Duration.minutes(30),
+      // AWS recommends at least six times the function timeout, so a batch being retried is not delivered twice.
+      visibilityTimeout: Duration.seconds(ingestTimeout.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -110,6 +110,10 @@ export class LastswitchStack extends Stack {
       suffix: '.json.gz',
     });
 
+    const ingestLogs = new logs.LogGroup(this, 'IngestLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.ingest = new lambda.Function(this, 'Ingest', {
       description: 'lastswitch: read each new CloudTrail file into the ledger',
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -119,10 +123,8 @@ export class LastswitchStack extends Stack {
       memorySize: 512,
       timeout: ingestTimeout,
       environment: { LEDGER_TABLE: this.table.tableName, NODE_OPTIONS: '--enable-source-maps' },
-      logGroup: new logs.LogGroup(this, 'IngestLogs', {
-        retention: logs.RetentionDays.THREE_MONTHS,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      role: this.functionRole('IngestServiceRole', ingestLogs),
+      logGroup: ingestLogs,
     });
     this.ingest.addEventSource(
       new SqsEventSource(this.queue, {
@@ -157,6 +159,10 @@ export class LastswitchStack extends Stack {
     };
     if (props.webhookSecretName) reportEnv.SLACK_WEBHOOK_SECRET_ID = props.webhookSecretName;
     if (props.webhookParameterName) reportEnv.SLACK_WEBHOOK_SSM_PARAMETER = props.webhookParameterName;
+    const reportLogs = new logs.LogGroup(this, 'ReportLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.report = new lambda.Function(this, 'Report', {
       description: 'lastswitch: post the principals with unused role access to Slack',
       runtime: lambda.Runtime.NODEJS_22_X,
@@ -168,10 +174,8 @@ export class LastswitchStack extends Stack {
       environment: reportEnv,
       deadLetterQueueEnabled: true,
       retryAttempts: 2,
-      logGroup: new logs.LogGroup(this, 'ReportLogs', {
-        retention: logs.RetentionDays.THREE_MONTHS,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+      role: this.functionRole('ReportServiceRole', reportLogs),
+      logGroup: reportLogs,
     });
     this.table.grant(this.report, 'dynamodb:Scan');
     if (props.webhookSecretName) {
@@ -236,6 +240,21 @@ export class LastswitchStack extends Stack {
       value: this.deadLetterQueue.queueUrl,
       description: 'trail files that failed ingestion',
     });
+  }
+
+  /**
+   * A Lambda execution role that may write to its own log group only (instead of the managed
+   * AWSLambdaBasicExecutionRole, which allows every log group in the account).
+   */
+  private functionRole(id: string, logGroup: logs.LogGroup): iam.Role {
+    const role = new iam.Role(this, id, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [logGroup.logGroupArn],
+      }),
+    );
+    return role;
   }
 
   /** A private, encrypted bucket that CloudTrail (and only CloudTrail) may deliver to. */

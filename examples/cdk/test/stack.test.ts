@@ -139,6 +139,8 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
       [
         'dynamodb:UpdateItem',
         'kms:Decrypt',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
         's3:GetObject',
         'sqs:ChangeMessageVisibility',
         'sqs:DeleteMessage',
@@ -157,7 +159,13 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
 
   it('grants the report Lambda Scan on the table and read on the one secret only', () => {
     const report = policyOf(template, 'ReportServiceRoleDefaultPolicy');
-    expect(actionsOf(report)).toEqual(['dynamodb:Scan', 'secretsmanager:GetSecretValue', 'sqs:SendMessage']);
+    expect(actionsOf(report)).toEqual([
+      'dynamodb:Scan',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'secretsmanager:GetSecretValue',
+      'sqs:SendMessage',
+    ]);
     const secret = report.find((s) => s.Action === 'secretsmanager:GetSecretValue');
     expect(JSON.stringify(secret?.Resource)).toContain(':secret:lastswitch/slack-??????');
   });
@@ -185,7 +193,7 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
 });
 
 describe('least privilege, for every configuration', () => {
-  const DATA_SERVICES = ['s3:', 'dynamodb:', 'kms:', 'secretsmanager:', 'ssm:', 'sqs:', 'lambda:'];
+  const DATA_SERVICES = ['s3:', 'dynamodb:', 'kms:', 'secretsmanager:', 'ssm:', 'sqs:', 'lambda:', 'logs:'];
   it.each([
     ['existing bucket, KMS, secret', { trailBucketName: 'org-trail', trailKmsKeyArn: KEY_ARN }],
     ['new bucket, SSM parameter', { webhookSecretName: undefined, webhookParameterName: '/lastswitch/slack-webhook' }],
@@ -203,6 +211,51 @@ describe('least privilege, for every configuration', () => {
       }
       for (const resource of list(statement.Resource)) expect(resource, JSON.stringify(statement)).not.toBe('*');
     }
+  });
+
+  it.each([
+    ['existing bucket', { trailBucketName: 'org-trail' }],
+    ['new bucket', {}],
+  ] as [string, Partial<LastswitchStackProps>][])(
+    '%s: the handler roles carry no managed policy; each writes only to its own log group',
+    (_name, props) => {
+      const template = synth(props);
+      const roles = Object.entries(template.findResources('AWS::IAM::Role')).filter(([id]) =>
+        /^(Ingest|Report|Backfill)/.test(id),
+      );
+      expect(roles.map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort()).toEqual([
+        'BackfillRole',
+        'IngestServiceRole',
+        'ReportServiceRole',
+      ]);
+      for (const [id, role] of roles) {
+        const properties = (role as { Properties: Record<string, unknown> }).Properties;
+        expect(properties.ManagedPolicyArns, id).toBeUndefined();
+        expect(properties.Policies, id).toBeUndefined();
+      }
+      for (const [prefix, logGroup] of [
+        ['IngestServiceRoleDefaultPolicy', 'IngestLogs'],
+        ['ReportServiceRoleDefaultPolicy', 'ReportLogs'],
+      ]) {
+        const logsStatements = policyOf(template, prefix as string).filter((s) =>
+          list(s.Action).some((a) => a.startsWith('logs:')),
+        );
+        expect(logsStatements).toHaveLength(1);
+        expect(logsStatements[0]?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(`^${logGroup}`), 'Arn'] });
+      }
+    },
+  );
+
+  it('keeps the queue visibility timeout at least six times the ingest timeout (AWS guidance for SQS → Lambda)', () => {
+    const template = synth({ trailBucketName: 'org-trail' });
+    const [ingest] = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'ingest.handler' } }),
+    ) as { Properties: { Timeout: number } }[];
+    const [queue] = Object.values(
+      template.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.anyValue() } }),
+    ) as { Properties: { VisibilityTimeout: number } }[];
+    expect(ingest?.Properties.Timeout).toBeGreaterThan(0);
+    expect(queue?.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * (ingest?.Properties.Timeout ?? Infinity));
   });
 
   it('asks for no kms:Decrypt when the trail is not KMS-encrypted', () => {
@@ -242,7 +295,13 @@ describe('other configurations', () => {
   it('an SSM parameter: GetParameter on that parameter, no Secrets Manager', () => {
     const template = synth({ webhookSecretName: undefined, webhookParameterName: '/lastswitch/slack-webhook' });
     const report = policyOf(template, 'ReportServiceRoleDefaultPolicy');
-    expect(actionsOf(report)).toEqual(['dynamodb:Scan', 'sqs:SendMessage', 'ssm:GetParameter']);
+    expect(actionsOf(report)).toEqual([
+      'dynamodb:Scan',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'ssm:GetParameter',
+    ]);
     expect(JSON.stringify(report.find((s) => s.Action === 'ssm:GetParameter')?.Resource)).toContain(
       ':parameter/lastswitch/slack-webhook',
     );
