@@ -97,6 +97,8 @@ describe('objectsFromEvent', () => {
       e.sqsRecord('m5', e.snsBody('CloudTrail validation message.')),
       e.sqsRecord('m6', JSON.stringify(e.eventBridgeObjectCreated)),
       e.sqsRecord('m7', 'not json at all'),
+      // SNS → SQS with raw message delivery: the body is CloudTrail's message text itself.
+      e.sqsRecord('m9', 'CloudTrail validation message.'),
       e.sqsRecord('m8', JSON.stringify({ hello: 'world' })),
     );
     expect(objectsFromEvent(event)).toEqual({
@@ -113,6 +115,7 @@ describe('objectsFromEvent', () => {
         { reason: 's3:TestEvent', itemId: 'm4' },
         { reason: 'CloudTrail validation message.', itemId: 'm5' },
         { reason: 'unrecognised SQS message: the body is not JSON', itemId: 'm7' },
+        { reason: 'CloudTrail validation message.', itemId: 'm9' },
         { reason: 'unrecognised SQS message', itemId: 'm8' },
       ],
     });

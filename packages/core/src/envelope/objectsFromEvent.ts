@@ -221,6 +221,11 @@ class _Collector {
 
   /** An SQS body: an S3 event, an SNS notification, a raw CloudTrail notification or an EventBridge event. */
   sqsBody(body: string, itemId: string): void {
+    // SNS raw message delivery puts CloudTrail's plain-text validation message in the body as is.
+    if (body.trim() === VALIDATION_MESSAGE) {
+      this.ignore(VALIDATION_MESSAGE, itemId);
+      return;
+    }
     const value = _parseJson(body);
     if (value === undefined) {
       this.ignore('unrecognised SQS message: the body is not JSON', itemId);
