@@ -487,7 +487,22 @@ describe.skipIf(!existsSync(CORPUS))(`public corpus (${CORPUS})`, () => {
     }
     for (const d of result.denied)
       expect(d.role?.key).toBe('arn:aws:iam::321848314756:role/stratus-red-team-get-usr-data-role');
-    expect(JSON.stringify(result)).not.toContain('sessionToken');
+    // The real credential values (the session tokens, their access key ids, the caller's key), not a key name.
+    const raw = JSON.parse(
+      readFileSync(join(CORPUS, 'stratus-red-team/aws.discovery.ec2-download-user-data.json'), 'utf8'),
+    ) as {
+      responseElements?: { credentials?: Record<string, string> } | null;
+      userIdentity?: { accessKeyId?: string };
+    }[];
+    const secrets = raw.flatMap((r) => [
+      r.responseElements?.credentials?.sessionToken,
+      r.responseElements?.credentials?.accessKeyId,
+      r.userIdentity?.accessKeyId,
+    ]);
+    const tokens = secrets.filter((v): v is string => typeof v === 'string' && v.length > 0);
+    expect(tokens.length).toBeGreaterThan(4);
+    const text = JSON.stringify(result);
+    for (const token of tokens) expect(text).not.toContain(token);
   });
 
   it('stratus-red-team: every file reads, and only AssumeRole successes become switches', async () => {
