@@ -20,6 +20,12 @@ const ACCESS = new Set([
   'Forbidden',
 ]);
 const THROTTLED = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'TooManyRequests', 'RequestLimitExceeded']);
+const KMS_TRANSIENT = new Map<string, S3SourceErrorReason>([
+  ['ThrottlingException', 'throttled'],
+  ['LimitExceededException', 'throttled'],
+  ['KMSInternalException', 'unavailable'],
+  ['DependencyTimeoutException', 'timeout'],
+]);
 const UNAVAILABLE = new Set(['InternalError', 'ServiceUnavailable', 'InternalServerError']);
 const TIMEOUT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'ESOCKETTIMEDOUT']);
 const NETWORK = new Set([
@@ -47,7 +53,12 @@ export function reasonOf(error: unknown): { reason: S3SourceErrorReason; code: s
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined;
   const message = asText(e.message);
 
-  if (name.startsWith('KMS.') || code.startsWith('KMS.')) return { reason: 'kms-access-denied', code };
+  if (name.startsWith('KMS.') || code.startsWith('KMS.')) {
+    // KMS throttling or failing behind S3 is temporary; anything else about the key is not.
+    const kms = code.startsWith('KMS.') ? code : name;
+    const transient = KMS_TRANSIENT.get(kms.slice(4));
+    return { reason: transient ?? 'kms-access-denied', code: kms };
+  }
   if (NOT_FOUND.has(name)) return { reason: 'not-found', code: name };
   if (name === 'NoSuchBucket') return { reason: 'bucket-not-found', code: name };
   if (name === 'InvalidObjectState') return { reason: 'archived', code: name };

@@ -38,6 +38,12 @@ describe('translateError', () => {
     ],
     [sdkError('KMS.DisabledException', 400), 'kms-access-denied', false],
     [sdkError('KMS.NotFoundException', 400), 'kms-access-denied', false],
+    // KMS failing or throttling behind S3 is not a missing permission: a retry can help.
+    [sdkError('KMS.ThrottlingException', 400), 'throttled', true],
+    [sdkError('KMS.LimitExceededException', 400), 'throttled', true],
+    [sdkError('KMS.KMSInternalException', 500), 'unavailable', true],
+    [sdkError('KMS.DependencyTimeoutException', 503), 'timeout', true],
+    [sdkError('KMS.constructor', 400), 'kms-access-denied', false],
     [sdkError('InvalidObjectState', 403), 'archived', false],
     [sdkError('SlowDown', 503), 'throttled', true],
     [sdkError('InternalError', 500), 'unavailable', true],
