@@ -27,7 +27,16 @@ function isDigits(text: string): boolean {
 export function parseIsoDate(value: string): Date {
   const datePart = value.slice(0, 10);
   const [y, m, d] = datePart.split('-');
-  const dateOk = datePart.length === 10 && y?.length === 4 && m?.length === 2 && d?.length === 2 && isDigits(y + m + d);
+  const dateOk =
+    datePart.length === 10 &&
+    y?.length === 4 &&
+    m?.length === 2 &&
+    d?.length === 2 &&
+    isDigits(y + m + d) &&
+    // A day the calendar has: Date would roll 2026-02-30 over into March without a word.
+    new Date(Date.UTC(Number(y), Number(m) - 1, Number(d))).getUTCDate() === Number(d) &&
+    Number(m) >= 1 &&
+    Number(m) <= 12;
   const rest = value.slice(10);
   const zoned =
     rest === '' || (rest.startsWith('T') && (rest.endsWith('Z') || rest.includes('+') || rest.lastIndexOf('-') > 0));

@@ -13,6 +13,8 @@ Examples:
   $ lastswitch scan ./trail                        # read CloudTrail files into .lastswitch/ledger.json
   $ lastswitch report --stale-after 90             # who has not switched into a role for 90 days
   $ lastswitch notify slack --webhook-url-env SLACK_WEBHOOK_URL
+  $ lastswitch iam snapshot --output iam-prod.json  # who is allowed to switch into what (one file per account)
+  $ lastswitch plan --grants iam-*.json             # dry run: the policy changes that remove unused grants
 
 Stores (--store, or $LASTSWITCH_STORE): file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE.
 Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.
@@ -31,8 +33,10 @@ export function createProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (text) => ctx.stdout.write(text),
       writeErr: (text) => ctx.stderr.write(text),
+      // Commander's usage errors, as one line like every other error; the arguments they echo
+      // (`--webhok-url=https://hooks.slack.com/...`) may hold a webhook URL, so URLs are redacted.
+      outputError: (text, write) => write(`lastswitch: ${usageErrorLine(text)}\n`),
     })
-    .showHelpAfterError('(add --help for usage)')
     .showSuggestionAfterError(true)
     .addHelpText('after', EXAMPLES);
   registerScanCommand(program, ctx);
@@ -41,6 +45,17 @@ export function createProgram(ctx: CliContext): Command {
   registerIamCommand(program, ctx);
   registerPlanCommand(program, ctx);
   return program;
+}
+
+/** `https://user:pw@host/path?query` → `https://host/***`: what a usage error may show of a URL. */
+function redactUrls(text: string): string {
+  return text.replace(/(https?:\/\/)(?:[^\s/@'"]*@)?([^\s/?#'"]*)[^\s'"]*/gi, '$1$2/***');
+}
+
+/** A commander error (`error: unknown option '--x'\n(Did you mean --y?)`) as one redacted line with the help hint. */
+function usageErrorLine(text: string): string {
+  const line = text.trim().split('\n').join(' ');
+  return `${redactUrls(line.startsWith('error: ') ? line : `error: ${line}`)} (add --help for usage)`;
 }
 
 /** One line for an error: its message and its causes' messages, newlines folded. */
@@ -80,6 +95,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext = processC
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.ok;
+      // `lastswitch help scan` asked for help (0); `lastswitch` or `lastswitch notify` alone did not (usage).
+      if (error.code === 'commander.help' && error.exitCode === 0) return ExitCode.ok;
       return ExitCode.usage;
     }
     const usage = error instanceof UsageError;

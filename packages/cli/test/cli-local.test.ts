@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -75,6 +75,65 @@ describe('help and usage errors', () => {
     expect(run.stderr).toContain(message);
     expect(run.stdout).toBe('');
     expect(run.stderr).not.toContain('    at ');
+    expect(run.stderr).toMatch(/^lastswitch: error: [^\n]+\n$/);
+  });
+
+  it('a command-line typo does not print the webhook URL it carries', async () => {
+    const hook = 'https://hooks.slack.com/services/T000/B000/XXXXSECRETXXXX';
+    for (const args of [
+      ['notify', 'slack', `--webhok-url=${hook}`],
+      ['notify', 'slack', '--stale-after', hook],
+      ['notify', 'slack', '--now', `https://user:XXXXSECRETXXXX@hooks.slack.com/x`],
+    ]) {
+      const run = await runCli(args, { cwd: await fresh() });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('https://hooks.slack.com/***');
+      expect(run.stderr).not.toContain('SECRET');
+      expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('`lastswitch help <command>` is help (exit 0); no command at all is bad usage (exit 2)', async () => {
+    const help = await runCli(['help', 'scan'], { cwd: await fresh() });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: lastswitch scan');
+    expect(help.stdout).toContain('Examples:');
+    const nested = await runCli(['notify', 'help', 'slack'], { cwd: await fresh() });
+    expect(nested.code).toBe(0);
+    expect(nested.stdout).toContain('Usage: lastswitch notify slack');
+    for (const args of [[], ['notify'], ['iam']]) {
+      const none = await runCli(args, { cwd: await fresh() });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('Usage: lastswitch');
+    }
+  });
+
+  it.each([[['iam']], [['iam', 'snapshot']], [['plan']]])('%j --help has examples', async (command) => {
+    const run = await runCli([...command, '--help'], { cwd: await fresh() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('lastswitch iam snapshot --output');
+  });
+
+  it.each([
+    ['report', '--now'],
+    ['plan', '--now'],
+    ['scan', '--since'],
+  ])('%s %s refuses a day the calendar does not have instead of rolling it over', async (command, option) => {
+    for (const day of ['2026-02-30', '2026-02-29T10:00:00Z', '2026-04-31T00:00:00+02:00', '2026-00-10']) {
+      const args = command === 'scan' ? ['scan', '.', option, day] : [command, option, day];
+      const run = await runCli(args, { cwd: await fresh() });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('expected an ISO 8601 date');
+    }
+    const leap = await runCli(['report', '--now', '2028-02-29', '--format', 'json'], { cwd: await fresh() });
+    expect(leap.code).toBe(0);
+    expect(JSON.parse(leap.stdout).generatedAt).toBe('2028-02-29T00:00:00.000Z');
+  });
+
+  it('a file that cannot be read is named once, with what the code means', async () => {
+    const run = await runCli(['report', '--roster', 'nope.csv'], { cwd: await fresh() });
+    expect(run.stderr).toBe('lastswitch: error: cannot read the roster nope.csv: ENOENT (no such file or folder)\n');
   });
 });
 
@@ -220,6 +279,93 @@ describe('scan and report on the sample trail', () => {
     const run = await runCli(['report', '--roster', 'bad.csv'], { cwd });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('the roster bad.csv cannot be used');
+  });
+
+  it('iam snapshot --from-file, report --grants and plan: never-used grants, the change that removes them', async () => {
+    // bob (sample trail) may switch into prod ReadOnly, which he uses, and prod OpsAdmin, which he never has.
+    const details = {
+      UserDetailList: [
+        {
+          Path: '/',
+          UserName: 'bob',
+          UserId: 'AIDAEXAMPLEBOB000001',
+          Arn: 'arn:aws:iam::111111111111:user/bob',
+          CreateDate: '2024-01-01T00:00:00+00:00',
+          UserPolicyList: [
+            {
+              PolicyName: 'switch-prod',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Action: 'sts:AssumeRole',
+                    Resource: ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::222222222222:role/OpsAdmin'],
+                  },
+                ],
+              },
+            },
+          ],
+          GroupList: [],
+          AttachedManagedPolicies: [],
+        },
+      ],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+    };
+    await writeFile(join(cwd, 'gaad.json'), JSON.stringify(details));
+    const snapshot = await runCli(['iam', 'snapshot', '--from-file', 'gaad.json', '--output', 'iam/identity.json'], {
+      cwd,
+    });
+    expect(snapshot).toMatchObject({ code: 0, stdout: '' });
+    expect(snapshot.stderr).toBe(
+      'Read 1 user, 0 groups, 0 roles, 0 managed policies from gaad.json (account 111111111111); wrote iam/identity.json\n',
+    );
+    expect(await readdir(join(cwd, 'iam'))).toEqual(['identity.json']);
+
+    const report = await runCli(['report', '--now', NOW, '--grants', 'iam/identity.json', '--format', 'json'], { cwd });
+    expect(report.code).toBe(0);
+    const bob = JSON.parse(report.stdout).pairs.filter((p: { principalName: string }) => p.principalName === 'bob');
+    expect(bob.map((p: { roleName: string; status: string }) => [p.roleName, p.status]).sort()).toEqual([
+      ['OpsAdmin', 'never'],
+      ['ReadOnly', 'active'],
+    ]);
+
+    const plan = await runCli(
+      ['plan', '--grants', 'iam/identity.json', '--now', NOW, '--format', 'json', '--output', 'plans/feb/plan.json'],
+      { cwd },
+    );
+    expect(plan).toMatchObject({ code: 0, stdout: '' });
+    expect(plan.stderr).toContain('written to plans/feb/plan.json. Nothing was applied.');
+    const written = await readFile(join(cwd, 'plans/feb/plan.json'), 'utf8');
+    expect(written).toContain('arn:aws:iam::222222222222:role/OpsAdmin');
+    expect(written).toContain('switch-prod');
+    expect(await readdir(join(cwd, 'plans/feb'))).toEqual(['plan.json']);
+  });
+
+  it('an --output path that cannot be written is one usage error, leaving no temporary file', async () => {
+    await writeFile(join(cwd, 'a-file'), 'in the way');
+    for (const args of [
+      ['report', '--now', NOW, '--output', 'a-file/report.txt'],
+      ['plan', '--grants', 'iam/identity.json', '--now', NOW, '--output', 'a-file/plan.md'],
+      ['iam', 'snapshot', '--from-file', 'gaad.json', '--output', 'a-file/snap.json'],
+    ]) {
+      const run = await runCli(args, { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^lastswitch: error: cannot write the (report|plan|snapshot) to a-file\/\w+\.\w+: /m);
+      expect(run.stderr).not.toContain('.tmp');
+    }
+    expect((await readdir(cwd)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('report --output replaces an existing file whole', async () => {
+    await writeFile(join(cwd, 'again.md'), 'x'.repeat(100_000));
+    const run = await runCli(['report', '--now', NOW, '--format', 'markdown', '--output', 'again.md'], { cwd });
+    expect(run.code).toBe(0);
+    const text = await readFile(join(cwd, 'again.md'), 'utf8');
+    expect(text.startsWith('## lastswitch report')).toBe(true);
+    expect(text).not.toContain('xxxx');
   });
 
   it('--since leaves out files delivered before the day', async () => {

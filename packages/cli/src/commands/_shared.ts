@@ -1,5 +1,6 @@
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
@@ -48,7 +49,27 @@ export function addAssessOptions(command: Command): Command {
     .option('--now <iso>', 'assess as of this time (ISO 8601), for reproducible output; default: now', parseIsoDate)
     .option('--roster <file>', 'who is allowed to switch into what (JSON or CSV): adds "never" entries')
     .addOption(grantsOption(false))
-    .option('--grace-days <days>', 'with --roster: grants younger than this are not "never" yet', parseNonNegativeInt);
+    .option(
+      '--grace-days <days>',
+      'with --roster or --grants: grants (or users) younger than this are not "never" yet (default: --stale-after)',
+      parseNonNegativeInt,
+    );
+}
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EEXIST: 'a file is in the way',
+};
+
+/** `ENOENT (no such file or folder)`: the code to search for and what it means, one line. */
+function describeFileError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined) return (error as Error).message.split('\n').join(' ');
+  return FILE_ERRORS[code] ? `${code} (${FILE_ERRORS[code]})` : code;
 }
 
 /** Reads a text file the user named (relative to the working directory); failure is a usage error naming `what`. */
@@ -57,8 +78,26 @@ export async function readUserFile(path: string, ctx: CliContext, what: string):
   try {
     return await readFile(full, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`cannot read ${what}${path}: ${code}`, { cause: error });
+    // No `cause`: its message would repeat the code after this one, with the absolute path.
+    throw new UsageError(`cannot read ${what}${path}: ${describeFileError(error)}`);
+  }
+}
+
+/**
+ * Writes an `--output` file (relative to the working directory): missing folders are created, and
+ * the text goes to a temporary file that is renamed into place, so a failed write never leaves half
+ * a report or snapshot where a whole one was. A path that cannot be written is a usage error.
+ */
+export async function writeOutputFile(path: string, text: string, ctx: CliContext, what: string): Promise<void> {
+  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
+  const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await mkdir(dirname(full), { recursive: true });
+    await writeFile(temporary, text, 'utf8');
+    await rename(temporary, full);
+  } catch (error) {
+    await rm(temporary, { force: true }).catch(() => {});
+    throw new UsageError(`cannot write ${what} to ${path}: ${describeFileError(error)}`);
   }
 }
 

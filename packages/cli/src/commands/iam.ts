@@ -1,9 +1,7 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { plural, readUserFile } from './_shared.js';
+import { plural, readUserFile, writeOutputFile } from './_shared.js';
 
 interface SnapshotOptions {
   output?: string;
@@ -53,7 +51,13 @@ function _checkAccount(value: string): string {
 
 /** Registers `lastswitch iam snapshot`: save one account's IAM authorization details for `plan` and `report --grants`. */
 export function registerIamCommand(program: Command, ctx: CliContext): void {
-  const iam = program.command('iam').summary('read IAM: who is allowed to switch into what');
+  const iam = program
+    .command('iam')
+    .summary('read IAM: who is allowed to switch into what')
+    .description(
+      'Read IAM authorization details into snapshot files, for `plan` and `report --grants`: who is allowed to switch into which role, including those who never have.',
+    )
+    .addHelpText('after', EXAMPLES);
   iam
     .command('snapshot')
     .summary("save an account's IAM users, groups, roles and policies")
@@ -111,10 +115,7 @@ async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<v
   }
   const body = `${JSON.stringify(snapshot, null, 2)}\n`;
   if (options.output) {
-    const path = isAbsolute(options.output) ? options.output : join(ctx.cwd, options.output);
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, body, 'utf8');
-    await rename(temporary, path);
+    await writeOutputFile(options.output, body, ctx, 'the snapshot');
   } else {
     ctx.stdout.write(body);
   }
@@ -129,9 +130,8 @@ async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<v
   );
   if (snapshot.problems.length > 0) {
     for (const p of snapshot.problems) ctx.stderr.write(`  not readable: ${p.entity}: ${p.message}\n`);
-    ctx.stderr.write(
-      `${plural(snapshot.problems.length, 'item')} could not be read and are left out of the snapshot\n`,
-    );
+    const n = snapshot.problems.length;
+    ctx.stderr.write(`${plural(n, 'item')} could not be read and ${n === 1 ? 'is' : 'are'} left out of the snapshot\n`);
     ctx.exitCode = Math.max(ctx.exitCode, 1);
   }
 }

@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
 import {
   type AuthorizationSnapshot,
   assessLedger,
@@ -16,7 +14,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { openStore } from '../store/openStore.js';
-import { plural, readUserFile, storeOption } from './_shared.js';
+import { plural, readUserFile, storeOption, writeOutputFile } from './_shared.js';
 
 interface PlanOptions {
   grants: string[];
@@ -125,8 +123,7 @@ async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
     const text = renderPlan(plan, options.format);
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {
-      const path = isAbsolute(options.output) ? options.output : join(ctx.cwd, options.output);
-      await writeFile(path, body, 'utf8');
+      await writeOutputFile(options.output, body, ctx, 'the plan');
     } else {
       ctx.stdout.write(body);
     }

@@ -1,10 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join } from 'node:path';
 import { renderReport } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { openStore } from '../store/openStore.js';
-import { type AssessOptions, addAssessOptions, assessFromStore } from './_shared.js';
+import { type AssessOptions, addAssessOptions, assessFromStore, writeOutputFile } from './_shared.js';
 
 /** `--width`: a whole number of columns, at least 40. */
 function parseWidth(value: string): number {
@@ -74,9 +72,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
     const text = renderReport(assessment, options.format, { by: options.by, width });
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {
-      const path = isAbsolute(options.output) ? options.output : join(ctx.cwd, options.output);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, body, 'utf8');
+      await writeOutputFile(options.output, body, ctx, 'the report');
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);
     } else {
       ctx.stdout.write(body);
