@@ -9,12 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLedgerTable, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { s3ClientConfig } from '../../../test/servers/s3-local.js';
 import { startWebhookServer, type WebhookServer } from '../../../test/servers/webhook.js';
 import type { ConfigError } from '../src/config.js';
+import { type MotoServer, startMoto } from './_moto.js';
 import { sqsEvent } from './events.js';
 import { SESSION_TOKEN, trail } from './orgTrail.js';
 
@@ -174,6 +176,51 @@ describe('entry points from the environment', () => {
     } finally {
       webhook.respondWith(undefined);
     }
+  });
+});
+
+describe('report.handler with the webhook URL in SSM', () => {
+  let moto: MotoServer;
+  let ssm: SSMClient;
+  const NAME = '/lastswitch/entrypoint-webhook';
+  const env = () =>
+    lambdaEnv({
+      LEDGER_TABLE: TABLE,
+      SLACK_WEBHOOK_SSM_PARAMETER: NAME,
+      SLACK_ALLOWED_HOSTS: new URL(webhook.url).host,
+      AWS_ENDPOINT_URL_SSM: moto.endpoint,
+    });
+  beforeAll(async () => {
+    moto = await startMoto();
+    ssm = new SSMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  }, 60_000);
+  afterAll(async () => {
+    ssm?.destroy();
+    await moto?.stop();
+  });
+
+  it('reads the parameter once per cold start, and never logs the URL', async () => {
+    const stdout = captureStdout();
+    const first = webhook.url;
+    const rotated = `${webhook.origin}/services/T000/B000/ROTATEDSECRET`;
+    await ssm.send(new PutParameterCommand({ Name: NAME, Type: 'SecureString', Value: first, Overwrite: true }));
+    const { handler } = await coldStart<typeof import('../src/report.js')>('../src/report.js', env());
+    const from = webhook.requests.length;
+    await handler({});
+    await ssm.send(new PutParameterCommand({ Name: NAME, Type: 'SecureString', Value: rotated, Overwrite: true }));
+    await handler({});
+    // The same container keeps the URL it read; a new one reads the parameter again.
+    const again = await coldStart<typeof import('../src/report.js')>('../src/report.js', env());
+    await again.handler({});
+    expect(webhook.requests.slice(from).map((r) => r.path)).toEqual([
+      new URL(first).pathname,
+      new URL(first).pathname,
+      new URL(rotated).pathname,
+    ]);
+    const logged = stdout.join('');
+    expect(logged).toContain('report delivered');
+    expect(logged).not.toContain(new URL(first).pathname);
+    expect(logged).not.toContain('ROTATEDSECRET');
   });
 });
 
