@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The lastswitch CDK app. Configure with context (`cdk deploy -c key=value` or cdk.json):
- * trailBucketName, trailPrefix, trailKmsKeyArn, webhookSecretName | webhookParameterName,
+ * trailBucketName, trailPrefix, trailAccount, trailKmsKeyArn, webhookSecretName | webhookParameterName,
  * reportSchedule, staleAfterDays.
  */
 import { App } from 'aws-cdk-lib';
@@ -17,6 +17,7 @@ const days = text('staleAfterDays');
 new LastswitchStack(app, text('stackName') ?? 'Lastswitch', {
   trailBucketName: text('trailBucketName'),
   trailPrefix: text('trailPrefix'),
+  trailAccount: text('trailAccount'),
   trailKmsKeyArn: text('trailKmsKeyArn'),
   webhookSecretName: text('webhookSecretName'),
   webhookParameterName: text('webhookParameterName'),

@@ -23,6 +23,11 @@ export interface LastswitchStackProps extends StackProps {
   trailBucketName?: string;
   /** The trail's S3 key prefix (without `AWSLogs/`), e.g. `org-trail/`; default none. */
   trailPrefix?: string;
+  /**
+   * For a new trail bucket: the account whose trails may deliver to it (default this stack's account;
+   * for an organization trail, the management account). No other account's trail can write files.
+   */
+  trailAccount?: string;
   /** The KMS key the trail encrypts its files with (SSE-KMS); the ingest Lambda gets `kms:Decrypt` on it only. */
   trailKmsKeyArn?: string;
   /** A Secrets Manager secret (by name) holding the Slack webhook URL. */
@@ -79,7 +84,7 @@ export class LastswitchStack extends Stack {
 
     const bucket = props.trailBucketName
       ? s3.Bucket.fromBucketName(this, 'TrailBucket', props.trailBucketName)
-      : this.newTrailBucket(logsPrefix);
+      : this.newTrailBucket(logsPrefix, props.trailAccount ?? this.account);
 
     // One item per (principal, role): the key schema of @lastswitch/store-dynamodb's ledgerTableDefinition.
     this.table = new dynamodb.Table(this, 'Ledger', {
@@ -258,7 +263,7 @@ export class LastswitchStack extends Stack {
   }
 
   /** A private, encrypted bucket that CloudTrail (and only CloudTrail) may deliver to. */
-  private newTrailBucket(logsPrefix: string): s3.Bucket {
+  private newTrailBucket(logsPrefix: string, trailAccount: string): s3.Bucket {
     const bucket = new s3.Bucket(this, 'TrailBucket', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -267,11 +272,15 @@ export class LastswitchStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const cloudtrail = new iam.ServicePrincipal('cloudtrail.amazonaws.com');
+    // Only trails of `trailAccount`: a trail of any other account could otherwise deliver forged
+    // records here, and every file under AWSLogs/ is ingested (a forged switch hides unused access).
+    const fromTrailAccount = { 'aws:SourceAccount': trailAccount };
     bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [cloudtrail],
         actions: ['s3:GetBucketAcl'],
         resources: [bucket.bucketArn],
+        conditions: { StringEquals: fromTrailAccount },
       }),
     );
     bucket.addToResourcePolicy(
@@ -279,7 +288,7 @@ export class LastswitchStack extends Stack {
         principals: [cloudtrail],
         actions: ['s3:PutObject'],
         resources: [bucket.arnForObjects(`${logsPrefix}*`)],
-        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
+        conditions: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...fromTrailAccount } },
       }),
     );
     return bucket;

@@ -285,6 +285,26 @@ describe('other configurations', () => {
     expect(text).toContain('aws:SecureTransport');
   });
 
+  it.each([
+    ['this account by default', {}, '111111111111'],
+    ['the organization management account when given', { trailAccount: '999999999999' }, '999999999999'],
+  ] as [string, Partial<LastswitchStackProps>, string][])(
+    'a new trail bucket accepts CloudTrail deliveries from %s only',
+    (_name, props, account) => {
+      const template = synth(props);
+      const [policy] = Object.values(template.findResources('AWS::S3::BucketPolicy')) as {
+        Properties: { PolicyDocument: { Statement: (Statement & { Principal?: unknown; Condition?: unknown })[] } };
+      }[];
+      const fromCloudTrail = (policy?.Properties.PolicyDocument.Statement ?? []).filter(
+        (s) => s.Effect === 'Allow' && JSON.stringify(s.Principal).includes('cloudtrail.amazonaws.com'),
+      );
+      expect(fromCloudTrail.map((s) => s.Action).sort()).toEqual(['s3:GetBucketAcl', 's3:PutObject']);
+      for (const statement of fromCloudTrail) {
+        expect(statement.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': account } });
+      }
+    },
+  );
+
   it('a trail prefix moves the notification filter and the GetObject grant', () => {
     const template = synth({ trailBucketName: 'org-trail', trailPrefix: 'org-trail/' });
     expect(JSON.stringify(template.findResources('Custom::S3BucketNotifications'))).toContain('org-trail/AWSLogs/');
