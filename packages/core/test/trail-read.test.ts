@@ -206,6 +206,19 @@ describe('accepted layouts give identical results', () => {
       'lookup-events',
     ],
     [
+      'NDJSON mixing CloudTrail-ordered and key-sorted records (merged exports)',
+      () => encode(f.logRecords.map((r, i) => JSON.stringify(i % 3 === 2 ? sortKeys(r) : r)).join('\n')),
+      'ndjson',
+    ],
+    [
+      'a Records object mixing compact and pretty-printed records',
+      () =>
+        encode(
+          `{"Records":[${f.logRecords.map((r, i) => (i % 2 === 1 ? JSON.stringify(r, null, 2) : JSON.stringify(r))).join(',')}]}`,
+        ),
+      'records-object',
+    ],
+    [
       'lookup-events elements as a bare array (--query Events)',
       () =>
         encode(
@@ -404,6 +417,7 @@ describe('properties', () => {
       gzipSync(recordsObject(f.logRecords)),
       encode(JSON.stringify(sortKeys(f.logRecords), null, 2)),
       encode(f.logRecords.map((r) => JSON.stringify(r)).join('\n')),
+      encode(f.logRecords.map((r, i) => JSON.stringify(i % 3 === 2 ? sortKeys(r) : r)).join('\n')),
     ];
     const expected = await Promise.all(variants.map(async (v) => summary(await collectTrailFile(v))));
     await fc.assert(

@@ -107,6 +107,45 @@ function _depthAtEnd(buf: Buffer, start: number, end: number): number {
   return depth;
 }
 
+/** Where the JSON value starting at `start` closes (the index after it), or -1 if not before `end`. */
+function _valueEnd(buf: Buffer, start: number, end: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const c = buf[i] as number;
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+    else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/**
+ * `[start, end)` as two or more whole objects separated only by whitespace and single commas
+ * (records not in CloudTrail's layout between two that are), or undefined.
+ */
+function _severalObjects(buf: Buffer, start: number, end: number): [number, number][] | undefined {
+  const pieces: [number, number][] = [];
+  let at = start;
+  while (true) {
+    if (buf[at] !== OPEN_OBJECT) return undefined;
+    const close = _valueEnd(buf, at, end);
+    if (close < 0) return undefined;
+    pieces.push([at, close]);
+    at = close;
+    while (at < end && _isSpace(buf[at] as number)) at++;
+    if (at === end) break;
+    if (buf[at] === COMMA) {
+      at++;
+      while (at < end && _isSpace(buf[at] as number)) at++;
+    }
+  }
+  return pieces.length > 1 ? pieces : undefined;
+}
+
 /** Whether the string value at `at` starts with a switch event name, or is escaped. */
 function _startsWithMarker(buf: Buffer, at: number, end: number): boolean {
   if (buf[at] === 0x5c) return true;
@@ -388,6 +427,13 @@ export class _TrailScanner {
     try {
       value = JSON.parse(buf.toString('utf8', start, end));
     } catch {
+      // Several records between two record starts: the later ones are not in CloudTrail's layout
+      // (pretty-printed, key-sorted), so each is parsed on its own.
+      const pieces = _severalObjects(buf, start, end);
+      if (pieces) {
+        for (const [from, to] of pieces) this.parseRecord(buf, from, to);
+        return true;
+      }
       // Unclosed: the end boundary was a nested object that looks like a record; the start is
       // sound, so the exact scanner takes over here. Otherwise it is one malformed record.
       if (_depthAtEnd(buf, start, end) > 0) return false;
@@ -397,6 +443,19 @@ export class _TrailScanner {
     }
     this.handleRecord(value);
     return true;
+  }
+
+  /** Parses and attributes one record of known extent; malformed if it is not JSON. */
+  private parseRecord(buf: Buffer, start: number, end: number): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8', start, end));
+    } catch {
+      this.stats.records++;
+      this.stats.skipped.malformed++;
+      return;
+    }
+    this.handleRecord(value);
   }
 
   private error(
