@@ -79,6 +79,12 @@ export class LastswitchStack extends Stack {
     if (!Number.isInteger(staleAfterDays) || staleAfterDays < 1 || staleAfterDays > 3650) {
       throw new Error(`lastswitch: staleAfterDays must be a whole number from 1 to 3650, got ${staleAfterDays}`);
     }
+    const reportSchedule = props.reportSchedule ?? 'cron(0 8 ? * MON *)';
+    if (!/^(cron|rate)\(.+\)$/.test(reportSchedule.trim())) {
+      throw new Error(
+        `lastswitch: reportSchedule must be an EventBridge cron(...) or rate(...) expression, got ${JSON.stringify(reportSchedule)}`,
+      );
+    }
     const logsPrefix = `${folder(props.trailPrefix)}AWSLogs/`;
     const code = props.code ?? lambda.Code.fromAsset(LAMBDA_DIST, { exclude: ['*.map'] });
 
@@ -205,7 +211,7 @@ export class LastswitchStack extends Stack {
     }
     new events.Rule(this, 'ReportSchedule', {
       description: 'lastswitch: when the stale-access report runs',
-      schedule: events.Schedule.expression(props.reportSchedule ?? 'cron(0 8 ? * MON *)'),
+      schedule: events.Schedule.expression(reportSchedule.trim()),
       targets: [new targets.LambdaFunction(this.report, { retryAttempts: 2 })],
     });
 

@@ -335,6 +335,7 @@ describe('other configurations', () => {
     [{ webhookSecretName: undefined }, /webhookSecretName .*or webhookParameterName/],
     [{ webhookParameterName: '/x' }, /not both/],
     [{ staleAfterDays: 0 }, /staleAfterDays/],
+    [{ reportSchedule: '0 8 * * 1' }, /reportSchedule must be an EventBridge cron/],
   ] as [Partial<LastswitchStackProps>, RegExp][])('refuses %o', (props, message) => {
     expect(() => synth(props)).toThrow(message);
   });
