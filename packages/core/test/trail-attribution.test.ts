@@ -111,13 +111,13 @@ describe('toRoleSwitch: switches', () => {
       },
     ],
     [
-      'Identity Center (SAML): session name qualified by the provider, permission-set role',
+      'Identity Center (SAML): one person across accounts, keyed by the instance provider name; permission-set role',
       f.assumeRoleWithSaml,
       {
         principal: {
-          key: `saml:arn:aws:iam::${W}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE:peggy@example.com`,
+          key: 'saml:AWSSSO_0123456789abcdef_DO_NOT_DELETE:peggy@example.com',
           kind: 'saml',
-          account: W,
+          account: '',
           name: 'peggy@example.com',
         },
         role: {
@@ -155,6 +155,35 @@ describe('toRoleSwitch: switches', () => {
     const b = toRoleSwitch(json(f.switchRole));
     expect(a.kind === 'switch' && b.kind === 'switch' && a.switch.role.key === b.switch.role.key).toBe(true);
     expect(a.kind === 'switch' && b.kind === 'switch' && a.switch.principal.key === b.switch.principal.key).toBe(true);
+  });
+
+  it('an Identity Center user is one principal in every account; another SAML provider stays per account', () => {
+    const inAccount = (account: string, providerName: string) => {
+      const record = json(f.assumeRoleWithSaml);
+      const provider = `arn:aws:iam::${account}:saml-provider/${providerName}`;
+      const request = record.requestParameters as Record<string, unknown>;
+      request.principalArn = provider;
+      request.roleArn = `arn:aws:iam::${account}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_ReadOnly_0123`;
+      (record.responseElements as Record<string, unknown>).provider = provider;
+      const outcome = toRoleSwitch(record);
+      if (outcome.kind !== 'switch') throw new Error(`expected a switch, got ${outcome.kind}`);
+      return outcome.switch.principal;
+    };
+    const sso = 'AWSSSO_0123456789abcdef_DO_NOT_DELETE';
+    expect(inAccount('111111111111', sso)).toEqual(inAccount('222222222222', sso));
+    expect(inAccount('111111111111', sso)).toEqual({
+      key: `saml:${sso}:peggy@example.com`,
+      kind: 'saml',
+      account: '',
+      name: 'peggy@example.com',
+    });
+    expect(inAccount('111111111111', 'Okta').key).toBe(
+      'saml:arn:aws:iam::111111111111:saml-provider/Okta:peggy@example.com',
+    );
+    expect(inAccount('222222222222', 'Okta').key).toBe(
+      'saml:arn:aws:iam::222222222222:saml-provider/Okta:peggy@example.com',
+    );
+    expect(inAccount('111111111111', 'AWSSSO_x_DO_NOT_DELETE/evil').key).toContain('arn:aws:iam::111111111111');
   });
 
   it('SAML with a sourceIdentity uses it instead of the session name', () => {

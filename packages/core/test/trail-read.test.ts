@@ -77,7 +77,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
       ['SwitchRole', `arn:aws:iam::${f.USER_ACCOUNT}:user/erin`, `arn:aws:iam::${f.WORK_ACCOUNT}:role/OpsAdmin`],
       [
         'AssumeRoleWithSAML',
-        `saml:arn:aws:iam::${f.WORK_ACCOUNT}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE:peggy@example.com`,
+        'saml:AWSSSO_0123456789abcdef_DO_NOT_DELETE:peggy@example.com',
         `arn:aws:iam::${f.WORK_ACCOUNT}:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef`,
       ],
       [

@@ -134,6 +134,18 @@ function _callerPrincipal(record: CloudTrailRecord): PrincipalRef {
   return principal;
 }
 
+/**
+ * The provider name when `provider` is the SAML provider IAM Identity Center creates in every
+ * account of its organisation (`arn:aws:iam::A:saml-provider/AWSSSO_<instance>_DO_NOT_DELETE`).
+ */
+function _identityCenterProvider(provider: string): string | undefined {
+  const marker = ':saml-provider/';
+  const at = provider.indexOf(marker);
+  if (at < 0) return undefined;
+  const name = provider.slice(at + marker.length);
+  return name.startsWith('AWSSSO_') && name.endsWith('_DO_NOT_DELETE') && !name.includes('/') ? name : undefined;
+}
+
 /** The SAML / web-identity principal: source identity, else session name, qualified by the provider. */
 function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): PrincipalRef {
   const saml = method === 'AssumeRoleWithSAML';
@@ -165,6 +177,11 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
   if (provider.startsWith('arn:')) {
     const colon = provider.split(':', 5)[4];
     account = colon ?? '';
+  }
+  const identityCenter = saml ? _identityCenterProvider(provider) : undefined;
+  if (identityCenter !== undefined) {
+    // One Identity Center user is one person in every account: key by the instance's provider name.
+    return { key: `saml:${identityCenter}:${name}`, kind: 'saml', account: '', name };
   }
   return {
     key: `${saml ? 'saml' : 'web-identity'}:${provider}:${name}`,
