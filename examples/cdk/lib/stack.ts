@@ -234,6 +234,10 @@ export class LastswitchStack extends Stack {
         resources: [bucket.arnForObjects('lastswitch-backfill/reports/*')],
       }),
     );
+    // AWS's Batch Operations policies include it for the manifest and report bucket (metadata only).
+    this.backfillRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['s3:GetBucketLocation'], resources: [bucket.bucketArn] }),
+    );
 
     new CfnOutput(this, 'LedgerTableName', {
       value: this.table.tableName,

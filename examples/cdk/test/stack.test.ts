@@ -180,10 +180,17 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
     const backfill = policyOf(template, 'BackfillRoleDefaultPolicy');
     expect(actionsOf(backfill)).toEqual([
       'lambda:InvokeFunction',
+      's3:GetBucketLocation',
       's3:GetObject',
       's3:GetObjectVersion',
       's3:PutObject',
     ]);
+    expect(JSON.stringify(backfill.find((s) => s.Action === 's3:GetBucketLocation')?.Resource)).toMatch(
+      /:s3:::org-trail"/,
+    );
+    expect(JSON.stringify(backfill.find((s) => s.Action === 's3:PutObject')?.Resource)).toContain(
+      ':s3:::org-trail/lastswitch-backfill/reports/*',
+    );
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: {
         Statement: [Match.objectLike({ Principal: { Service: 'batchoperations.s3.amazonaws.com' } })],
