@@ -4,6 +4,7 @@
  * globs), so there is no backtracking: O(|pattern| + |text|) when the pattern has no `?`
  * (KMP search), O(|pattern| × |text|) at worst with `?`.
  */
+import { ARN_PARTITIONS } from '../arn.js';
 
 /** True when the piece (no `*`, `?` = any one character) matches `text` at `at`. */
 function _pieceAt(piece: string, text: string, at: number): boolean {
@@ -109,7 +110,7 @@ export function patternCanMatchRole(pattern: string): boolean {
   if (!p) return false;
   const [arn = '', partition = '', service = '', region = '', , resource = ''] = p;
   if (!matchGlob(arn, 'arn') || !matchGlob(service, 'iam')) return false;
-  if (!['aws', 'aws-cn', 'aws-us-gov'].some((name) => matchGlob(partition, name))) return false;
+  if (!ARN_PARTITIONS.some((name) => matchGlob(partition, name))) return false;
   if (!matchGlob(region, '')) return false;
   const prefix = 'role/';
   for (let i = 0; i < prefix.length; i++) {
