@@ -216,12 +216,10 @@ export class FileLedgerStore implements LedgerStore {
           throw new LedgerFileError(this.path, `cannot lock the ledger: ${(error as Error).message}`, { cause: error });
         }
       }
-      const holder = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
-      const known = Number.isInteger(holder) && holder > 0;
-      // A lock without a pid was left by a process that died while taking it, once it is a minute old.
-      const age = known ? 0 : Date.now() - ((await stat(lockPath).catch(() => undefined))?.mtimeMs ?? Date.now());
-      if ((known && !isAlive(holder)) || age > 60_000) {
-        await rm(lockPath, { force: true });
+      const { holder, known, stale, gone } = await judgeLock(lockPath);
+      if (gone) continue;
+      if (stale) {
+        await takeOverStaleLock(lockPath);
         continue;
       }
       if (Date.now() > deadline) {
@@ -232,6 +230,46 @@ export class FileLedgerStore implements LedgerStore {
       }
       await new Promise((done) => setTimeout(done, 50));
     }
+  }
+}
+
+/** Who holds `PATH.lock`, and whether it was left behind: by a dead process, or pid-less for over a minute. */
+async function judgeLock(
+  lockPath: string,
+): Promise<{ holder: number; known: boolean; stale: boolean; gone?: boolean }> {
+  const text = await readFile(lockPath, 'utf8').catch((error: NodeJS.ErrnoException) =>
+    error.code === 'ENOENT' ? undefined : '',
+  );
+  if (text === undefined) return { holder: 0, known: false, stale: false, gone: true }; // released meanwhile
+  const holder = Number.parseInt(text, 10);
+  const known = Number.isInteger(holder) && holder > 0;
+  if (known) return { holder, known, stale: !isAlive(holder) };
+  // A lock without a pid was left by a process that died while taking it, once it is a minute old.
+  const modified = (await stat(lockPath).catch(() => undefined))?.mtimeMs ?? Date.now();
+  return { holder, known, stale: Date.now() - modified > 60_000 };
+}
+
+/**
+ * Removes a stale `PATH.lock`, judging it again under `PATH.lock.takeover`: two writers that both
+ * saw the same dead lock would otherwise both remove "it", the second removing the fresh lock the
+ * first had just taken, and both would write. A takeover is held for milliseconds, so one older than
+ * 10 s was left by a crash and is removed.
+ */
+async function takeOverStaleLock(lockPath: string): Promise<void> {
+  const takeover = `${lockPath}.takeover`;
+  try {
+    await (await open(takeover, 'wx')).close();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const modified = (await stat(takeover).catch(() => undefined))?.mtimeMs ?? Date.now();
+    if (Date.now() - modified > 10_000) await rm(takeover, { force: true });
+    else await new Promise((done) => setTimeout(done, 5));
+    return;
+  }
+  try {
+    if ((await judgeLock(lockPath)).stale) await rm(lockPath, { force: true });
+  } finally {
+    await rm(takeover, { force: true });
   }
 }
 
