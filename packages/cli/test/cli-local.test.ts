@@ -1,8 +1,10 @@
+import { spawn } from 'node:child_process';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   assumeRoleRecord,
+  BIN,
   gzip,
   logFile,
   logName,
@@ -357,6 +359,48 @@ describe('scan and report on the sample trail', () => {
       expect(run.stderr).not.toContain('.tmp');
     }
     expect((await readdir(cwd)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('report into a pipe whose reader stops early (`| head -1`) ends quietly, without a stack trace', async () => {
+    const entry = (i: number) =>
+      JSON.stringify({
+        principal: {
+          key: `arn:aws:iam::111111111111:user/u${i}`,
+          kind: 'iam-user',
+          account: '111111111111',
+          name: `u${i}`,
+        },
+        role: { key: 'arn:aws:iam::222222222222:role/R', account: '222222222222', name: 'R' },
+        firstSeen: 1_767_225_600_000,
+        lastSeen: 1_767_225_600_000,
+        methods: ['AssumeRole'],
+        lastEventId: `e${i}`,
+      });
+    const entries = Array.from({ length: 20_000 }, (_, i) => entry(i)).join(',\n');
+    await writeFile(
+      join(cwd, 'big.json'),
+      `{"format":"lastswitch-ledger","version":1,\n"entries":[\n${entries}\n],\n"aliases":[]}\n`,
+    );
+    for (const format of ['table', 'json']) {
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(
+          process.execPath,
+          [BIN, 'report', '--store', 'file:big.json', '--now', NOW, '--format', format],
+          {
+            cwd,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let stderr = '';
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      expect(run).toEqual({ code: 0, stderr: '' });
+    }
   });
 
   it('report --output replaces an existing file whole', async () => {
