@@ -403,6 +403,21 @@ describe('scan and report on the sample trail', () => {
     }
   });
 
+  it('report and plan --output refuse to overwrite the ledger file itself', async () => {
+    const before = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
+    for (const args of [
+      ['report', '--output', '.lastswitch/ledger.json'],
+      ['plan', '--grants', 'iam/identity.json', '--output', './.lastswitch/../.lastswitch/ledger.json'],
+    ]) {
+      const run = await runCli([...args, '--now', NOW], { cwd });
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(
+        /^lastswitch: error: --output \S+ is the ledger file itself: refusing to overwrite it/m,
+      );
+    }
+    expect(await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8')).toBe(before);
+  });
+
   it('report --output replaces an existing file whole', async () => {
     await writeFile(join(cwd, 'again.md'), 'x'.repeat(100_000));
     const run = await runCli(['report', '--now', NOW, '--format', 'markdown', '--output', 'again.md'], { cwd });

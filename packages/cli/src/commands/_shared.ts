@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { FileLedgerStore } from '../store/FileLedgerStore.js';
 import { DEFAULT_STORE_URL } from '../store/openStore.js';
 import { grantsOption, rosterFromGrantFiles } from './plan.js';
 
@@ -88,8 +89,17 @@ export async function readUserFile(path: string, ctx: CliContext, what: string):
  * the text goes to a temporary file that is renamed into place, so a failed write never leaves half
  * a report or snapshot where a whole one was. A path that cannot be written is a usage error.
  */
-export async function writeOutputFile(path: string, text: string, ctx: CliContext, what: string): Promise<void> {
-  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
+export async function writeOutputFile(
+  path: string,
+  text: string,
+  ctx: CliContext,
+  what: string,
+  store?: LedgerStore,
+): Promise<void> {
+  const full = resolve(ctx.cwd, path);
+  if (store instanceof FileLedgerStore && store.path === full) {
+    throw new UsageError(`--output ${path} is the ledger file itself: refusing to overwrite it with ${what}`);
+  }
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(full), { recursive: true });

@@ -123,7 +123,7 @@ async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
     const text = renderPlan(plan, options.format);
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {
-      await writeOutputFile(options.output, body, ctx, 'the plan');
+      await writeOutputFile(options.output, body, ctx, 'the plan', opened.store);
     } else {
       ctx.stdout.write(body);
     }

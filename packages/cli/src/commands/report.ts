@@ -72,7 +72,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
     const text = renderReport(assessment, options.format, { by: options.by, width });
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {
-      await writeOutputFile(options.output, body, ctx, 'the report');
+      await writeOutputFile(options.output, body, ctx, 'the report', opened.store);
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);
     } else {
       ctx.stdout.write(body);
