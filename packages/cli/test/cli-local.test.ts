@@ -250,6 +250,31 @@ describe('scan and report on the sample trail', () => {
     expect(csv.stdout.trimEnd().split('\n')).toHaveLength(10);
   });
 
+  it.each([
+    ['table', 'pair', 'STATUS  LAST SWITCH  AGE', 9],
+    ['table', 'principal', 'STATUS  LAST SWITCH  AGE', 6],
+    ['markdown', 'pair', '| Status | Last switch |', 9],
+    ['markdown', 'principal', '| Status | Last switch |', 6],
+    ['csv', 'pair', 'principal,principalArn,', 9],
+    ['csv', 'principal', 'principal,principalArn,', 6],
+  ])('report --format %s --by %s: one row per unit, the same on every run', async (format, by, header, rows) => {
+    const args = ['report', '--now', NOW, '--stale-after', '30', '--format', format, '--by', by];
+    const run = await runCli(args, { cwd });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toContain(header);
+    const body = run.stdout.split(/\r?\n/).filter((line) => /^(\| )?(active|stale) |,(active|stale),/.test(line));
+    expect(body).toHaveLength(rows);
+    expect((await runCli(args, { cwd })).stdout).toBe(run.stdout);
+  });
+
+  it('report --format json holds pairs and principals whatever --by says', async () => {
+    const pair = await runCli(['report', '--now', NOW, '--format', 'json'], { cwd });
+    const principal = await runCli(['report', '--now', NOW, '--format', 'json', '--by', 'principal'], { cwd });
+    expect(principal.stdout).toBe(pair.stdout);
+    const json = JSON.parse(pair.stdout);
+    expect([json.pairs.length, json.principals.length]).toEqual([9, 6]);
+  });
+
   it('report with the default 90 days calls everyone active', async () => {
     const run = await runCli(['report', '--now', NOW, '--format', 'json'], { cwd });
     expect(JSON.parse(run.stdout).summary).toMatchObject({ active: 9, stale: 0 });
