@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -495,6 +496,54 @@ describe('bad files, bad stores', () => {
     const report = JSON.parse((await runCli(['report', '--format', 'json', '--now', NOW], { cwd })).stdout);
     expect(report.pairs.map((p: { principalName: string }) => p.principalName)).toEqual(['alice']);
   });
+
+  // Root reads any folder, so as root the CLI runs as nobody (setpriv) to meet a folder it may not read.
+  const asRoot = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+  it.skipIf(process.platform === 'win32' || (asRoot && !setpriv))(
+    'a folder it may not read is named like a bad file; every other file is still recorded',
+    async () => {
+      const cwd = await fresh();
+      const good = gzip(logFile(assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00Z', 'e-1')));
+      await put(join(cwd, 'trail/a', logName('20260201', 'good000000000001')), good);
+      await put(join(cwd, 'trail/b-locked', logName('20260201', 'hidden0000000001')), good);
+      await put(join(cwd, 'trail/c', logName('20260202', 'good000000000002')), good);
+      await chmod(join(cwd, 'trail/b-locked'), 0o000);
+      await chmod(cwd, 0o777);
+      await chmod(join(cwd, 'trail'), 0o777);
+      for (const dir of ['a', 'c']) await chmod(join(cwd, 'trail', dir), 0o777);
+      const command = [BIN, 'scan', 'trail'];
+      const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+        const child = asRoot
+          ? spawn(
+              setpriv as string,
+              ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...command],
+              {
+                cwd,
+                env: { PATH: process.env.PATH ?? '', HOME: cwd },
+              },
+            )
+          : spawn(process.execPath, command, { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+        });
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+      await chmod(join(cwd, 'trail/b-locked'), 0o755);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('Read 2 files');
+      expect(run.stdout).toContain('1 principal, 1 pair.');
+      expect(run.stderr).toContain('Failed: 1 file; the other files were recorded.');
+      expect(run.stderr).toContain('  trail/b-locked/: cannot read the folder (EACCES)');
+      expect(run.stderr).not.toContain('lastswitch: error:');
+    },
+  );
 
   it('reads a file named explicitly whatever its name: NDJSON and lookup-events output', async () => {
     const cwd = await fresh();

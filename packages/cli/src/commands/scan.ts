@@ -94,7 +94,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
     const targets: ScanTarget[] = [...local.targets];
     if (stdin) targets.push({ display: '(standard input)', key: 'stdin', size: 0, open: async () => process.stdin });
     const skippedFiles = new Map<string, number>(local.skipped);
-    const sourceFailures: ScanFailure[] = [];
+    const sourceFailures: ScanFailure[] = [...local.failures];
     let closeS3 = () => {};
     if (s3Sources.length > 0) {
       for (const source of s3Sources) ctx.stderr.write(`Listing ${source.url}\n`);

@@ -21,6 +21,8 @@ export type LocalSkipReason = 'digest' | 'insight' | 'not a trail file' | 'befor
 export interface LocalDiscovery {
   targets: ScanTarget[];
   skipped: Map<LocalSkipReason, number>;
+  /** Folders inside the walk that could not be read (e.g. permission denied); the rest is still read. */
+  failures: { file: string; reason: string }[];
 }
 
 /** Options of {@link discoverLocalFiles}. */
@@ -87,11 +89,23 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
     targets.push(localTarget(options.cwd, path, size));
   };
 
+  const failures: LocalDiscovery['failures'] = [];
   const walk = async (dir: string): Promise<void> => {
-    const real = await realpath(dir);
-    if (visitedDirs.has(real)) return;
-    visitedDirs.add(real);
-    const names = (await readdir(dir)).sort();
+    let names: string[];
+    try {
+      const real = await realpath(dir);
+      if (visitedDirs.has(real)) return;
+      visitedDirs.add(real);
+      names = (await readdir(dir)).sort();
+    } catch (error) {
+      // Like a file that cannot be read: named with the reason, and everything else is still read.
+      const code = (error as NodeJS.ErrnoException).code;
+      failures.push({
+        file: `${displayPath(options.cwd, dir)}/`,
+        reason: `cannot read the folder (${code ?? (error as Error).message})`,
+      });
+      return;
+    }
     for (const name of names) {
       const path = join(dir, name);
       const info = await stat(path).catch(() => undefined);
@@ -115,5 +129,5 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
       targets.push(localTarget(options.cwd, path, info.size));
     }
   }
-  return { targets, skipped };
+  return { targets, skipped, failures };
 }
