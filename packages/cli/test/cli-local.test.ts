@@ -187,11 +187,7 @@ describe('scan and report on the sample trail', () => {
     const rows = lines.slice(4).map((line) => line.split(/\s{2,}/));
     expect(rows.map((row) => [row[0], row[3], row[4]])).toEqual([
       ['stale', 'dave (111111111111)', 'BillingViewer (222222222222)'],
-      [
-        'stale',
-        'grace@example.com',
-        'AWSReservedSSO_AdministratorAccess_5f3c1a7e9b2d4c60 (222222222222)',
-      ],
+      ['stale', 'grace@example.com', 'AWSReservedSSO_AdministratorAccess_5f3c1a7e9b2d4c60 (222222222222)'],
       ['stale', 'erin (111111111111)', 'ReadOnly (333333333333)'],
       ['stale', 'carol (111111111111)', 'Deployer (333333333333)'],
       ['active', 'alice (111111111111)', 'Deployer (333333333333)'],
