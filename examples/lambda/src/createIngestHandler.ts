@@ -105,9 +105,9 @@ export class IngestError extends LastswitchError {
   }
 }
 
-/** SQS messages core could not read at all go back to the queue (and on to its DLQ); test messages do not. */
+/** Items core could not read at all are failures (retried, then dead-lettered); test and validation messages are not. */
 function isUnreadable(item: IgnoredItem): boolean {
-  return item.reason.startsWith('unrecognised') || item.reason.startsWith('undecodable');
+  return item.code === 'unrecognised' || item.code === 'undecodable-key' || item.code === 'no-bucket';
 }
 
 async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -98,7 +98,7 @@ describe('ingest on every trigger kind', () => {
     const { store, logger, ingest } = handler();
     const result = (await ingest(sns('CloudTrail validation message.'))) as IngestSummary;
     expect(result.files).toEqual([]);
-    expect(result.ignored).toEqual([{ reason: 'CloudTrail validation message.' }]);
+    expect(result.ignored).toEqual([{ code: 'validation-message', reason: 'CloudTrail validation message.' }]);
     expect(logger.lines.find((l) => l.message === 'ignored trigger item')).toBeDefined();
     expect(await principals(store)).toEqual([]);
   });
@@ -162,7 +162,7 @@ describe('ingest on every trigger kind', () => {
     expect(await ingest({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: BUCKET })).toMatchObject({
       kind: 's3',
       files: [],
-      ignored: [{ reason: 's3:TestEvent' }],
+      ignored: [{ code: 'test-event', reason: 's3:TestEvent' }],
     });
   });
 

@@ -17,11 +17,19 @@ describe('objectsFromEvent', () => {
       e.s3Event,
       { kind: 's3', objects: [{ bucket: e.BUCKET, key: e.KEY, versionId: 'v1-example' }], ignored: [] },
     ],
-    ['S3 test event', e.s3TestEvent, { kind: 's3', objects: [], ignored: [{ reason: 's3:TestEvent' }] }],
+    [
+      'S3 test event',
+      e.s3TestEvent,
+      { kind: 's3', objects: [], ignored: [{ code: 'test-event', reason: 's3:TestEvent' }] },
+    ],
     [
       'S3 event that is not ObjectCreated',
       { Records: [e.s3Record('ObjectRemoved:Delete')] },
-      { kind: 's3', objects: [], ignored: [{ reason: 'not an ObjectCreated event (ObjectRemoved:Delete)' }] },
+      {
+        kind: 's3',
+        objects: [],
+        ignored: [{ code: 'not-object-created', reason: 'not an ObjectCreated event (ObjectRemoved:Delete)' }],
+      },
     ],
     [
       "SNS with CloudTrail's own message (keys as they are)",
@@ -38,7 +46,7 @@ describe('objectsFromEvent', () => {
     [
       'SNS CloudTrail validation message',
       e.snsEvent('CloudTrail validation message.'),
-      { kind: 'sns', objects: [], ignored: [{ reason: 'CloudTrail validation message.' }] },
+      { kind: 'sns', objects: [], ignored: [{ code: 'validation-message', reason: 'CloudTrail validation message.' }] },
     ],
     [
       'SNS-wrapped S3 event',
@@ -48,7 +56,7 @@ describe('objectsFromEvent', () => {
     [
       'SNS-wrapped S3 test event',
       e.snsEvent(JSON.stringify(e.s3TestEvent)),
-      { kind: 'sns', objects: [], ignored: [{ reason: 's3:TestEvent' }] },
+      { kind: 'sns', objects: [], ignored: [{ code: 'test-event', reason: 's3:TestEvent' }] },
     ],
     [
       'EventBridge Object Created (key as it is)',
@@ -61,7 +69,12 @@ describe('objectsFromEvent', () => {
       {
         kind: 'eventbridge',
         objects: [],
-        ignored: [{ reason: 'EventBridge aws.s3 "Object Deleted" is not an S3 Object Created event' }],
+        ignored: [
+          {
+            code: 'not-object-created',
+            reason: 'EventBridge aws.s3 "Object Deleted" is not an S3 Object Created event',
+          },
+        ],
       },
     ],
     [
@@ -80,7 +93,7 @@ describe('objectsFromEvent', () => {
       {
         kind: 's3-batch',
         objects: [{ bucket: e.BUCKET, key: e.KEY, itemId: 'dGFzay0y' }],
-        ignored: [{ reason: 'undecodable key "bad%ZZkey"', itemId: 'dGFzay0z' }],
+        ignored: [{ code: 'undecodable-key', reason: 'undecodable key "bad%ZZkey"', itemId: 'dGFzay0z' }],
         batch: { invocationId: 'YmF0Y2gtaW52b2NhdGlvbi0y', invocationSchemaVersion: '2.0' },
       },
     ],
@@ -112,11 +125,11 @@ describe('objectsFromEvent', () => {
         { bucket: e.BUCKET, key: e.KEY, versionId: 'v2-example', itemId: 'm6' },
       ],
       ignored: [
-        { reason: 's3:TestEvent', itemId: 'm4' },
-        { reason: 'CloudTrail validation message.', itemId: 'm5' },
-        { reason: 'unrecognised SQS message: the body is not JSON', itemId: 'm7' },
-        { reason: 'CloudTrail validation message.', itemId: 'm9' },
-        { reason: 'unrecognised SQS message', itemId: 'm8' },
+        { code: 'test-event', reason: 's3:TestEvent', itemId: 'm4' },
+        { code: 'validation-message', reason: 'CloudTrail validation message.', itemId: 'm5' },
+        { code: 'unrecognised', reason: 'unrecognised SQS message: the body is not JSON', itemId: 'm7' },
+        { code: 'validation-message', reason: 'CloudTrail validation message.', itemId: 'm9' },
+        { code: 'unrecognised', reason: 'unrecognised SQS message', itemId: 'm8' },
       ],
     });
   });
@@ -254,7 +267,13 @@ describe.skipIf(!existsSync(ENVELOPES))(`public envelope samples (${ENVELOPES})`
     expect(objectsFromEvent(load('snsSqsEvent.json'))).toEqual({
       kind: 'sqs',
       objects: [],
-      ignored: [{ reason: 'unrecognised SNS message in SQS', itemId: '79406a00-bf15-46ca-978c-22c3613fcb30' }],
+      ignored: [
+        {
+          code: 'unrecognised',
+          reason: 'unrecognised SNS message in SQS',
+          itemId: '79406a00-bf15-46ca-978c-22c3613fcb30',
+        },
+      ],
     });
   });
 });

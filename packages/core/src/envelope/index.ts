@@ -5,6 +5,7 @@ export {
   type EnvelopeErrorReason,
   EventBridgeEventSchema,
   EventBridgeObjectCreatedSchema,
+  type IgnoredCode,
   type IgnoredItem,
   objectsFromEvent,
   S3BatchEventSchema,

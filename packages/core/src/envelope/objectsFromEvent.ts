@@ -14,9 +14,23 @@ export interface TrailObjectRef {
   itemId?: string;
 }
 
+/**
+ * Why an item was not read, for code to act on: `test-event`, `validation-message` and
+ * `not-object-created` are expected and harmless; `unrecognised`, `undecodable-key` and
+ * `no-bucket` mean the item could not be understood and should be retried or dead-lettered.
+ */
+export type IgnoredCode =
+  | 'test-event'
+  | 'validation-message'
+  | 'not-object-created'
+  | 'unrecognised'
+  | 'undecodable-key'
+  | 'no-bucket';
+
 /** Something in the event that is deliberately not an object to read. */
 export interface IgnoredItem {
-  /** Why: e.g. `s3:TestEvent`, `CloudTrail validation message`, `not an ObjectCreated event`. */
+  code: IgnoredCode;
+  /** Why, for people: e.g. `s3:TestEvent`, `CloudTrail validation message.`, `not an ObjectCreated event (...)`. */
   reason: string;
   itemId?: string;
 }
@@ -148,14 +162,14 @@ class _Collector {
     });
   }
 
-  ignore(reason: string, itemId: string | undefined): void {
-    this.ignored.push(itemId === undefined ? { reason } : { reason, itemId });
+  ignore(code: IgnoredCode, reason: string, itemId: string | undefined): void {
+    this.ignored.push(itemId === undefined ? { code, reason } : { code, reason, itemId });
   }
 
   /** Adds the objects of an S3 event notification (`{Records: [...]}` of `aws:s3`) or its test event. */
   s3Event(value: unknown, itemId: string | undefined): boolean {
     if (S3TestEventSchema.safeParse(value).success) {
-      this.ignore('s3:TestEvent', itemId);
+      this.ignore('test-event', 's3:TestEvent', itemId);
       return true;
     }
     const event = S3EventSchema.safeParse(value);
@@ -166,14 +180,14 @@ class _Collector {
       if (!record.success) continue;
       const { eventName, s3 } = record.data;
       if (!eventName.startsWith('ObjectCreated:')) {
-        this.ignore(`not an ObjectCreated event (${eventName.slice(0, 64)})`, itemId);
+        this.ignore('not-object-created', `not an ObjectCreated event (${eventName.slice(0, 64)})`, itemId);
         continue;
       }
       let key: string;
       try {
         key = decodeS3Key(s3.object.key);
       } catch {
-        this.ignore(`undecodable key ${JSON.stringify(s3.object.key.slice(0, 200))}`, itemId);
+        this.ignore('undecodable-key', `undecodable key ${JSON.stringify(s3.object.key.slice(0, 200))}`, itemId);
         continue;
       }
       this.add({ bucket: s3.bucket.name, key, versionId: s3.object.versionId }, itemId);
@@ -184,7 +198,7 @@ class _Collector {
   /** An SNS message text: CloudTrail's own notification, its validation message, or an S3 event. */
   snsMessage(message: string, itemId: string | undefined): boolean {
     if (message.trim() === VALIDATION_MESSAGE) {
-      this.ignore(VALIDATION_MESSAGE, itemId);
+      this.ignore('validation-message', VALIDATION_MESSAGE, itemId);
       return true;
     }
     const value = _parseJson(message);
@@ -204,6 +218,7 @@ class _Collector {
     if (!event.success) return false;
     if (event.data.source !== 'aws.s3' || event.data['detail-type'] !== 'Object Created') {
       this.ignore(
+        'not-object-created',
         `EventBridge ${event.data.source} "${event.data['detail-type'].slice(0, 64)}" is not an S3 Object Created event`,
         itemId,
       );
@@ -223,26 +238,27 @@ class _Collector {
   sqsBody(body: string, itemId: string): void {
     // SNS raw message delivery puts CloudTrail's plain-text validation message in the body as is.
     if (body.trim() === VALIDATION_MESSAGE) {
-      this.ignore(VALIDATION_MESSAGE, itemId);
+      this.ignore('validation-message', VALIDATION_MESSAGE, itemId);
       return;
     }
     const value = _parseJson(body);
     if (value === undefined) {
-      this.ignore('unrecognised SQS message: the body is not JSON', itemId);
+      this.ignore('unrecognised', 'unrecognised SQS message: the body is not JSON', itemId);
       return;
     }
     const sns = SnsNotificationSchema.safeParse(value);
     if (sns.success) {
-      if (!this.snsMessage(sns.data.Message, itemId)) this.ignore('unrecognised SNS message in SQS', itemId);
+      if (!this.snsMessage(sns.data.Message, itemId))
+        this.ignore('unrecognised', 'unrecognised SNS message in SQS', itemId);
       return;
     }
     if (this.s3Event(value, itemId) || this.cloudTrailNotification(value, itemId) || this.eventBridge(value, itemId))
       return;
     if (typeof value === 'string' && value.trim() === VALIDATION_MESSAGE) {
-      this.ignore(VALIDATION_MESSAGE, itemId);
+      this.ignore('validation-message', VALIDATION_MESSAGE, itemId);
       return;
     }
-    this.ignore('unrecognised SQS message', itemId);
+    this.ignore('unrecognised', 'unrecognised SQS message', itemId);
   }
 }
 
@@ -288,7 +304,7 @@ export function objectsFromEvent(event: unknown): TrailObjects {
         bucket = prefix >= 0 ? task.s3BucketArn.slice(prefix + 3) : undefined;
       }
       if (bucket === undefined || bucket.length === 0) {
-        out.ignore('task without a bucket', task.taskId);
+        out.ignore('no-bucket', 'task without a bucket', task.taskId);
         continue;
       }
       let key: string;
@@ -296,7 +312,7 @@ export function objectsFromEvent(event: unknown): TrailObjects {
         // Batch Operations passes keys URL-encoded, like S3 notifications.
         key = decodeS3Key(task.s3Key);
       } catch {
-        out.ignore(`undecodable key ${JSON.stringify(task.s3Key.slice(0, 200))}`, task.taskId);
+        out.ignore('undecodable-key', `undecodable key ${JSON.stringify(task.s3Key.slice(0, 200))}`, task.taskId);
         continue;
       }
       out.add({ bucket, key, versionId: task.s3VersionId }, task.taskId);
@@ -320,7 +336,7 @@ export function objectsFromEvent(event: unknown): TrailObjects {
   }
 
   if (S3TestEventSchema.safeParse(event).success) {
-    out.ignore('s3:TestEvent', undefined);
+    out.ignore('test-event', 's3:TestEvent', undefined);
     return { kind: 's3', objects: [], ignored: out.ignored };
   }
 
