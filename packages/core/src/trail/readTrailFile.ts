@@ -1,5 +1,4 @@
-import { Readable, type TransformOptions } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { TransformOptions } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
 import { classifyTrailKey } from './classifyTrailKey.js';
@@ -100,26 +99,115 @@ function _zlibError(error: unknown, key: string | undefined): TrailFileError {
   return new TrailFileError('source-error', `reading the file failed: ${message}`, { key, cause: error });
 }
 
-/** Decompresses with zlib on the libuv thread pool, so scanning overlaps decompression. */
+/** Decompressed bytes queued ahead of the scan before zlib is paused: bounds memory. */
+const MAX_QUEUED = 4 * CHUNK_SIZE;
+/** Compressed bytes written to zlib at once. */
+const INPUT_BATCH = 1024 * 1024;
+/** Stands in for a dequeued chunk, so the queue does not keep it alive. */
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Decompresses with zlib on the libuv thread pool. Chunks are queued from 'data' events, so zlib
+ * submits the next inflate before this chunk is scanned and the two overlap.
+ */
 async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): AsyncGenerator<Buffer> {
-  // Room for a few chunks, so inflating on the thread pool can run ahead of the scan
-  // (zlib streams take Transform options; @types/node's ZlibOptions does not list them).
-  const options: ZlibOptions & TransformOptions = { chunkSize: CHUNK_SIZE, readableHighWaterMark: 8 * CHUNK_SIZE };
+  // zlib streams take Transform options; @types/node's ZlibOptions does not list them.
+  const options: ZlibOptions & TransformOptions = {
+    chunkSize: CHUNK_SIZE,
+    readableHighWaterMark: CHUNK_SIZE,
+    writableHighWaterMark: 2 * INPUT_BATCH,
+  };
   const gunzip = createGunzip(options);
-  const done = pipeline(Readable.from(input, { objectMode: false }), gunzip);
-  // The pipeline's own rejection is surfaced through the iteration below.
-  done.catch(() => undefined);
+  const queue: Buffer[] = [];
+  let head = 0;
+  let queued = 0;
+  let ended = false;
+  let stopped = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  let drained: (() => void) | undefined;
+  const notify = () => {
+    const resolve = wake;
+    wake = undefined;
+    resolve?.();
+  };
+  const unblock = () => {
+    const resolve = drained;
+    drained = undefined;
+    resolve?.();
+  };
+  gunzip.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    if (queued >= MAX_QUEUED) gunzip.pause();
+    notify();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    notify();
+  });
+  gunzip.on('error', (error) => {
+    failure ??= error;
+    notify();
+    unblock();
+  });
+  gunzip.on('close', unblock);
+  // Input is written in batches of about INPUT_BATCH (a file stream yields 64 KiB chunks): each
+  // write ends in a partial output chunk, so fewer writes mean fewer, fuller chunks. At most two
+  // batches are in zlib at once, so it never waits for the next one.
+  let inFlight = 0;
+  const written = () => {
+    inFlight--;
+    unblock();
+  };
+  const pump = async () => {
+    let batch: Buffer[] = [];
+    let size = 0;
+    const send = async () => {
+      const bytes = batch.length === 1 ? (batch[0] as Buffer) : Buffer.concat(batch, size);
+      batch = [];
+      size = 0;
+      inFlight++;
+      gunzip.write(bytes, written);
+      while (inFlight > 1 && !stopped && !gunzip.destroyed) await new Promise<void>((resolve) => (drained = resolve));
+    };
+    for await (const chunk of input) {
+      if (stopped || gunzip.destroyed) return;
+      batch.push(chunk);
+      size += chunk.length;
+      // An idle zlib gets what there is; a busy one gets a full batch.
+      if (size >= INPUT_BATCH || inFlight === 0) await send();
+      if (stopped || gunzip.destroyed) return;
+    }
+    if (size > 0) await send();
+    if (!stopped && !gunzip.destroyed) gunzip.end();
+  };
+  pump().catch((error: unknown) => {
+    failure ??= error;
+    notify();
+  });
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } catch (error) {
-    throw _zlibError(error, key);
+    while (true) {
+      if (head < queue.length) {
+        const chunk = queue[head] as Buffer;
+        queue[head] = EMPTY;
+        head++;
+        if (head === queue.length) {
+          queue.length = 0;
+          head = 0;
+        }
+        queued -= chunk.length;
+        if (gunzip.isPaused() && queued < MAX_QUEUED) gunzip.resume();
+        yield chunk;
+        continue;
+      }
+      if (failure !== undefined) throw _zlibError(failure, key);
+      if (ended) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
   } finally {
+    stopped = true;
     gunzip.destroy();
-  }
-  try {
-    await done;
-  } catch (error) {
-    throw _zlibError(error, key);
   }
 }
 
