@@ -1,8 +1,8 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MotoServer, startMoto } from '../../../test/servers/moto.js';
 import { cachedWebhookUrl, readWebhookUrl, WebhookUrlError } from '../src/webhookUrl.js';
-import { type MotoServer, startMoto } from './_moto.js';
 
 const URL_VALUE = 'https://hooks.slack.com/services/T0E2E/B0E2E/SECRETPATHVALUE';
 let moto: MotoServer;
@@ -20,7 +20,7 @@ async function failure(promise: Promise<unknown>): Promise<WebhookUrlError> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await startMoto({ awsManagedPolicies: false });
   const config = {
     endpoint: moto.endpoint,
     region: 'eu-west-1',
