@@ -493,7 +493,9 @@ describe('bad files, bad stores', () => {
     expect(report.pairs.map((p: { principalName: string }) => p.principalName)).toEqual(['alice']);
   });
 
-  // Root reads any folder, so as root the CLI runs as nobody (setpriv) to meet a folder it may not read.
+  // Root reads any folder, so as root the CLI runs without the capabilities that bypass file
+  // permissions (setpriv drops CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH). It stays uid 0, so it can
+  // still load the CLI from a checkout in a private folder (`mktemp -d`, /root/...), which `nobody` cannot.
   const asRoot = process.getuid?.() === 0;
   const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
   it.skipIf(process.platform === 'win32' || (asRoot && !setpriv))(
@@ -505,21 +507,16 @@ describe('bad files, bad stores', () => {
       await put(join(cwd, 'trail/b-locked', logName('20260201', 'hidden0000000001')), good);
       await put(join(cwd, 'trail/c', logName('20260202', 'good000000000002')), good);
       await chmod(join(cwd, 'trail/b-locked'), 0o000);
-      await chmod(cwd, 0o777);
-      await chmod(join(cwd, 'trail'), 0o777);
-      for (const dir of ['a', 'c']) await chmod(join(cwd, 'trail', dir), 0o777);
       const command = [BIN, 'scan', 'trail'];
+      const env = { PATH: process.env.PATH ?? '', HOME: cwd };
       const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
         const child = asRoot
           ? spawn(
               setpriv as string,
-              ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...command],
-              {
-                cwd,
-                env: { PATH: process.env.PATH ?? '', HOME: cwd },
-              },
+              ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, ...command],
+              { cwd, env },
             )
-          : spawn(process.execPath, command, { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd } });
+          : spawn(process.execPath, command, { cwd, env });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (chunk: Buffer) => {

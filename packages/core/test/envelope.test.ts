@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeS3Key, EnvelopeError, objectsFromEvent } from '../src/envelope/index.js';
+import { publicCorpus } from './_corpus.js';
 import * as e from './fixtures/envelope/events.js';
 
 const KEY2 = e.KEY.replace('abcdefgh12345678', 'ijklmnop12345678');
@@ -201,9 +202,9 @@ describe('decodeS3Key', () => {
   });
 });
 
-const ENVELOPES = '/work/shared/corpus/public/envelopes';
+const ENVELOPES = publicCorpus('envelopes');
 
-describe.skipIf(!existsSync(ENVELOPES))(`public envelope samples (${ENVELOPES})`, () => {
+describe(`public envelope samples (${ENVELOPES})`, () => {
   const load = (name: string) => JSON.parse(readFileSync(join(ENVELOPES, name), 'utf8')) as unknown;
 
   it.each([

@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collectTrailFile, readTrailFile, type TrailFileContents, TrailFileError } from '../src/trail/index.js';
+import { publicCorpus } from './_corpus.js';
 import * as f from './fixtures/trail/records.js';
 
 const encode = (text: string) => Buffer.from(text, 'utf8');
@@ -487,9 +488,9 @@ describe('properties', () => {
   });
 });
 
-const CORPUS = '/work/shared/corpus/public';
+const CORPUS = publicCorpus();
 
-describe.skipIf(!existsSync(CORPUS))(`public corpus (${CORPUS})`, () => {
+describe(`public corpus (${CORPUS})`, () => {
   const read = (path: string) => collectTrailFile(readFileSync(join(CORPUS, path)), { key: path });
 
   it('stratus-red-team: IAM user AssumeRole, AccessDenied with null requestParameters', async () => {

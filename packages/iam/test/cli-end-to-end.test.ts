@@ -148,8 +148,31 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
     AWS_SECRET_ACCESS_KEY: motoCredentials.secretAccessKey,
   });
 
+  // Each test sets up what it needs (once), so the tests pass alone and in any order.
+  let snapshotRun: Promise<Run> | undefined;
+  const snapshotted = () => {
+    snapshotRun ??= cli(['iam', 'snapshot', '--output', 'iam.json'], awsEnv());
+    return snapshotRun;
+  };
+  let scanRun: Promise<Run> | undefined;
+  const scanned = () => {
+    scanRun ??= cli(['scan', 'trail', '--no-progress']);
+    return scanRun;
+  };
+  let rosterWritten: Promise<void> | undefined;
+  const rostered = () => {
+    rosterWritten ??= (async () => {
+      await snapshotted();
+      const evaluation = grantsFromSnapshot(
+        parseAuthorizationSnapshot(JSON.parse(await readFile(join(dir, 'iam.json'), 'utf8'))),
+      );
+      await writeFile(join(dir, 'roster.json'), JSON.stringify(grantsToRoster(evaluation.grants)));
+    })();
+    return rosterWritten;
+  };
+
   it('takes a snapshot from IAM into a file, never writing credentials', async () => {
-    const run = await cli(['iam', 'snapshot', '--output', 'iam.json'], awsEnv());
+    const run = await snapshotted();
     expect(run.stderr).toContain(
       `Read 2 users, 1 group, 4 roles, 0 managed policies from account ${A}; wrote iam.json`,
     );
@@ -183,12 +206,9 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
   });
 
   it('scans the trail, then the report (grants as roster) shows never-used and stale grants', async () => {
-    const scan = await cli(['scan', 'trail', '--no-progress']);
+    const scan = await scanned();
     expect(scan.code).toBe(0);
-    const evaluation = grantsFromSnapshot(
-      parseAuthorizationSnapshot(JSON.parse(await readFile(join(dir, 'iam.json'), 'utf8'))),
-    );
-    await writeFile(join(dir, 'roster.json'), JSON.stringify(grantsToRoster(evaluation.grants)));
+    await rostered();
     const report = await cli([
       'report',
       '--roster',
@@ -216,6 +236,8 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
   });
 
   it('report --grants reads the snapshot itself and gives the same report as the roster made from it', async () => {
+    await scanned();
+    await rostered();
     const args = ['--grace-days', '0', '--now', now, '--format', 'json'];
     const viaGrants = await cli(['report', '--grants', 'iam.json', ...args]);
     const viaRoster = await cli(['report', '--roster', 'roster.json', ...args]);
@@ -225,6 +247,8 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
   });
 
   it('plans the exact statement changes (dry run)', async () => {
+    await snapshotted();
+    await scanned();
     const run = await cli(['plan', '--grants', 'iam.json', '--now', now, '--grace-days', '0', '--format', 'markdown']);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain(
@@ -244,6 +268,8 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
   });
 
   it('keeps new users in their grace period', async () => {
+    await snapshotted();
+    await scanned();
     const run = await cli(['plan', '--grants', 'iam.json', '--now', now, '--format', 'json']);
     const plan = JSON.parse(run.stdout) as { summary: { inGrace: number }; skipped: { reason: string }[] };
     expect(plan.summary.inGrace).toBe(1);
