@@ -92,7 +92,8 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Pr
       log += chunk.toString();
     });
     child = proc;
-    await waitForPort(port, proc, () => log, 30_000);
+    // Generous: on a loaded 2-core machine the JVM alone can take half a minute to listen.
+    await waitForPort(port, proc, () => log, 120_000);
   };
 
   const stop = async (): Promise<void> => {

@@ -140,6 +140,46 @@ describe('help and usage errors', () => {
   });
 });
 
+// bob (sample trail) may switch into prod ReadOnly, which he uses, and prod OpsAdmin, which he never has.
+const GAAD_DETAILS = {
+  UserDetailList: [
+    {
+      Path: '/',
+      UserName: 'bob',
+      UserId: 'AIDAEXAMPLEBOB000001',
+      Arn: 'arn:aws:iam::111111111111:user/bob',
+      CreateDate: '2024-01-01T00:00:00+00:00',
+      UserPolicyList: [
+        {
+          PolicyName: 'switch-prod',
+          PolicyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Action: 'sts:AssumeRole',
+                Resource: ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::222222222222:role/OpsAdmin'],
+              },
+            ],
+          },
+        },
+      ],
+      GroupList: [],
+      AttachedManagedPolicies: [],
+    },
+  ],
+  GroupDetailList: [],
+  RoleDetailList: [],
+  Policies: [],
+};
+
+/** Writes the snapshot of GAAD_DETAILS to `iam/identity.json` in `cwd` (what several tests plan from). */
+async function writeIdentitySnapshot(cwd: string): Promise<void> {
+  await writeFile(join(cwd, 'gaad.json'), JSON.stringify(GAAD_DETAILS));
+  const run = await runCli(['iam', 'snapshot', '--from-file', 'gaad.json', '--output', 'iam/identity.json'], { cwd });
+  if (run.code !== 0) throw new Error(`iam snapshot failed: ${run.stderr}`);
+}
+
 describe('scan and report on the sample trail', () => {
   let cwd: string;
   let scan: Awaited<ReturnType<typeof runCli>>;
@@ -306,38 +346,7 @@ describe('scan and report on the sample trail', () => {
   });
 
   it('iam snapshot --from-file, report --grants and plan: never-used grants, the change that removes them', async () => {
-    // bob (sample trail) may switch into prod ReadOnly, which he uses, and prod OpsAdmin, which he never has.
-    const details = {
-      UserDetailList: [
-        {
-          Path: '/',
-          UserName: 'bob',
-          UserId: 'AIDAEXAMPLEBOB000001',
-          Arn: 'arn:aws:iam::111111111111:user/bob',
-          CreateDate: '2024-01-01T00:00:00+00:00',
-          UserPolicyList: [
-            {
-              PolicyName: 'switch-prod',
-              PolicyDocument: {
-                Version: '2012-10-17',
-                Statement: [
-                  {
-                    Effect: 'Allow',
-                    Action: 'sts:AssumeRole',
-                    Resource: ['arn:aws:iam::222222222222:role/ReadOnly', 'arn:aws:iam::222222222222:role/OpsAdmin'],
-                  },
-                ],
-              },
-            },
-          ],
-          GroupList: [],
-          AttachedManagedPolicies: [],
-        },
-      ],
-      GroupDetailList: [],
-      RoleDetailList: [],
-      Policies: [],
-    };
+    const details = GAAD_DETAILS;
     await writeFile(join(cwd, 'gaad.json'), JSON.stringify(details));
     const snapshot = await runCli(['iam', 'snapshot', '--from-file', 'gaad.json', '--output', 'iam/identity.json'], {
       cwd,
@@ -369,6 +378,7 @@ describe('scan and report on the sample trail', () => {
   });
 
   it('an --output path that cannot be written is one usage error, leaving no temporary file', async () => {
+    await writeIdentitySnapshot(cwd);
     await writeFile(join(cwd, 'a-file'), 'in the way');
     for (const args of [
       ['report', '--now', NOW, '--output', 'a-file/report.txt'],
@@ -426,6 +436,7 @@ describe('scan and report on the sample trail', () => {
   });
 
   it('report and plan --output refuse to overwrite the ledger file itself', async () => {
+    await writeIdentitySnapshot(cwd);
     const before = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
     for (const args of [
       ['report', '--output', '.lastswitch/ledger.json'],
