@@ -146,9 +146,10 @@ function _trusts(role: SnapshotRole, statements: PolicyStatement[], user: Snapsh
   let allow: PolicyStatement | undefined;
   for (const s of statements) {
     if (!statementCoversAction(s, ASSUME_ROLE)) continue;
+    // NotPrincipal is only meaningful with Deny (IAM refuses it with Allow in a trust policy).
     const named = s.principals
       ? _principalMatches(s.principals, user, account)
-      : s.notPrincipals
+      : s.notPrincipals && s.effect === 'Deny'
         ? !_principalMatches(s.notPrincipals, user, account)
         : false;
     if (!named) continue;

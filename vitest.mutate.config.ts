@@ -1,0 +1,19 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+/**
+ * The vitest set-up Stryker runs (`pnpm mutate`): the pure core tests only, no local servers.
+ * `pnpm mutate:adapters` uses `vitest.mutate-adapters.config.ts` for the stores' write paths.
+ */
+export default defineConfig({
+  resolve: base.resolve,
+  test: {
+    env: base.test?.env,
+    root: here('./packages/core'),
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
