@@ -7,13 +7,12 @@ import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
-import { FileLedgerStore } from '../store/FileLedgerStore.js';
-import { DEFAULT_STORE_URL } from '../store/openStore.js';
+import { DEFAULT_STORE_URL, localStoreFiles } from '../store/openStore.js';
 import { grantsOption, rosterFromGrantFiles } from './plan.js';
 
-/** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `file:.lastswitch/ledger.json`. */
+/** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `sqlite:.lastswitch/ledger.db`. */
 export function storeOption(): Option {
-  return new Option('--store <url>', 'ledger store: file:PATH or dynamodb:TABLE')
+  return new Option('--store <url>', 'ledger store: sqlite:PATH, file:PATH (JSON) or dynamodb:TABLE')
     .env('LASTSWITCH_STORE')
     .default(DEFAULT_STORE_URL);
 }
@@ -97,7 +96,7 @@ export async function writeOutputFile(
   store?: LedgerStore,
 ): Promise<void> {
   const full = resolve(ctx.cwd, path);
-  if (store instanceof FileLedgerStore && store.path === full) {
+  if (store !== undefined && localStoreFiles(store).includes(full)) {
     throw new UsageError(`--output ${path} is the ledger file itself: refusing to overwrite it with ${what}`);
   }
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

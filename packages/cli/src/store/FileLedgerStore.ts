@@ -72,6 +72,11 @@ export class FileLedgerStore implements LedgerStore {
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   }
 
+  /** The files the ledger lives in: the one JSON file. */
+  ledgerFiles(): string[] {
+    return [this.path];
+  }
+
   /** Whether the ledger file exists yet (a missing file is an empty ledger); throws if it is not a usable ledger. */
   async exists(): Promise<boolean> {
     if ((await this.#readRaw()) === undefined) return false;

@@ -267,6 +267,11 @@ export class SqliteLedgerStore implements LedgerStore {
     );
   }
 
+  /** The files the ledger lives in: the database, its write-ahead log and its shared-memory index. */
+  ledgerFiles(): string[] {
+    return [this.path, `${this.path}-wal`, `${this.path}-shm`, `${this.path}-journal`];
+  }
+
   /** Closes the database (a later call opens it again). */
   close(): void {
     this.#db?.close();

@@ -10,7 +10,7 @@ export const DEFAULT_STORE_URL = 'sqlite:.lastswitch/ledger.db';
 export const LEGACY_LEDGER_PATH = '.lastswitch/ledger.json';
 
 /** A parsed `--store` URL. */
-export type StoreUrl = { kind: 'sqlite' | 'file'; path: string } | { kind: 'dynamodb'; table: string };
+export type StoreUrl = { kind: 'sqlite'; path: string } | { kind: 'file'; path: string } | { kind: 'dynamodb'; table: string };
 
 /** True for a valid DynamoDB table name: 3–255 of `a-z A-Z 0-9 _ - .`. */
 function isTableName(name: string): boolean {
@@ -60,6 +60,12 @@ export interface OpenedStore {
   exists(): Promise<boolean>;
   /** Releases clients and closes the database. */
   close(): void;
+}
+
+/** The files a local store keeps its ledger in (the database with its WAL and shared-memory files), else none. */
+export function localStoreFiles(store: LedgerStore): string[] {
+  const local = store as Partial<{ ledgerFiles(): string[] }>;
+  return typeof local.ledgerFiles === 'function' ? local.ledgerFiles() : [];
 }
 
 /** `sqlite:PATH` / `file:PATH` as the user would write it: relative to the working directory when inside it. */
