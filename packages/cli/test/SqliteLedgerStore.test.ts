@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
-import { MemoryLedgerStore } from '@lastswitch/core';
+import { assessStore, MemoryLedgerStore } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -238,5 +238,36 @@ describe('SqliteLedgerStore database handling', () => {
     expect((await collect(a.entries())).map((e) => e.lastSeen)).toEqual([2]);
     a.close();
     b.close();
+  });
+});
+
+describe('SqliteLedgerStore.countLedger', () => {
+  it('counts pairs and principals as assessLedger does, with and without aliases that resolve', async () => {
+    const store = new SqliteLedgerStore(freshPath());
+    expect(await store.countLedger()).toEqual({ pairs: 0, principals: 0 });
+    const owner = (id: string) => ({
+      key: `unresolved:111111111111:${id}`,
+      kind: 'unresolved' as const,
+      account: '111111111111',
+      name: id,
+    });
+    const role = (name: string) => ({ ...update(1).role, key: `arn:aws:iam::222222222222:role/${name}`, name });
+    await store.apply([
+      update(1),
+      update(2, 2, { role: role('Other') }),
+      update(3, 3, { principal: owner('AIDAEXAMPLEALICE0001') }),
+      update(4, 4, { principal: owner('AIDAEXAMPLEALICE0001'), role: role('Third') }),
+      update(5, 5, { principal: owner('AIDAEXAMPLENOBODY01') }),
+    ]);
+    const assessed = async () => {
+      const { summary } = await assessStore(store, { now: 0, staleAfterDays: 1 });
+      return { pairs: summary.pairs, principals: summary.principals };
+    };
+    expect(await store.countLedger()).toEqual({ pairs: 5, principals: 3 });
+    expect(await store.countLedger()).toEqual(await assessed());
+    await store.apply([], [alias]);
+    expect(await store.countLedger()).toEqual({ pairs: 4, principals: 2 });
+    expect(await store.countLedger()).toEqual(await assessed());
+    store.close();
   });
 });

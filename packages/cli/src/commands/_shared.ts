@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
@@ -27,6 +27,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
  * aliases (so the counts match what `report` shows).
  */
 export async function countLedger(store: LedgerStore): Promise<{ pairs: number; principals: number }> {
+  const counting = store as Partial<{ countLedger(): Promise<{ pairs: number; principals: number }> }>;
+  if (typeof counting.countLedger === 'function') return await counting.countLedger();
   const { summary } = await assessLedger(store.entries(), { now: 0, staleAfterDays: 1, aliases: store.aliases() });
   return { pairs: summary.pairs, principals: summary.principals };
 }
@@ -90,7 +92,7 @@ export async function readUserFile(path: string, ctx: CliContext, what: string):
  */
 export async function writeOutputFile(
   path: string,
-  text: string,
+  text: string | Iterable<string>,
   ctx: CliContext,
   what: string,
   store?: LedgerStore,
@@ -102,11 +104,23 @@ export async function writeOutputFile(
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(full), { recursive: true });
-    await writeFile(temporary, text, 'utf8');
+    const handle = await open(temporary, 'w');
+    try {
+      for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk, null, 'utf8');
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, full);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {});
     throw new UsageError(`cannot write ${what} to ${path}: ${describeFileError(error)}`);
+  }
+}
+
+/** Writes chunks of text to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
   }
 }
 

@@ -103,6 +103,18 @@ const ENTRY_COLUMNS = `principal_key, role_key, principal_kind, principal_accoun
 const ALIAS_COLUMNS = `account, principal_id, principal_key, principal_kind, principal_account, principal_name,
   principal_arn, seen_at`;
 
+// Role-owner-side entries that an alias resolves, as `assessLedger` resolves them: the principal id
+// is the part of `unresolved:ACCOUNT:ID` after the prefix, else the principal's name.
+const RESOLVED = `entries e JOIN aliases a ON e.principal_kind = 'unresolved' AND a.account = e.principal_account
+  AND a.principal_id = iif(substr(e.principal_key, 1, length(e.principal_account) + 12) = 'unresolved:' || e.principal_account || ':',
+    substr(e.principal_key, length(e.principal_account) + 13), e.principal_name)`;
+
+const COUNT_RESOLVED = `WITH r AS (
+  SELECT coalesce(a.principal_key, e.principal_key) AS pk, e.role_key AS rk
+  FROM ${RESOLVED.replace('entries e JOIN', 'entries e LEFT JOIN')}
+)
+SELECT (SELECT count(*) FROM (SELECT DISTINCT pk, rk FROM r)) AS pairs, (SELECT count(DISTINCT pk) FROM r) AS principals`;
+
 type Row = unknown[];
 
 function _methodBits(methods: readonly string[], path: string): number {
@@ -222,26 +234,29 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   entries(): AsyncIterable<LedgerEntry> {
-    const principals = new Map<string, PrincipalRef>();
+    // Equal principals and roles become one frozen object (like the memory store), keeping a large
+    // ledger small. Rows come in principal order, so a principal is usually the previous row's.
+    let principal: PrincipalRef | undefined;
     const roles = new Map<string, RoleRef>();
     return _paged(
       (after) => this.#page('entries', ENTRY_COLUMNS, 'principal_key, role_key', after),
       (r) => {
-        // Equal principals and roles are one object (like the memory store), keeping a large ledger small.
-        const pk = r[0] as string;
         const pArn = r[5] as string | null;
-        const pId = `${pk}\u0000${r[2]}\u0000${r[3]}\u0000${r[4]}\u0000${pArn ?? '\u0001'}`;
-        let principal = principals.get(pId);
-        if (principal === undefined) {
-          principal = Object.freeze(_principal(pk, r[2] as string, r[3] as string, r[4] as string, pArn));
-          principals.set(pId, principal);
+        if (
+          principal === undefined ||
+          principal.key !== r[0] ||
+          principal.kind !== r[2] ||
+          principal.account !== r[3] ||
+          principal.name !== r[4] ||
+          (principal.arn ?? null) !== pArn
+        ) {
+          principal = Object.freeze(_principal(r[0] as string, r[2] as string, r[3] as string, r[4] as string, pArn));
         }
         const rk = r[1] as string;
-        const rId = `${rk}\u0000${r[6]}\u0000${r[7]}\u0000${r[8]}`;
-        let role = roles.get(rId);
-        if (role === undefined) {
+        let role = roles.get(rk);
+        if (role === undefined || role.account !== r[6] || role.name !== r[7] || role.arn !== r[8]) {
           role = Object.freeze({ key: rk, account: r[6] as string, name: r[7] as string, arn: r[8] as string });
-          roles.set(rId, role);
+          roles.set(rk, role);
         }
         return Object.freeze({
           principal,
@@ -265,6 +280,26 @@ export class SqliteLedgerStore implements LedgerStore {
         seenAt: r[7] as number,
       }),
     );
+  }
+
+  /**
+   * Pairs and distinct principals after aliases resolve role-owner-side principals: what
+   * `assessLedger` counts, computed in SQL without reading the entries out.
+   */
+  async countLedger(): Promise<{ pairs: number; principals: number }> {
+    const db = this.#open(false);
+    if (db === undefined) return { pairs: 0, principals: 0 };
+    return this.#guard(() => {
+      if (!this.#ready) this.#ready = this.#checkSchema(db);
+      if (!this.#ready) return { pairs: 0, principals: 0 };
+      const resolved = db.prepare(`SELECT EXISTS (SELECT 1 FROM ${RESOLVED})`).pluck().get() as number;
+      if (resolved === 0) {
+        return db
+          .prepare('SELECT count(*) AS pairs, count(DISTINCT principal_key) AS principals FROM entries')
+          .get() as { pairs: number; principals: number };
+      }
+      return db.prepare(COUNT_RESOLVED).get() as { pairs: number; principals: number };
+    });
   }
 
   /** The files the ledger lives in: the database, its write-ahead log and its shared-memory index. */
