@@ -19,6 +19,7 @@ export {
   type FileLedgerStoreOptions,
   LEDGER_FILE_FORMAT,
   LEDGER_FILE_VERSION,
+  ledgerFileChunks,
 } from './store/FileLedgerStore.js';
 export {
   LEDGER_DB_APPLICATION_ID,

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerIamCommand } from './commands/iam.js';
+import { registerLedgerCommand } from './commands/ledger.js';
 import { registerNotifyCommand } from './commands/notify.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
@@ -15,6 +16,7 @@ Examples:
   $ lastswitch notify slack --webhook-url-env SLACK_WEBHOOK_URL
   $ lastswitch iam snapshot --output iam-prod.json  # who is allowed to switch into what (one file per account)
   $ lastswitch plan --grants iam-*.json             # dry run: the policy changes that remove unused grants
+  $ lastswitch ledger export --output ledger.json   # the ledger as portable, diffable JSON
 
 Stores (--store, or $LASTSWITCH_STORE): sqlite:PATH (default sqlite:.lastswitch/ledger.db), file:PATH (a JSON
 ledger) or dynamodb:TABLE. \`lastswitch ledger export\` / \`import\` move a ledger between them.
@@ -45,6 +47,7 @@ export function createProgram(ctx: CliContext): Command {
   registerNotifyCommand(program, ctx);
   registerIamCommand(program, ctx);
   registerPlanCommand(program, ctx);
+  registerLedgerCommand(program, ctx);
   return program;
 }
 
