@@ -174,7 +174,7 @@ describe('scan and report on the sample trail', () => {
     expect(existsSync(join(cwd, '.lastswitch/ledger.json'))).toBe(false);
     const ledger = JSON.parse(await exportLedger(cwd));
     expect(ledger).toMatchObject({ format: 'lastswitch-ledger', version: 1 });
-    expect(ledger.entries).toHaveLength(9);
+    expect(ledger.entries).toHaveLength(12); // 9 pairs once aliases resolve the role-owner side
   });
 
   it('never writes credentials from the trail', async () => {
