@@ -22,12 +22,6 @@ export {
   ledgerFileChunks,
 } from './store/FileLedgerStore.js';
 export {
-  LEDGER_DB_APPLICATION_ID,
-  LEDGER_DB_VERSION,
-  SqliteLedgerStore,
-  type SqliteLedgerStoreOptions,
-} from './store/SqliteLedgerStore.js';
-export {
   DEFAULT_STORE_URL,
   type OpenedStore,
   type OpenStoreOptions,
@@ -35,3 +29,9 @@ export {
   parseStoreUrl,
   type StoreUrl,
 } from './store/openStore.js';
+export {
+  LEDGER_DB_APPLICATION_ID,
+  LEDGER_DB_VERSION,
+  SqliteLedgerStore,
+  type SqliteLedgerStoreOptions,
+} from './store/SqliteLedgerStore.js';

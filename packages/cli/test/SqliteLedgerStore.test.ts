@@ -49,7 +49,12 @@ const update = (lastSeen: number, firstSeen = lastSeen, extra: Partial<LedgerUpd
   ...extra,
 });
 
-const alias: PrincipalAlias = { account: '111111111111', principalId: 'AIDAEXAMPLEALICE0001', principal: alice, seenAt: 5 };
+const alias: PrincipalAlias = {
+  account: '111111111111',
+  principalId: 'AIDAEXAMPLEALICE0001',
+  principal: alice,
+  seenAt: 5,
+};
 
 const collect = async <T>(items: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -140,7 +145,9 @@ describe('SqliteLedgerStore database handling', () => {
       }
     }
     const plain = async (store: LedgerStore) =>
-      (await collect(store.entries())).map((e) => JSON.parse(JSON.stringify(e))).sort((a, b) => (a.principal.key < b.principal.key ? -1 : 1));
+      (await collect(store.entries()))
+        .map((e) => JSON.parse(JSON.stringify(e)))
+        .sort((a, b) => (a.principal.key < b.principal.key ? -1 : 1));
     expect(await plain(sqlite)).toEqual(await plain(memory));
     expect(await collect(sqlite.aliases())).toEqual(await collect(memory.aliases()));
     sqlite.close();
@@ -170,7 +177,11 @@ describe('SqliteLedgerStore database handling', () => {
   });
 
   const refused: [string, (path: string) => Promise<void>, string][] = [
-    ['a JSON ledger file', (p) => writeFile(p, '{"format":"lastswitch-ledger","version":1,"entries":[],"aliases":[]}\n'), 'not a SQLite database'],
+    [
+      'a JSON ledger file',
+      (p) => writeFile(p, '{"format":"lastswitch-ledger","version":1,"entries":[],"aliases":[]}\n'),
+      'not a SQLite database',
+    ],
     ['a short text file', (p) => writeFile(p, 'hello'), 'not a SQLite database'],
     [
       'a SQLite database of something else',
@@ -192,29 +203,28 @@ describe('SqliteLedgerStore database handling', () => {
       },
       'schema version 2, written by a newer lastswitch',
     ],
-    [
-      'a folder',
-      (p) => mkdir(p),
-      'is a directory',
-    ],
+    ['a folder', (p) => mkdir(p), 'is a directory'],
   ];
-  it.each(refused)('refuses %s for reading and writing with one error naming it, and leaves it untouched', async (_what, make, message) => {
-    const path = freshPath();
-    await mkdir(join(path, '..'), { recursive: true });
-    await make(path);
-    const before = await readFile(path).catch(() => undefined);
-    const store = new SqliteLedgerStore(path);
-    for (const attempt of [() => store.exists(), () => collect(store.entries()), () => store.apply([update(2)])]) {
-      const error = await attempt().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(LedgerDatabaseError);
-      expect((error as LedgerDatabaseError).path).toBe(path);
-      expect((error as Error).message).toContain(message);
-      expect((error as Error).message).toContain(path);
-      expect((error as Error).message).not.toContain('\n');
-    }
-    expect(await readFile(path).catch(() => undefined)).toEqual(before);
-    store.close();
-  });
+  it.each(refused)(
+    'refuses %s for reading and writing with one error naming it, and leaves it untouched',
+    async (_what, make, message) => {
+      const path = freshPath();
+      await mkdir(join(path, '..'), { recursive: true });
+      await make(path);
+      const before = await readFile(path).catch(() => undefined);
+      const store = new SqliteLedgerStore(path);
+      for (const attempt of [() => store.exists(), () => collect(store.entries()), () => store.apply([update(2)])]) {
+        const error = await attempt().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(LedgerDatabaseError);
+        expect((error as LedgerDatabaseError).path).toBe(path);
+        expect((error as Error).message).toContain(message);
+        expect((error as Error).message).toContain(path);
+        expect((error as Error).message).not.toContain('\n');
+      }
+      expect(await readFile(path).catch(() => undefined)).toEqual(before);
+      store.close();
+    },
+  );
 
   it('an empty file is an empty ledger that the first write sets up', async () => {
     const path = freshPath();

@@ -110,7 +110,9 @@ describe('lastswitch ledger export / import', () => {
     expect((await runCli(['scan', 'late'], { cwd: here })).code).toBe(0);
     const run = await runCli(['ledger', 'import', '.lastswitch/ledger.json'], { cwd: here });
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toBe('Imported 15 pairs and 3 aliases from .lastswitch/ledger.json into sqlite:.lastswitch/ledger.db.\n');
+    expect(run.stdout).toBe(
+      'Imported 15 pairs and 3 aliases from .lastswitch/ledger.json into sqlite:.lastswitch/ledger.db.\n',
+    );
     // The same as one store that saw every file.
     expect((await runCli(['scan', 'early', 'late', '--store', 'sqlite:all.db'], { cwd: here })).code).toBe(0);
     expect(await exportLedger(here)).toBe(await exportLedger(here, 'sqlite:all.db'));

@@ -44,7 +44,8 @@ export function registerLedgerCommand(program: Command, ctx: CliContext): void {
     .action(async (options: { store: string; output?: string }) => {
       const opened = await openStore(options.store, { cwd: ctx.cwd });
       try {
-        if (!(await opened.exists())) ctx.stderr.write(`There is no ledger at ${opened.label} yet: exporting an empty one.\n`);
+        if (!(await opened.exists()))
+          ctx.stderr.write(`There is no ledger at ${opened.label} yet: exporting an empty one.\n`);
         const [aliases, entries] = [await _list(opened.store.aliases()), await _list(opened.store.entries())];
         const chunks = ledgerFileChunks(entries, aliases);
         if (options.output) {

@@ -29,7 +29,6 @@ interface LedgerFileContent {
   aliases: Map<string, PrincipalAlias>;
 }
 
-
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 const isString = (value: unknown): value is string => typeof value === 'string';
@@ -98,7 +97,10 @@ function _aliasJson(a: PrincipalAlias): string {
  * then role key, then the aliases sorted by account and principal id), in chunks: the portable,
  * diffable form that `FileLedgerStore` reads and `lastswitch ledger export` writes.
  */
-export function* ledgerFileChunks(entries: Iterable<LedgerEntry>, aliases: Iterable<PrincipalAlias>): Generator<string> {
+export function* ledgerFileChunks(
+  entries: Iterable<LedgerEntry>,
+  aliases: Iterable<PrincipalAlias>,
+): Generator<string> {
   const sortedEntries = [...entries].map((e): [string, LedgerEntry] => [pairKey(e.principal.key, e.role.key), e]);
   sortedEntries.sort(_byKey);
   const sortedAliases = [...aliases].map((a): [string, PrincipalAlias] => [aliasKey(a.account, a.principalId), a]);

@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type {
   ApplyResult,
@@ -27,11 +27,17 @@ export interface SqliteLedgerStoreOptions {
 }
 
 /** The methods a ledger stores, as bits in the order they sort in (so decoding gives a sorted list). */
-const METHODS: readonly SwitchMethod[] = ['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity', 'SwitchRole'];
+const METHODS: readonly SwitchMethod[] = [
+  'AssumeRole',
+  'AssumeRoleWithSAML',
+  'AssumeRoleWithWebIdentity',
+  'SwitchRole',
+];
 const METHOD_BITS = new Map<string, number>(METHODS.map((m, i) => [m, 1 << i]));
 /** Every method list a bit set decodes to, frozen and shared by the entries that have it. */
-const METHOD_LISTS: readonly SwitchMethod[][] = Array.from({ length: 1 << METHODS.length }, (_, bits) =>
-  Object.freeze(METHODS.filter((_m, i) => (bits & (1 << i)) !== 0)) as SwitchMethod[],
+const METHOD_LISTS: readonly SwitchMethod[][] = Array.from(
+  { length: 1 << METHODS.length },
+  (_, bits) => Object.freeze(METHODS.filter((_m, i) => (bits & (1 << i)) !== 0)) as SwitchMethod[],
 );
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
@@ -222,8 +228,10 @@ export class SqliteLedgerStore implements LedgerStore {
       a.seenAt,
     ]);
     this.#guard(() => {
-      const entry = (this.#upsertEntry ??= db.prepare(UPSERT_ENTRY));
-      const alias = (this.#upsertAlias ??= db.prepare(UPSERT_ALIAS));
+      if (this.#upsertEntry === undefined) this.#upsertEntry = db.prepare(UPSERT_ENTRY);
+      if (this.#upsertAlias === undefined) this.#upsertAlias = db.prepare(UPSERT_ALIAS);
+      const entry = this.#upsertEntry;
+      const alias = this.#upsertAlias;
       db.transaction(() => {
         for (const row of rows) result.writes += entry.run(row).changes;
         for (const row of aliasRows) result.writes += alias.run(row).changes;

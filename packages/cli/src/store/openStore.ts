@@ -10,7 +10,10 @@ export const DEFAULT_STORE_URL = 'sqlite:.lastswitch/ledger.db';
 export const LEGACY_LEDGER_PATH = '.lastswitch/ledger.json';
 
 /** A parsed `--store` URL. */
-export type StoreUrl = { kind: 'sqlite'; path: string } | { kind: 'file'; path: string } | { kind: 'dynamodb'; table: string };
+export type StoreUrl =
+  | { kind: 'sqlite'; path: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'dynamodb'; table: string };
 
 /** True for a valid DynamoDB table name: 3–255 of `a-z A-Z 0-9 _ - .`. */
 function isTableName(name: string): boolean {
@@ -91,7 +94,12 @@ export async function openStore(url: string, options: OpenStoreOptions): Promise
     const path = resolve(options.cwd, parsed.path);
     const { SqliteLedgerStore } = await import('./SqliteLedgerStore.js');
     const store = new SqliteLedgerStore(path);
-    return { store, label: _label('sqlite', options.cwd, path), exists: () => store.exists(), close: () => store.close() };
+    return {
+      store,
+      label: _label('sqlite', options.cwd, path),
+      exists: () => store.exists(),
+      close: () => store.close(),
+    };
   }
   if (parsed.kind === 'file') {
     const path = resolve(options.cwd, parsed.path);
