@@ -20,3 +20,16 @@ export class LedgerFileError extends LastswitchError {
     this.path = path;
   }
 }
+
+/** A ledger database that cannot be used: not SQLite, not a lastswitch ledger, a newer schema, corrupt, or locked too long. */
+export class LedgerDatabaseError extends LastswitchError {
+  override name = 'LedgerDatabaseError';
+
+  /** The database file's path. */
+  readonly path: string;
+
+  constructor(path: string, message: string, options?: { cause?: unknown }) {
+    super(`${message} (ledger database ${path})`, options);
+    this.path = path;
+  }
+}

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerIamCommand } from './commands/iam.js';
+import { registerLedgerCommand } from './commands/ledger.js';
 import { registerNotifyCommand } from './commands/notify.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
@@ -10,13 +11,15 @@ import { VERSION } from './version.js';
 
 const EXAMPLES = `
 Examples:
-  $ lastswitch scan ./trail                        # read CloudTrail files into .lastswitch/ledger.json
+  $ lastswitch scan ./trail                        # read CloudTrail files into .lastswitch/ledger.db
   $ lastswitch report --stale-after 90             # who has not switched into a role for 90 days
   $ lastswitch notify slack --webhook-url-env SLACK_WEBHOOK_URL
   $ lastswitch iam snapshot --output iam-prod.json  # who is allowed to switch into what (one file per account)
   $ lastswitch plan --grants iam-*.json             # dry run: the policy changes that remove unused grants
+  $ lastswitch ledger export --output ledger.json   # the ledger as portable, diffable JSON
 
-Stores (--store, or $LASTSWITCH_STORE): file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE.
+Stores (--store, or $LASTSWITCH_STORE): sqlite:PATH (default sqlite:.lastswitch/ledger.db), file:PATH (a JSON
+ledger) or dynamodb:TABLE. \`lastswitch ledger export\` / \`import\` move a ledger between them.
 Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.
 Run \`lastswitch <command> --help\` for a command's options.
 `;
@@ -44,6 +47,7 @@ export function createProgram(ctx: CliContext): Command {
   registerNotifyCommand(program, ctx);
   registerIamCommand(program, ctx);
   registerPlanCommand(program, ctx);
+  registerLedgerCommand(program, ctx);
   return program;
 }
 

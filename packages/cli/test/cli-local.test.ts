@@ -17,6 +17,13 @@ import {
 } from './_cli.js';
 
 const NOW = '2026-02-16T00:00:00Z';
+
+/** The ledger of the default store in `cwd`, as `lastswitch ledger export` writes it. */
+async function exportLedger(cwd: string, store?: string): Promise<string> {
+  const run = await runCli(['ledger', 'export', ...(store ? ['--store', store] : [])], { cwd });
+  expect(run).toMatchObject({ code: 0, stderr: '' });
+  return run.stdout;
+}
 const dirs: string[] = [];
 const fresh = async () => {
   const dir = await tempDir();
@@ -43,9 +50,10 @@ describe('help and usage errors', () => {
 
   it('the top-level help documents stores and exit codes', async () => {
     const run = await runCli(['--help'], { cwd: await fresh() });
-    expect(run.stdout).toContain('file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE');
+    expect(run.stdout).toContain('sqlite:PATH (default sqlite:.lastswitch/ledger.db), file:PATH (a JSON');
+    expect(run.stdout).toContain('ledger) or dynamodb:TABLE.');
     expect(run.stdout).toContain('Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.');
-    for (const command of ['scan', 'report', 'notify']) expect(run.stdout).toContain(`  ${command}`);
+    for (const command of ['scan', 'report', 'notify', 'ledger']) expect(run.stdout).toContain(`  ${command}`);
   });
 
   it('--version prints the package version', async () => {
@@ -188,34 +196,41 @@ describe('scan and report on the sample trail', () => {
     scan = await runCli(['scan', SAMPLE_TRAIL], { cwd });
   });
 
-  it('reads every log file, skips the digests, and fills the default file store', async () => {
+  it('reads every log file, skips the digests, and fills the default SQLite store', async () => {
     expect(scan.code).toBe(0);
     expect(scan.stdout).toBe(
       [
         'Read 133 files (0.1 MB): 92 switches, 1 denied attempt.',
         'Skipped files: 3 digest.',
         'Skipped records: 89 not a switch, 40 service caller.',
-        'Ledger file:.lastswitch/ledger.json: 6 principals, 9 pairs.',
+        'Ledger sqlite:.lastswitch/ledger.db: 6 principals, 9 pairs.',
         '',
       ].join('\n'),
     );
     expect(scan.stderr).toBe('Scanning 133 files (0.1 MB)\n');
-    const ledger = JSON.parse(await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8'));
+    expect((await readFile(join(cwd, '.lastswitch/ledger.db'))).subarray(0, 16).toString('latin1')).toBe(
+      'SQLite format 3\u0000',
+    );
+    expect(existsSync(join(cwd, '.lastswitch/ledger.json'))).toBe(false);
+    const ledger = JSON.parse(await exportLedger(cwd));
     expect(ledger).toMatchObject({ format: 'lastswitch-ledger', version: 1 });
+    expect(ledger.entries).toHaveLength(12); // 9 pairs once aliases resolve the role-owner side
   });
 
   it('never writes credentials from the trail', async () => {
-    const ledger = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
-    expect(ledger).not.toContain('FAKE-SESSION-TOKEN');
-    expect(ledger).not.toContain('sessionToken');
-    expect(ledger).not.toContain('ASIAEXAMPLE');
+    const files = (await readdir(join(cwd, '.lastswitch'))).map((name) => join(cwd, '.lastswitch', name));
+    for (const ledger of [...(await Promise.all(files.map((f) => readFile(f, 'latin1')))), await exportLedger(cwd)]) {
+      expect(ledger).not.toContain('FAKE-SESSION-TOKEN');
+      expect(ledger).not.toContain('sessionToken');
+      expect(ledger).not.toContain('ASIAEXAMPLE');
+    }
   });
 
   it('scanning the same files again changes nothing', async () => {
-    const before = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
+    const before = await exportLedger(cwd);
     const again = await runCli(['scan', SAMPLE_TRAIL, '--concurrency', '1'], { cwd });
     expect(again.code).toBe(0);
-    expect(await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8')).toBe(before);
+    expect(await exportLedger(cwd)).toBe(before);
   });
 
   it('report prints the table, stalest first', async () => {
@@ -437,10 +452,11 @@ describe('scan and report on the sample trail', () => {
 
   it('report and plan --output refuse to overwrite the ledger file itself', async () => {
     await writeIdentitySnapshot(cwd);
-    const before = await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8');
+    const before = await readFile(join(cwd, '.lastswitch/ledger.db'));
     for (const args of [
-      ['report', '--output', '.lastswitch/ledger.json'],
-      ['plan', '--grants', 'iam/identity.json', '--output', './.lastswitch/../.lastswitch/ledger.json'],
+      ['report', '--output', '.lastswitch/ledger.db'],
+      ['report', '--output', '.lastswitch/ledger.db-wal'],
+      ['plan', '--grants', 'iam/identity.json', '--output', './.lastswitch/../.lastswitch/ledger.db'],
     ]) {
       const run = await runCli([...args, '--now', NOW], { cwd });
       expect(run.code).toBe(2);
@@ -448,7 +464,7 @@ describe('scan and report on the sample trail', () => {
         /^lastswitch: error: --output \S+ is the ledger file itself: refusing to overwrite it/m,
       );
     }
-    expect(await readFile(join(cwd, '.lastswitch/ledger.json'), 'utf8')).toBe(before);
+    expect(await readFile(join(cwd, '.lastswitch/ledger.db'))).toEqual(before);
   });
 
   it('report --output replaces an existing file whole', async () => {
@@ -586,7 +602,7 @@ describe('bad files, bad stores', () => {
       input: gzip(logFile(assumeRoleRecord('eve', 'ReadOnly', '2026-02-05T10:00:00Z', 'e-5'))),
     });
     expect(zipped.code).toBe(0);
-    expect(zipped.stdout).toContain('Ledger file:.lastswitch/ledger.json: 2 principals, 2 pairs.');
+    expect(zipped.stdout).toContain('Ledger sqlite:.lastswitch/ledger.db: 2 principals, 2 pairs.');
     const broken = await runCli(['scan', '-'], { cwd, input: '{"Records":[' });
     expect(broken.code).toBe(1);
     expect(broken.stderr).toContain('  (standard input): ');
@@ -642,13 +658,13 @@ describe('bad files, bad stores', () => {
     const run = await runCli(['report'], { cwd });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(
-      'There is no ledger at file:.lastswitch/ledger.json yet. Run `lastswitch scan <folder | s3://bucket/prefix>` first.\n',
+      'There is no ledger at sqlite:.lastswitch/ledger.db yet. Run `lastswitch scan <folder | s3://bucket/prefix>` first.\n',
     );
     const json = await runCli(['report', '--format', 'json', '--now', NOW], { cwd });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).summary).toEqual({ principals: 0, pairs: 0, active: 0, stale: 0, never: 0 });
     expect(json.stderr).toContain('There is no ledger');
-    await expect(readFile(join(cwd, '.lastswitch/ledger.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(readdir(join(cwd, '.lastswitch'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('LASTSWITCH_STORE chooses the store when --store is not given', async () => {

@@ -6,6 +6,7 @@ import {
   type ReportFormat,
   ReportOptionsError,
   renderReport,
+  renderReportChunks,
   toReportJson,
 } from '@lastswitch/core';
 import fc from 'fast-check';
@@ -419,9 +420,41 @@ describe('renderReport: json', () => {
       { now: NOW, staleAfterDays: 90 },
     );
     const empty = await assessLedger([], { now: NOW, staleAfterDays: 90 });
-    for (const a of [await sample(), await hostile(), empty, many]) {
-      expect(renderReport(a, 'json')).toBe(`${JSON.stringify(toReportJson(a), null, 2)}\n`);
+    const allowed = await assessLedger(
+      [entry(user('alice', '111111111111', 'x/'), role('Admin'), 3), entry(user('bob'), role('Ops'), 300, [])],
+      {
+        now: NOW,
+        staleAfterDays: 90,
+        roster: [
+          { principal: user('alice').key, role: role('Admin').key, since: NOW - 400 * DAY, source: 'policy "p"\n' },
+          { principal: user('bob').key, since: NOW - 500 * DAY },
+          { principal: 'arn:aws:iam::111111111111:user/hank' },
+          { principal: 'arn:aws:iam::111111111111:user/ivy', role: 'arn:aws:iam::*:role/Read*', since: 1.5 },
+        ],
+      },
+    );
+    for (const a of [await sample(), await hostile(), empty, many, allowed]) {
+      const expected = `${JSON.stringify(toReportJson(a), null, 2)}\n`;
+      expect(renderReport(a, 'json')).toBe(expected);
+      expect([...renderReportChunks(a, 'json')].join('')).toBe(expected);
     }
+    expect(allowed.pairs.filter((p) => p.allowedBy !== undefined).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('comes in chunks of a bounded size for a large report, and as one piece for the other formats', async () => {
+    const many = await assessLedger(
+      Array.from({ length: 3000 }, (_, i) => entry(user(`u${i % 97}`), role(`R${Math.floor(i / 97)}`), i % 400)),
+      { now: NOW, staleAfterDays: 90 },
+    );
+    const chunks = [...renderReportChunks(many, 'json')];
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(70_000);
+    for (const format of ['table', 'csv', 'markdown'] as const) {
+      expect([...renderReportChunks(many, format, { by: 'principal' })]).toEqual([
+        renderReport(many, format, { by: 'principal' }),
+      ]);
+    }
+    expect(() => [...renderReportChunks(many, 'json', { by: 'role' as 'pair' })]).toThrow(ReportOptionsError);
   });
 
   it('keeps hostile names intact (JSON escapes them)', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
@@ -7,13 +7,12 @@ import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
-import { FileLedgerStore } from '../store/FileLedgerStore.js';
-import { DEFAULT_STORE_URL } from '../store/openStore.js';
+import { DEFAULT_STORE_URL, localStoreFiles } from '../store/openStore.js';
 import { grantsOption, rosterFromGrantFiles } from './plan.js';
 
-/** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `file:.lastswitch/ledger.json`. */
+/** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `sqlite:.lastswitch/ledger.db`. */
 export function storeOption(): Option {
-  return new Option('--store <url>', 'ledger store: file:PATH or dynamodb:TABLE')
+  return new Option('--store <url>', 'ledger store: sqlite:PATH, file:PATH (JSON) or dynamodb:TABLE')
     .env('LASTSWITCH_STORE')
     .default(DEFAULT_STORE_URL);
 }
@@ -28,6 +27,8 @@ export function plural(n: number, one: string, many = `${one}s`): string {
  * aliases (so the counts match what `report` shows).
  */
 export async function countLedger(store: LedgerStore): Promise<{ pairs: number; principals: number }> {
+  const counting = store as Partial<{ countLedger(): Promise<{ pairs: number; principals: number }> }>;
+  if (typeof counting.countLedger === 'function') return await counting.countLedger();
   const { summary } = await assessLedger(store.entries(), { now: 0, staleAfterDays: 1, aliases: store.aliases() });
   return { pairs: summary.pairs, principals: summary.principals };
 }
@@ -91,23 +92,35 @@ export async function readUserFile(path: string, ctx: CliContext, what: string):
  */
 export async function writeOutputFile(
   path: string,
-  text: string,
+  text: string | Iterable<string>,
   ctx: CliContext,
   what: string,
   store?: LedgerStore,
 ): Promise<void> {
   const full = resolve(ctx.cwd, path);
-  if (store instanceof FileLedgerStore && store.path === full) {
+  if (store !== undefined && localStoreFiles(store).includes(full)) {
     throw new UsageError(`--output ${path} is the ledger file itself: refusing to overwrite it with ${what}`);
   }
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await mkdir(dirname(full), { recursive: true });
-    await writeFile(temporary, text, 'utf8');
+    const handle = await open(temporary, 'w');
+    try {
+      for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk, null, 'utf8');
+    } finally {
+      await handle.close();
+    }
     await rename(temporary, full);
   } catch (error) {
     await rm(temporary, { force: true }).catch(() => {});
     throw new UsageError(`cannot write ${what} to ${path}: ${describeFileError(error)}`);
+  }
+}
+
+/** Writes chunks of text to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) {
+    if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
   }
 }
 

@@ -1,8 +1,8 @@
-import { renderReport } from '@lastswitch/core';
+import { renderReportChunks } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { openStore } from '../store/openStore.js';
-import { type AssessOptions, addAssessOptions, assessFromStore, writeOutputFile } from './_shared.js';
+import { type AssessOptions, addAssessOptions, assessFromStore, writeChunks, writeOutputFile } from './_shared.js';
 
 /** `--width`: a whole number of columns, at least 40. */
 function parseWidth(value: string): number {
@@ -50,6 +50,17 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
     });
 }
 
+/** The chunks, ending with a newline (added when the last chunk lacks one). */
+function* withFinalNewline(chunks: Iterable<string>): Generator<string> {
+  let last = '';
+  for (const chunk of chunks) {
+    if (chunk === '') continue;
+    last = chunk;
+    yield chunk;
+  }
+  if (!last.endsWith('\n')) yield '\n';
+}
+
 async function runReport(options: ReportOptions, ctx: CliContext): Promise<void> {
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
@@ -69,13 +80,13 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
     const width =
       options.width ??
       (!options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : 240);
-    const text = renderReport(assessment, options.format, { by: options.by, width });
-    const body = text.endsWith('\n') ? text : `${text}\n`;
+    // Written chunk by chunk: a JSON report of a million pairs is larger than one string may be.
+    const body = withFinalNewline(renderReportChunks(assessment, options.format, { by: options.by, width }));
     if (options.output) {
       await writeOutputFile(options.output, body, ctx, 'the report', opened.store);
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);
     } else {
-      ctx.stdout.write(body);
+      await writeChunks(ctx.stdout, body);
     }
   } finally {
     opened.close();

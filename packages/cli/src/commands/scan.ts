@@ -8,8 +8,7 @@ import type { S3Source } from '../scan/_s3.js';
 import { discoverLocalFiles, type ScanTarget } from '../scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../scan/progress.js';
 import { type ScanFailure, scanFiles } from '../scan/scanFiles.js';
-import { FileLedgerStore } from '../store/FileLedgerStore.js';
-import { openStore } from '../store/openStore.js';
+import { localStoreFiles, openStore } from '../store/openStore.js';
 import { countLedger, plural, storeOption } from './_shared.js';
 
 interface ScanOptions {
@@ -88,8 +87,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
   const opened = await openStore(options.store, { cwd: ctx.cwd, createTable: options.createTable });
   try {
     await opened.exists(); // a corrupt or foreign ledger fails here, before any file is read
-    const exclude = new Set<string>();
-    if (opened.store instanceof FileLedgerStore) exclude.add(opened.store.path);
+    const exclude = new Set<string>(localStoreFiles(opened.store));
     const local = await discoverLocalFiles(localPaths, { cwd: ctx.cwd, since: options.since, exclude });
     const targets: ScanTarget[] = [...local.targets];
     if (stdin) targets.push({ display: '(standard input)', key: 'stdin', size: 0, open: async () => process.stdin });

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { ApplyResult, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
-import { mergeLedgerEntry, mergePrincipalAlias } from '@lastswitch/core';
+import type {
+  ApplyResult,
+  LedgerEntry,
+  LedgerStore,
+  LedgerUpdate,
+  PrincipalAlias,
+  PrincipalRef,
+} from '@lastswitch/core';
+import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, pairKey } from '@lastswitch/core';
 import { LedgerFileError } from '../errors.js';
 
 /** The `format` marker every ledger file written by lastswitch carries. */
@@ -21,9 +28,6 @@ interface LedgerFileContent {
   entries: Map<string, LedgerEntry>;
   aliases: Map<string, PrincipalAlias>;
 }
-
-const pairKey = (principalKey: string, roleKey: string) => `${principalKey}\u0000${roleKey}`;
-const aliasKey = (account: string, principalId: string) => `${account}\u0000${principalId}`;
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -57,6 +61,73 @@ function isAlias(value: unknown): value is PrincipalAlias {
   );
 }
 
+function _byKey<T>(a: [string, T], b: [string, T]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+function _principalJson(p: PrincipalRef): PrincipalRef {
+  const out: PrincipalRef = { key: p.key, kind: p.kind, account: p.account, name: p.name };
+  if (p.arn !== undefined) out.arn = p.arn;
+  return out;
+}
+
+/** An entry with its fields in one order, whatever object it came as. */
+function _entryJson(e: LedgerEntry): string {
+  return JSON.stringify({
+    principal: _principalJson(e.principal),
+    role: { key: e.role.key, account: e.role.account, name: e.role.name, arn: e.role.arn },
+    firstSeen: e.firstSeen,
+    lastSeen: e.lastSeen,
+    methods: e.methods,
+    lastEventId: e.lastEventId,
+  });
+}
+
+function _aliasJson(a: PrincipalAlias): string {
+  return JSON.stringify({
+    account: a.account,
+    principalId: a.principalId,
+    principal: _principalJson(a.principal),
+    seenAt: a.seenAt,
+  });
+}
+
+/**
+ * A ledger as the JSON ledger file (format marker, version, one entry per line sorted by principal
+ * then role key, then the aliases sorted by account and principal id), in chunks: the portable,
+ * diffable form that `FileLedgerStore` reads and `lastswitch ledger export` writes.
+ */
+export function* ledgerFileChunks(
+  entries: Iterable<LedgerEntry>,
+  aliases: Iterable<PrincipalAlias>,
+): Generator<string> {
+  const sortedEntries = [...entries].map((e): [string, LedgerEntry] => [pairKey(e.principal.key, e.role.key), e]);
+  sortedEntries.sort(_byKey);
+  const sortedAliases = [...aliases].map((a): [string, PrincipalAlias] => [aliasKey(a.account, a.principalId), a]);
+  sortedAliases.sort(_byKey);
+  yield `{"format":${JSON.stringify(LEDGER_FILE_FORMAT)},"version":${LEDGER_FILE_VERSION},\n"entries":`;
+  yield* _lines(sortedEntries, _entryJson);
+  yield ',\n"aliases":';
+  yield* _lines(sortedAliases, _aliasJson);
+  yield '}\n';
+}
+
+function* _lines<T>(items: [string, T][], toJson: (item: T) => string): Generator<string> {
+  if (items.length === 0) {
+    yield '[]';
+    return;
+  }
+  let chunk = '[\n';
+  for (let i = 0; i < items.length; i++) {
+    chunk += `${toJson((items[i] as [string, T])[1])}${i === items.length - 1 ? '\n]' : ',\n'}`;
+    if (chunk.length > 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
 /**
  * A `LedgerStore` in one JSON file: the embedded default of the CLI. Every `apply` re-reads the
  * file under a lock file, merges, and replaces it atomically (temporary file + rename), so a crash
@@ -66,17 +137,21 @@ export class FileLedgerStore implements LedgerStore {
   /** The absolute path of the ledger file. */
   readonly path: string;
   readonly #lockTimeoutMs: number;
+  #cache: { version: string; content: LedgerFileContent } | undefined;
 
   constructor(path: string, options: FileLedgerStoreOptions = {}) {
     this.path = resolve(path);
     this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
   }
 
+  /** The files the ledger lives in: the one JSON file. */
+  ledgerFiles(): string[] {
+    return [this.path];
+  }
+
   /** Whether the ledger file exists yet (a missing file is an empty ledger); throws if it is not a usable ledger. */
   async exists(): Promise<boolean> {
-    if ((await this.#readRaw()) === undefined) return false;
-    await this.#load();
-    return true;
+    return (await this.#snapshot()) !== undefined;
   }
 
   async apply(updates: readonly LedgerUpdate[], aliases: readonly PrincipalAlias[] = []): Promise<ApplyResult> {
@@ -108,13 +183,46 @@ export class FileLedgerStore implements LedgerStore {
   }
 
   async *entries(): AsyncIterable<LedgerEntry> {
-    const content = await this.#load();
-    yield* content.entries.values();
+    const content = await this.#snapshot();
+    if (content !== undefined) yield* content.entries.values();
   }
 
   async *aliases(): AsyncIterable<PrincipalAlias> {
-    const content = await this.#load();
-    yield* content.aliases.values();
+    const content = await this.#snapshot();
+    if (content !== undefined) yield* content.aliases.values();
+  }
+
+  /**
+   * The file's content, read and validated once per version of the file (a report asks for it three
+   * times: exists, aliases, entries); undefined when there is no file. Entries come frozen, so the
+   * shared copy cannot be changed through what `entries()` hands out.
+   */
+  async #snapshot(): Promise<LedgerFileContent | undefined> {
+    const info = await stat(this.path).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw new LedgerFileError(this.path, `cannot read the ledger: ${error.message}`, { cause: error });
+    });
+    if (info === undefined) {
+      this.#cache = undefined;
+      return undefined;
+    }
+    const version = `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    if (this.#cache?.version === version) return this.#cache.content;
+    const raw = await this.#readRaw();
+    if (raw === undefined) return undefined;
+    const content = this.#parse(raw);
+    for (const entry of content.entries.values()) {
+      Object.freeze(entry.principal);
+      Object.freeze(entry.role);
+      Object.freeze(entry.methods);
+      Object.freeze(entry);
+    }
+    for (const alias of content.aliases.values()) {
+      Object.freeze(alias.principal);
+      Object.freeze(alias);
+    }
+    this.#cache = { version, content };
+    return content;
   }
 
   async #readRaw(): Promise<string | undefined> {
@@ -130,9 +238,13 @@ export class FileLedgerStore implements LedgerStore {
   }
 
   async #load(): Promise<LedgerFileContent> {
-    const content: LedgerFileContent = { entries: new Map(), aliases: new Map() };
     const raw = await this.#readRaw();
-    if (raw === undefined) return content;
+    if (raw === undefined) return { entries: new Map(), aliases: new Map() };
+    return this.#parse(raw);
+  }
+
+  #parse(raw: string): LedgerFileContent {
+    const content: LedgerFileContent = { entries: new Map(), aliases: new Map() };
     if (raw.trim() === '') throw new LedgerFileError(this.path, 'the ledger file is empty: refusing to use it');
     let parsed: unknown;
     try {
@@ -172,10 +284,7 @@ export class FileLedgerStore implements LedgerStore {
 
   /** One entry per line, sorted, so the file diffs well and reads back the same. */
   async #write(content: LedgerFileContent): Promise<void> {
-    const sortedValues = <T>(map: Map<string, T>) =>
-      [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, value]) => JSON.stringify(value));
-    const list = (items: string[]) => (items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n]`);
-    const text = `{"format":${JSON.stringify(LEDGER_FILE_FORMAT)},"version":${LEDGER_FILE_VERSION},\n"entries":${list(sortedValues(content.entries))},\n"aliases":${list(sortedValues(content.aliases))}}\n`;
+    const text = [...ledgerFileChunks(content.entries.values(), content.aliases.values())].join('');
     const directory = dirname(this.path);
     await mkdir(directory, { recursive: true });
     const temporary = join(directory, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);

@@ -28,6 +28,7 @@ export {
   type ReportPairJson,
   type ReportPrincipalJson,
   renderReport,
+  renderReportChunks,
   toReportJson,
 } from './report.js';
 export {

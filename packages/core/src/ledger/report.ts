@@ -424,28 +424,110 @@ function _csv(assessment: Assessment, by: 'pair' | 'principal'): string {
   return [header, ...rows].map((row) => `${row.map(csvCell).join(',')}\r\n`).join('');
 }
 
-const JSON_CHUNK = 1000;
 /** The narrowest table rendered; a narrower `width` gets this many columns. */
 const MIN_WIDTH = 40;
 
-/** `"name": [...]` at depth 1, indented like `JSON.stringify(..., null, 2)`, built chunk by chunk. */
-function _prettyArray<T>(name: string, items: readonly T[], toJson: (item: T) => object): string {
-  if (items.length === 0) return `  ${JSON.stringify(name)}: []`;
-  const open = `{\n  ${JSON.stringify(name)}: [\n`;
-  const close = '\n  ]\n}';
-  const parts: string[] = [];
-  for (let i = 0; i < items.length; i += JSON_CHUNK) {
-    const text = JSON.stringify({ [name]: items.slice(i, i + JSON_CHUNK).map(toJson) }, null, 2);
-    parts.push(text.slice(open.length, text.length - close.length));
-  }
-  return `  ${JSON.stringify(name)}: [\n${parts.join(',\n')}\n  ]`;
+const _q = JSON.stringify;
+const _nullable = (text: string | null) => (text === null ? 'null' : _q(text));
+
+/** A JSON array of strings as `JSON.stringify(list, null, 2)` writes it at `indent`. */
+function _stringList(list: readonly string[], indent: string): string {
+  if (list.length === 0) return '[]';
+  let out = '[';
+  for (let i = 0; i < list.length; i++) out += `${i === 0 ? '' : ','}\n${indent}  ${_q(list[i])}`;
+  return `${out}\n${indent}]`;
 }
 
 /**
- * Exactly `JSON.stringify(toReportJson(a), null, 2)` plus a newline, but serialised in chunks so
- * the per-pair objects die young instead of all living until one huge `stringify` call.
+ * Fragments of the pretty JSON that many rows share (a principal's or role's four fields, a `via`
+ * list), made once per distinct object: stores hand out one object per principal and role.
  */
-function _jsonText(assessment: Assessment): string {
+class _Fragments {
+  readonly #principals = new Map<PrincipalRef, string>();
+  readonly #roles = new Map<RoleRef, string>();
+  readonly #lists = new Map<string, string>();
+
+  principal(p: PrincipalRef, indent: string): string {
+    let text = this.#principals.get(p);
+    if (text === undefined) {
+      text = `${indent}"principal": ${_q(p.key)},\n${indent}"principalArn": ${_nullable(p.arn ?? null)},\n${indent}"principalName": ${_q(p.name)},\n${indent}"principalAccount": ${_q(p.account)},\n`;
+      if (this.#principals.size > 100_000) this.#principals.clear();
+      this.#principals.set(p, text);
+    }
+    return text;
+  }
+
+  role(r: RoleRef, indent: string): string {
+    let text = this.#roles.get(r);
+    if (text === undefined) {
+      text = `${indent}"role": ${_q(r.key)},\n${indent}"roleArn": ${_q(r.arn)},\n${indent}"roleName": ${_q(r.name)},\n${indent}"roleAccount": ${_q(r.account)},\n`;
+      if (this.#roles.size > 100_000) this.#roles.clear();
+      this.#roles.set(r, text);
+    }
+    return text;
+  }
+
+  list(list: readonly string[], indent: string): string {
+    if (list.length === 0) return '[]';
+    const key = list.join('\u0000');
+    let text = this.#lists.get(key);
+    if (text === undefined) {
+      text = _stringList(list, indent);
+      if (this.#lists.size > 1000) this.#lists.clear();
+      this.#lists.set(key, text);
+    }
+    return text;
+  }
+}
+
+/** One pair exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"pairs"`. */
+function _pairText(p: PairAssessment, f: _Fragments): string {
+  const i = '      ';
+  const a = p.allowedBy;
+  const allowed =
+    a === undefined
+      ? 'null'
+      : `{\n${i}  "role": ${_nullable(a.role ?? null)},\n${i}  "since": ${_nullable(_iso(a.since))},\n${i}  "source": ${_nullable(a.source ?? null)}\n${i}}`;
+  return `    {\n${f.principal(p.principal, i)}${f.role(p.role, i)}${i}"status": ${_q(p.status)},\n${i}"lastSeen": ${_nullable(_iso(p.lastSeen))},\n${i}"firstSeen": ${_nullable(_iso(p.firstSeen))},\n${i}"daysSince": ${_q(p.daysSince ?? null)},\n${i}"via": ${f.list(p.via, i)},\n${i}"allowedBy": ${allowed}\n    }`;
+}
+
+/** One principal exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"principals"`. */
+function _principalText(p: PrincipalAssessment, f: _Fragments): string {
+  const i = '      ';
+  const roles = p.roles.map((r) => r.role.key);
+  return `    {\n${f.principal(p.principal, i)}${i}"status": ${_q(p.status)},\n${i}"lastSeen": ${_nullable(_iso(p.lastSeen))},\n${i}"daysSince": ${_q(p.daysSince ?? null)},\n${i}"roles": ${_stringList(roles, i)}\n    }`;
+}
+
+/** `"name": [...]` at depth 1, indented like `JSON.stringify(..., null, 2)`, in chunks of rows. */
+function* _prettyArray<T>(
+  name: string,
+  items: readonly T[],
+  toText: (item: T, f: _Fragments) => string,
+  f: _Fragments,
+  last: boolean,
+): Generator<string> {
+  const end = last ? '\n' : ',\n';
+  if (items.length === 0) {
+    yield `  ${_q(name)}: []${end}`;
+    return;
+  }
+  let chunk = `  ${_q(name)}: [\n`;
+  for (let k = 0; k < items.length; k++) {
+    chunk += toText(items[k] as T, f);
+    chunk += k === items.length - 1 ? `\n  ]${end}` : ',\n';
+    if (chunk.length > 65_536) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+/**
+ * Exactly `JSON.stringify(toReportJson(a), null, 2)` plus a newline, written row by row in chunks
+ * of about 64 KB, so no report, however large, is ever one string (V8 caps strings at 512 MB).
+ */
+function* _jsonChunks(assessment: Assessment): Generator<string> {
   const head = JSON.stringify(
     {
       generatedAt: _iso(assessment.generatedAt),
@@ -455,14 +537,31 @@ function _jsonText(assessment: Assessment): string {
     null,
     2,
   );
-  return `${head.slice(0, -2)},\n${_prettyArray('pairs', assessment.pairs, _pairJson)},\n${_prettyArray('principals', assessment.principals, _principalJson)}\n}\n`;
+  const f = new _Fragments();
+  yield `${head.slice(0, -2)},\n`;
+  yield* _prettyArray('pairs', assessment.pairs, _pairText, f, false);
+  yield* _prettyArray('principals', assessment.principals, _principalText, f, true);
+  yield '}\n';
 }
 
 /**
- * Renders an assessment as a terminal `table` (fits `width`, ages as "211 days"), `markdown`,
- * `csv` (RFC 4180, spreadsheet-formula safe) or `json` (the stable schema of `toReportJson`).
+ * The report as chunks of text whose concatenation is `renderReport(...)`: JSON comes row by row,
+ * so a report of millions of pairs can be written out without ever being one string.
  */
-export function renderReport(assessment: Assessment, format: ReportFormat, options: RenderOptions = {}): string {
+export function* renderReportChunks(
+  assessment: Assessment,
+  format: ReportFormat,
+  options: RenderOptions = {},
+): Generator<string> {
+  if (format === 'json') {
+    _checkRenderOptions(options);
+    yield* _jsonChunks(assessment);
+    return;
+  }
+  yield renderReport(assessment, format, options);
+}
+
+function _checkRenderOptions(options: RenderOptions): { by: 'pair' | 'principal'; width: number } {
   const by = options.by ?? 'pair';
   if (by !== 'pair' && by !== 'principal') {
     throw new ReportOptionsError(`by must be "pair" or "principal", got ${JSON.stringify(String(by))}`);
@@ -471,7 +570,15 @@ export function renderReport(assessment: Assessment, format: ReportFormat, optio
   if (!Number.isInteger(requested) || requested < 1) {
     throw new ReportOptionsError(`width must be a positive whole number of characters, got ${String(requested)}`);
   }
-  const width = Math.max(MIN_WIDTH, requested);
+  return { by, width: Math.max(MIN_WIDTH, requested) };
+}
+
+/**
+ * Renders an assessment as a terminal `table` (fits `width`, ages as "211 days"), `markdown`,
+ * `csv` (RFC 4180, spreadsheet-formula safe) or `json` (the stable schema of `toReportJson`).
+ */
+export function renderReport(assessment: Assessment, format: ReportFormat, options: RenderOptions = {}): string {
+  const { by, width } = _checkRenderOptions(options);
   switch (format) {
     case 'table':
       return _table(assessment, by, width);
@@ -480,7 +587,7 @@ export function renderReport(assessment: Assessment, format: ReportFormat, optio
     case 'csv':
       return _csv(assessment, by);
     case 'json':
-      return _jsonText(assessment);
+      return [..._jsonChunks(assessment)].join('');
     default:
       throw new ReportOptionsError(
         `unknown report format ${JSON.stringify(String(format))} (expected ${REPORT_FORMATS.join(', ')})`,
