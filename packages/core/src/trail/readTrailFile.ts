@@ -1,5 +1,5 @@
 import type { TransformOptions } from 'node:stream';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { LastswitchError } from '../errors.js';
 import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
 import { classifyTrailKey } from './classifyTrailKey.js';
@@ -120,6 +120,34 @@ function _formatBytes(bytes: number): string {
   return `${bytes} bytes`;
 }
 
+function _tooLarge(maxInflated: number, key: string | undefined): TrailFileError {
+  return new TrailFileError(
+    'too-large',
+    `decompresses to more than ${_formatBytes(maxInflated)} (the cap on one file's inflated size): a gzip bomb?`,
+    { key },
+  );
+}
+
+/** A whole gzip buffer up to this size is inflated in one call: no stream to set up per small file. */
+const SMALL_GZIP = 256 * 1024;
+/** ...into at most this much; a small file that inflates to more is streamed instead. */
+const SMALL_INFLATED = 64 * 1024 * 1024;
+
+/**
+ * Inflates a small whole gzip file at once, or `undefined` when it inflates to more than
+ * {@link SMALL_INFLATED} (and the cap allows more: it is then streamed).
+ */
+function _inflateSmall(bytes: Buffer, maxInflated: number, key: string | undefined): Buffer | undefined {
+  const limit = Math.min(maxInflated, SMALL_INFLATED);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_BUFFER_TOO_LARGE') throw _zlibError(error, key);
+    if (limit === maxInflated) throw _tooLarge(maxInflated, key);
+    return undefined;
+  }
+}
+
 /** Decompressed bytes queued ahead of the scan before zlib is paused: bounds memory. Internal: exported for tests. */
 export const _MAX_QUEUED = 4 * CHUNK_SIZE;
 /** Compressed bytes written to zlib at once. */
@@ -180,11 +208,7 @@ export async function* _gunzip(
   gunzip.on('data', (chunk: Buffer) => {
     inflated += chunk.length;
     if (inflated > maxInflated) {
-      failure ??= new TrailFileError(
-        'too-large',
-        `decompresses to more than ${_formatBytes(maxInflated)} (the cap on one file's inflated size): a gzip bomb?`,
-        { key },
-      );
+      failure ??= _tooLarge(maxInflated, key);
       gunzip.destroy();
       notify();
       unblock();
@@ -323,7 +347,9 @@ export async function* readTrailFile(
       })()
     : _counted(iterator, stats, key, first);
   const scanner = new _TrailScanner(stats, key);
-  const decoded = stats.gzip ? _gunzip(chunks, key, maxInflated) : chunks;
+  const whole =
+    stats.gzip && source instanceof Uint8Array && head.length <= SMALL_GZIP ? _inflateSmall(head, maxInflated, key) : undefined;
+  const decoded = whole !== undefined ? [whole] : stats.gzip ? _gunzip(chunks, key, maxInflated) : chunks;
   for await (const chunk of decoded) {
     scanner.push(chunk);
     if (scanner.out.length > 0) {
