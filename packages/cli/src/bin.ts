@@ -1,13 +1,20 @@
-import { runCli } from './program.js';
+import { VERSION } from './version.js';
 
-// The SDK warns on every run under Node 20, which this CLI supports; the warning is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-// `lastswitch report | head`: the reader has gone, so stop quietly (with the exit code so far)
-// instead of dying on an unhandled EPIPE with a stack trace.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw error;
-  });
+// `lastswitch --version` answers before anything else is loaded, so it costs little more than Node's own start-up.
+const args = process.argv.slice(2);
+if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  // The SDK warns on every run under Node 20, which this CLI supports; the warning is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // `lastswitch report | head`: the reader has gone, so stop quietly (with the exit code so far)
+  // instead of dying on an unhandled EPIPE with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  const { runCli } = await import('./program.js');
+  process.exitCode = await runCli(process.argv);
 }
-process.exitCode = await runCli(process.argv);

@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { parseIsoDate, parsePositiveInt } from '../options.js';
+import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import type { S3Source } from '../scan/_s3.js';
 import { discoverLocalFiles, type ScanTarget } from '../scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../scan/progress.js';
@@ -15,9 +16,14 @@ interface ScanOptions {
   store: string;
   since?: Date;
   concurrency: number;
+  workers?: number;
+  maxInflatedMib: number;
   createTable?: boolean;
   progress: boolean;
 }
+
+/** With this many local files or more, and no `--workers`, they are read in one worker thread per core. */
+const AUTO_WORKERS_FROM = 64;
 
 const EXAMPLES = `
 Examples:
@@ -57,6 +63,17 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
     .addOption(storeOption())
     .option('--since <date>', 'only files delivered on or after this UTC day (by the date in their name)', parseIsoDate)
     .option('--concurrency <n>', 'files read at the same time', parsePositiveInt, 4)
+    .option(
+      '--workers <n>',
+      'worker threads reading local files (default: one per CPU core from 64 files on; 0: none)',
+      parseNonNegativeInt,
+    )
+    .option(
+      '--max-inflated-mib <n>',
+      'a gzip file that decompresses to more than this many MiB fails (a gzip bomb)',
+      parsePositiveInt,
+      2048,
+    )
     .option('--create-table', 'with dynamodb:TABLE, create the table if it is missing (on-demand capacity)')
     .addOption(new Option('--no-progress', 'plain lines instead of a progress bar, even on a terminal'))
     .addHelpText('after', EXAMPLES)
@@ -106,6 +123,8 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
 
     const useBar = options.progress && ctx.stderr.isTTY === true;
     const progress = useBar ? createBarProgress(ctx.stderr) : createPlainProgress(ctx.stderr);
+    const localFiles = targets.filter((t) => t.path !== undefined).length;
+    const workers = options.workers ?? (localFiles >= AUTO_WORKERS_FROM ? availableParallelism() : 0);
     const totalBytes = targets.reduce((sum, t) => sum + t.size, 0);
     progress.start(targets.length, totalBytes);
     let result: Awaited<ReturnType<typeof scanFiles>>;
@@ -125,6 +144,8 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
         concurrency: options.concurrency,
         progress,
         signal: interrupt.signal,
+        workers,
+        maxInflatedBytes: options.maxInflatedMib * 1024 * 1024,
       });
     } finally {
       process.off('SIGINT', onSigint);

@@ -1,4 +1,7 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+
+/** cli-progress, loaded on first use: only a terminal needs it, so a plain scan starts faster. */
+const loadCliProgress = () => createRequire(import.meta.url)('cli-progress') as typeof import('cli-progress');
 
 /** Where a scan reports its progress: a bar on a terminal, plain lines otherwise. */
 export interface ScanProgress {
@@ -22,6 +25,7 @@ const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);
 
 /** A progress bar (files, MB, switches found, ETA) for a terminal, via `cli-progress`. */
 export function createBarProgress(stream: ProgressStream): ScanProgress {
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     {
       stream,

@@ -2,12 +2,14 @@ import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core
 import {
   collectTrailFile,
   foldAliases,
+  type TrailSource,
   foldSwitches,
   mergeLedgerEntry,
   mergePrincipalAlias,
   TrailFileError,
   type TrailSkipReason,
 } from '@lastswitch/core';
+import { Worker } from 'node:worker_threads';
 import type { ScanTarget } from './discoverLocalFiles.js';
 import type { ScanProgress } from './progress.js';
 
@@ -49,6 +51,45 @@ export interface ScanFilesOptions {
   flushEveryMs?: number;
   /** When aborted, no new file is started; the files being read finish and everything read is written. */
   signal?: AbortSignal;
+  /** The most bytes one gzip file may inflate to (the reader's default, 2 GiB, when absent). */
+  maxInflatedBytes?: number;
+  /**
+   * Worker threads that read local files (targets with a `path`) in parallel (default 0: all on
+   * this thread). The result is the same either way.
+   */
+  workers?: number;
+  /** The worker script (default: `scanWorker.js` next to this module, as built). */
+  workerUrl?: URL;
+}
+
+/** What reading one file gave, folded: small, and the same whichever thread read it. */
+export type FileOutcome =
+  | {
+      ok: true;
+      switches: number;
+      denied: number;
+      skipped: Record<TrailSkipReason, number>;
+      updates: LedgerUpdate[];
+      aliases: PrincipalAlias[];
+    }
+  | { ok: false; reason: string };
+
+/** A local file as a worker thread receives it. */
+export interface WorkerFile {
+  path: string;
+  key: string;
+  size: number;
+}
+
+/** A message to a scan worker: read these files. */
+export interface WorkerRequest {
+  files: WorkerFile[];
+  maxInflatedBytes: number | undefined;
+}
+
+/** A scan worker's answer: one outcome per file, in order. */
+export interface WorkerResponse {
+  outcomes: FileOutcome[];
 }
 
 const pairKey = (u: LedgerUpdate) => `${u.principal.key}\u0000${u.role.key}`;
@@ -73,9 +114,34 @@ export function describeFailure(error: unknown): string {
   return message.split('\n').join(' ');
 }
 
+/** Reads one file and folds what it holds; a file that cannot be read is an outcome too, never a throw. */
+export async function readOutcome(
+  open: () => Promise<TrailSource>,
+  key: string,
+  maxInflatedBytes: number | undefined,
+): Promise<FileOutcome> {
+  try {
+    const file = await collectTrailFile(await open(), { key, maxInflatedBytes });
+    return {
+      ok: true,
+      switches: file.switches.length,
+      denied: file.denied.length,
+      skipped: file.stats.skipped,
+      updates: foldSwitches(file.switches),
+      aliases: foldAliases(file.aliases),
+    };
+  } catch (error) {
+    return { ok: false, reason: describeFailure(error) };
+  }
+}
+
+/** Files sent to a worker at once: few messages, yet an interrupt stops soon. */
+const WORKER_BATCH = 16;
+
 /**
- * Reads every target (a few at a time), folds the switches of all good files into ledger updates
- * and writes them to the store. A file that fails is recorded with its reason; the others still land.
+ * Reads every target (a few at a time, or in worker threads), folds the switches of all good files
+ * into ledger updates and writes them to the store. A file that fails is recorded with its reason;
+ * the others still land.
  */
 export async function scanFiles(targets: readonly ScanTarget[], options: ScanFilesOptions): Promise<ScanResult> {
   const result: ScanResult = {
@@ -112,48 +178,122 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
     return writing;
   };
 
-  const readOne = async (target: ScanTarget) => {
-    try {
-      const file = await collectTrailFile(await target.open(), { key: target.key });
-      const wholeFileSkipped = file.stats.skipped['digest-file'] + file.stats.skipped['insight-file'] > 0;
-      if (!wholeFileSkipped) {
-        result.filesRead += 1;
-        result.bytesRead += target.size;
-      }
-      result.switches += file.switches.length;
-      result.denied += file.denied.length;
-      for (const [reason, count] of Object.entries(file.stats.skipped) as [TrailSkipReason, number][]) {
-        if (count <= 0) continue;
-        const { label, wholeFile } = SKIP_LABELS[reason] ?? { label: reason, wholeFile: false };
-        const counts = wholeFile ? result.skippedByContent : result.skippedRecords;
-        counts.set(label, (counts.get(label) ?? 0) + count);
-      }
-      for (const update of foldSwitches(file.switches)) {
-        const key = pairKey(update);
-        pendingPairs.set(key, mergeLedgerEntry(pendingPairs.get(key), update));
-      }
-      for (const alias of foldAliases(file.aliases)) {
-        const key = aliasKey(alias);
-        pendingAliases.set(key, mergePrincipalAlias(pendingAliases.get(key), alias));
-      }
-      options.progress.fileRead(target.size, file.switches.length);
-    } catch (error) {
-      const failure = { file: target.display, reason: describeFailure(error) };
+  /** Counts one file's outcome, reports it, and writes when enough is pending. */
+  const record = async (target: ScanTarget, outcome: FileOutcome) => {
+    if (!outcome.ok) {
+      const failure = { file: target.display, reason: outcome.reason };
       result.failures.push(failure);
       options.progress.fileFailed(failure.file, failure.reason);
       return;
     }
+    const wholeFileSkipped = outcome.skipped['digest-file'] + outcome.skipped['insight-file'] > 0;
+    if (!wholeFileSkipped) {
+      result.filesRead += 1;
+      result.bytesRead += target.size;
+    }
+    result.switches += outcome.switches;
+    result.denied += outcome.denied;
+    for (const [reason, count] of Object.entries(outcome.skipped) as [TrailSkipReason, number][]) {
+      if (count <= 0) continue;
+      const { label, wholeFile } = SKIP_LABELS[reason] ?? { label: reason, wholeFile: false };
+      const counts = wholeFile ? result.skippedByContent : result.skippedRecords;
+      counts.set(label, (counts.get(label) ?? 0) + count);
+    }
+    for (const update of outcome.updates) {
+      const key = pairKey(update);
+      pendingPairs.set(key, mergeLedgerEntry(pendingPairs.get(key), update));
+    }
+    for (const alias of outcome.aliases) {
+      const key = aliasKey(alias);
+      pendingAliases.set(key, mergePrincipalAlias(pendingAliases.get(key), alias));
+    }
+    options.progress.fileRead(target.size, outcome.switches);
     if (pendingPairs.size >= flushPairs || Date.now() - lastFlush >= flushEveryMs) await flush();
   };
 
+  const readHere = async (target: ScanTarget) =>
+    record(target, await readOutcome(target.open, target.key, options.maxInflatedBytes));
+
+  const workers = Math.max(0, Math.floor(options.workers ?? 0));
+  const local = workers > 0 ? targets.filter((t) => t.path !== undefined) : [];
+  const here = local.length > 0 ? targets.filter((t) => t.path === undefined) : targets;
+
   let next = 0;
-  const take = () => (options.signal?.aborted ? undefined : targets[next++]);
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, targets.length)) }, async () => {
-    for (let target = take(); target !== undefined; target = take()) await readOne(target);
+  const take = () => (options.signal?.aborted ? undefined : here[next++]);
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 4, here.length));
+  const readers = Array.from({ length: here.length === 0 ? 0 : concurrency }, async () => {
+    for (let target = take(); target !== undefined; target = take()) await readHere(target);
   });
-  await Promise.all(workers);
+  const pooled =
+    local.length > 0
+      ? _readInWorkers(local, Math.min(workers, Math.ceil(local.length / WORKER_BATCH)), options, record, readHere)
+      : Promise.resolve(0);
+  await Promise.all(readers);
+  const started = await pooled;
   await flush();
-  result.notRead = Math.max(0, targets.length - next);
+  result.notRead = Math.max(0, here.length - next) + (local.length - started);
   result.failures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
   return result;
+}
+
+/**
+ * Reads local files in worker threads, a batch at a time each, and records every outcome on this
+ * thread. Resolves to the number of files started. If a worker dies, its batch is read here.
+ */
+async function _readInWorkers(
+  files: readonly ScanTarget[],
+  count: number,
+  options: ScanFilesOptions,
+  record: (target: ScanTarget, outcome: FileOutcome) => Promise<void>,
+  readHere: (target: ScanTarget) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const takeBatch = () => {
+    if (options.signal?.aborted || next >= files.length) return undefined;
+    const batch = files.slice(next, next + WORKER_BATCH);
+    next += batch.length;
+    return batch;
+  };
+  const runWorker = async () => {
+    let worker: Worker | undefined;
+    let pending: { resolve: (r: WorkerResponse) => void; reject: (e: unknown) => void } | undefined;
+    try {
+      worker = new Worker(options.workerUrl ?? new URL('./scanWorker.js', import.meta.url));
+      worker.on('message', (response: WorkerResponse) => pending?.resolve(response));
+      worker.on('error', (error) => pending?.reject(error));
+      worker.on('exit', (code) => pending?.reject(new Error(`the scan worker exited (${code})`)));
+    } catch {
+      worker = undefined; // no worker here (e.g. the CommonJS build): read on this thread
+    }
+    try {
+      for (let batch = takeBatch(); batch !== undefined; batch = takeBatch()) {
+        let response: WorkerResponse | undefined;
+        if (worker !== undefined) {
+          const request: WorkerRequest = {
+            files: batch.map((t) => ({ path: t.path as string, key: t.key, size: t.size })),
+            maxInflatedBytes: options.maxInflatedBytes,
+          };
+          const running = worker;
+          response = await new Promise<WorkerResponse>((resolve, reject) => {
+            pending = { resolve, reject };
+            running.postMessage(request);
+          }).catch(() => undefined);
+          pending = undefined;
+        }
+        if (response === undefined) {
+          // The worker could not start or died (e.g. out of memory): this batch and the rest of
+          // this worker's share are read on this thread, one file at a time.
+          if (worker !== undefined) void worker.terminate();
+          worker = undefined;
+          for (const target of batch) await readHere(target);
+          continue;
+        }
+        for (let i = 0; i < batch.length; i++) await record(batch[i] as ScanTarget, response.outcomes[i] as FileOutcome);
+      }
+    } finally {
+      await worker?.terminate();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, count) }, runWorker));
+  return next;
 }

@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { LastswitchError } from '../errors.js';
+import { _describeIssue } from '../trail/schema.js';
 
 /** The Lambda trigger an event came through (the outermost envelope). */
 export type TriggerKind = 's3' | 'sns' | 'sqs' | 'eventbridge' | 's3-batch';
@@ -64,8 +65,8 @@ export const S3EventRecordSchema = z.object({
   eventSource: z.literal('aws:s3'),
   eventName: z.string(),
   s3: z.object({
-    bucket: z.object({ name: z.string().min(1) }),
-    object: z.object({ key: z.string(), versionId: z.string().optional().nullable() }),
+    bucket: z.object({ name: z.string().check(z.minLength(1)) }),
+    object: z.object({ key: z.string(), versionId: z.optional(z.nullable(z.string())) }),
   }),
 });
 
@@ -78,26 +79,26 @@ export const S3TestEventSchema = z.object({ Event: z.literal('s3:TestEvent') });
 /** One SNS record as Lambda receives it. */
 export const SnsRecordSchema = z.object({
   EventSource: z.literal('aws:sns'),
-  Sns: z.object({ Message: z.string(), MessageId: z.string().optional() }),
+  Sns: z.object({ Message: z.string(), MessageId: z.optional(z.string()) }),
 });
 
 /** An SNS notification as delivered to SQS without raw message delivery. */
 export const SnsNotificationSchema = z.object({
   Type: z.literal('Notification'),
   Message: z.string(),
-  MessageId: z.string().optional(),
+  MessageId: z.optional(z.string()),
 });
 
 /** One SQS record as Lambda receives it. */
 export const SqsRecordSchema = z.object({
   eventSource: z.literal('aws:sqs'),
-  messageId: z.string().min(1),
+  messageId: z.string().check(z.minLength(1)),
   body: z.string(),
 });
 
 /** CloudTrail's own SNS message: the bucket and the keys of the files it just delivered. */
 export const CloudTrailNotificationSchema = z.object({
-  s3Bucket: z.string().min(1),
+  s3Bucket: z.string().check(z.minLength(1)),
   s3ObjectKey: z.array(z.string()),
 });
 
@@ -110,21 +111,21 @@ export const EventBridgeEventSchema = z.object({
 
 /** The detail of an S3 "Object Created" EventBridge event. */
 export const EventBridgeObjectCreatedSchema = z.object({
-  bucket: z.object({ name: z.string().min(1) }),
-  object: z.object({ key: z.string(), 'version-id': z.string().optional().nullable() }),
+  bucket: z.object({ name: z.string().check(z.minLength(1)) }),
+  object: z.object({ key: z.string(), 'version-id': z.optional(z.nullable(z.string())) }),
 });
 
 /** An S3 Batch Operations invocation, schema 1.0 (`s3BucketArn`) or 2.0 (`s3Bucket`). */
 export const S3BatchEventSchema = z.object({
   invocationSchemaVersion: z.enum(['1.0', '2.0']),
-  invocationId: z.string().min(1),
+  invocationId: z.string().check(z.minLength(1)),
   tasks: z.array(
     z.object({
-      taskId: z.string().min(1),
+      taskId: z.string().check(z.minLength(1)),
       s3Key: z.string(),
-      s3VersionId: z.string().optional().nullable(),
-      s3BucketArn: z.string().optional().nullable(),
-      s3Bucket: z.string().optional().nullable(),
+      s3VersionId: z.optional(z.nullable(z.string())),
+      s3BucketArn: z.optional(z.nullable(z.string())),
+      s3Bucket: z.optional(z.nullable(z.string())),
     }),
   ),
 });
@@ -271,13 +272,8 @@ function _kindOfRecords(records: unknown[]): 's3' | 'sns' | 'sqs' | undefined {
   return undefined;
 }
 
-function _invalid(what: string, error: z.ZodError): EnvelopeError {
-  const issue = error.issues[0];
-  return new EnvelopeError(
-    'invalid',
-    `${what}: ${issue ? `${issue.path.join('.') || 'event'}: ${issue.message}` : 'invalid'}`,
-    { cause: error },
-  );
+function _invalid(what: string, error: z.core.$ZodError): EnvelopeError {
+  return new EnvelopeError('invalid', `${what}: ${_describeIssue(error.issues[0], 'event')}`, { cause: error });
 }
 
 /**

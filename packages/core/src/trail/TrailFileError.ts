@@ -13,7 +13,9 @@ export type TrailFileErrorReason =
   /** Valid JSON, but none of the accepted shapes (Records object, array, NDJSON, lookup-events, digest). */
   | 'wrong-shape'
   /** The source threw while being read. */
-  | 'source-error';
+  | 'source-error'
+  /** Decompresses to more than the cap (`maxInflatedBytes`): a gzip bomb, or not a trail file. */
+  | 'too-large';
 
 /** A trail file that cannot be read as a whole; `reason` names the problem. */
 export class TrailFileError extends LastswitchError {

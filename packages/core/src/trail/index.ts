@@ -3,6 +3,7 @@ export { ARN_PARTITIONS, ArnError, parseArn, principalRefFromArn, roleKey, roleR
 export { classifyTrailKey, type TrailKeyKind } from './classifyTrailKey.js';
 export {
   collectTrailFile,
+  DEFAULT_MAX_INFLATED_BYTES,
   type ReadTrailFileOptions,
   readTrailFile,
   type TrailFileContents,

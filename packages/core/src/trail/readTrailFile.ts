@@ -1,5 +1,6 @@
 import type { TransformOptions } from 'node:stream';
-import { createGunzip, type ZlibOptions } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { LastswitchError } from '../errors.js';
 import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
 import { classifyTrailKey } from './classifyTrailKey.js';
 import { _TrailScanner, emptyTrailStats, type TrailItem, type TrailStats } from './scanner.js';
@@ -12,7 +13,15 @@ export type TrailSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uin
 export interface ReadTrailFileOptions {
   /** The bucket key or path: digest and Insights files are then skipped without reading them. */
   key?: string;
+  /**
+   * The most bytes a gzip file may decompress to (default {@link DEFAULT_MAX_INFLATED_BYTES}, 2 GiB):
+   * past it the file fails with reason `too-large` at once, so a gzip bomb costs little.
+   */
+  maxInflatedBytes?: number;
 }
+
+/** The default cap on the decompressed size of one trail file: 2 GiB (a real log file is a few hundred MB at most). */
+export const DEFAULT_MAX_INFLATED_BYTES = 2 * 1024 * 1024 * 1024;
 
 /** Everything `collectTrailFile` found in one file. */
 export interface TrailFileContents {
@@ -99,18 +108,77 @@ function _zlibError(error: unknown, key: string | undefined): TrailFileError {
   return new TrailFileError('source-error', `reading the file failed: ${message}`, { key, cause: error });
 }
 
-/** Decompressed bytes queued ahead of the scan before zlib is paused: bounds memory. */
-const MAX_QUEUED = 4 * CHUNK_SIZE;
+/** `2 GiB`, `64 MiB`, `1000 bytes`: a size for a message. */
+function _formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes >= size && bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
+function _tooLarge(maxInflated: number, key: string | undefined): TrailFileError {
+  return new TrailFileError(
+    'too-large',
+    `decompresses to more than ${_formatBytes(maxInflated)} (the cap on one file's inflated size): a gzip bomb?`,
+    { key },
+  );
+}
+
+/** A whole gzip buffer up to this size is inflated in one call: no stream to set up per small file. */
+const SMALL_GZIP = 256 * 1024;
+/** ...into at most this much; a small file that inflates to more is streamed instead. */
+const SMALL_INFLATED = 64 * 1024 * 1024;
+
+/**
+ * Inflates a small whole gzip file at once, or `undefined` when it inflates to more than
+ * {@link SMALL_INFLATED} (and the cap allows more: it is then streamed).
+ */
+function _inflateSmall(bytes: Buffer, maxInflated: number, key: string | undefined): Buffer | undefined {
+  const limit = Math.min(maxInflated, SMALL_INFLATED);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== 'ERR_BUFFER_TOO_LARGE') throw _zlibError(error, key);
+    if (limit === maxInflated) throw _tooLarge(maxInflated, key);
+    return undefined;
+  }
+}
+
+/** Decompressed bytes queued ahead of the scan before zlib is paused: bounds memory. Internal: exported for tests. */
+export const _MAX_QUEUED = 4 * CHUNK_SIZE;
 /** Compressed bytes written to zlib at once. */
 const INPUT_BATCH = 1024 * 1024;
 /** Stands in for a dequeued chunk, so the queue does not keep it alive. */
 const EMPTY = Buffer.alloc(0);
 
+/** What the inflate queue holds after each decompressed chunk arrives (for tests). */
+export interface _InflateQueueState {
+  /** Decompressed bytes waiting for the scan. */
+  queuedBytes: number;
+  /** Decompressed chunks waiting for the scan. */
+  queuedChunks: number;
+  /** Whether zlib is paused because the queue is full. */
+  paused: boolean;
+  /** Decompressed bytes so far. */
+  inflatedBytes: number;
+}
+
 /**
  * Decompresses with zlib on the libuv thread pool. Chunks are queued from 'data' events, so zlib
- * submits the next inflate before this chunk is scanned and the two overlap.
+ * submits the next inflate before this chunk is scanned and the two overlap; the queue is bounded
+ * (zlib pauses past {@link _MAX_QUEUED} bytes, and then stops taking input), so a scan that falls
+ * behind, or a starved main thread, holds a few MiB at most. Internal: exported for tests.
  */
-async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): AsyncGenerator<Buffer> {
+export async function* _gunzip(
+  input: AsyncIterable<Buffer>,
+  key: string | undefined,
+  maxInflated: number = DEFAULT_MAX_INFLATED_BYTES,
+  observe?: (state: _InflateQueueState) => void,
+): AsyncGenerator<Buffer> {
   // zlib streams take Transform options; @types/node's ZlibOptions does not list them.
   const options: ZlibOptions & TransformOptions = {
     chunkSize: CHUNK_SIZE,
@@ -121,6 +189,7 @@ async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): 
   const queue: Buffer[] = [];
   let head = 0;
   let queued = 0;
+  let inflated = 0;
   let ended = false;
   let stopped = false;
   let failure: unknown;
@@ -137,9 +206,18 @@ async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): 
     resolve?.();
   };
   gunzip.on('data', (chunk: Buffer) => {
+    inflated += chunk.length;
+    if (inflated > maxInflated) {
+      failure ??= _tooLarge(maxInflated, key);
+      gunzip.destroy();
+      notify();
+      unblock();
+      return;
+    }
     queue.push(chunk);
     queued += chunk.length;
-    if (queued >= MAX_QUEUED) gunzip.pause();
+    if (queued >= _MAX_QUEUED) gunzip.pause();
+    observe?.({ queuedBytes: queued, queuedChunks: queue.length - head, paused: gunzip.isPaused(), inflatedBytes: inflated });
     notify();
   });
   gunzip.on('end', () => {
@@ -197,7 +275,7 @@ async function* _gunzip(input: AsyncIterable<Buffer>, key: string | undefined): 
           head = 0;
         }
         queued -= chunk.length;
-        if (gunzip.isPaused() && queued < MAX_QUEUED) gunzip.resume();
+        if (gunzip.isPaused() && queued < _MAX_QUEUED) gunzip.resume();
         yield chunk;
         continue;
       }
@@ -230,6 +308,8 @@ export async function* readTrailFile(
   options: ReadTrailFileOptions = {},
 ): AsyncGenerator<TrailItem, TrailStats, undefined> {
   const key = options.key;
+  const maxInflated = options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
+  if (!(maxInflated > 0)) throw new LastswitchError(`maxInflatedBytes must be above 0, not ${maxInflated}`);
   const stats = emptyTrailStats();
   const iterator = _iteratorOf(source);
   const kind = key === undefined ? 'other' : classifyTrailKey(key);
@@ -267,7 +347,9 @@ export async function* readTrailFile(
       })()
     : _counted(iterator, stats, key, first);
   const scanner = new _TrailScanner(stats, key);
-  const decoded = stats.gzip ? _gunzip(chunks, key) : chunks;
+  const whole =
+    stats.gzip && source instanceof Uint8Array && head.length <= SMALL_GZIP ? _inflateSmall(head, maxInflated, key) : undefined;
+  const decoded = whole !== undefined ? [whole] : stats.gzip ? _gunzip(chunks, key, maxInflated) : chunks;
   for await (const chunk of decoded) {
     scanner.push(chunk);
     if (scanner.out.length > 0) {

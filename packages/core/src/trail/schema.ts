@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
-const optionalString = z.string().optional().nullable();
+// zod/mini: the functional API tree-shakes, so a bundle with only the trail reader stays small.
+const optionalString = z.optional(z.nullable(z.string()));
 
 /** `userIdentity` of a CloudTrail record: only the fields attribution reads. */
 export const UserIdentitySchema = z.object({
@@ -11,12 +12,13 @@ export const UserIdentitySchema = z.object({
   userName: optionalString,
   invokedBy: optionalString,
   identityProvider: optionalString,
-  sessionContext: z
-    .object({
-      sourceIdentity: optionalString,
-    })
-    .optional()
-    .nullable(),
+  sessionContext: z.optional(
+    z.nullable(
+      z.object({
+        sourceIdentity: optionalString,
+      }),
+    ),
+  ),
 });
 
 /**
@@ -28,7 +30,7 @@ export const CloudTrailRecordSchema = z.object({
   eventSource: z.string(),
   eventName: z.string(),
   eventTime: z.string(),
-  eventID: z.string().min(1),
+  eventID: z.string().check(z.minLength(1)),
   eventType: optionalString,
   awsRegion: optionalString,
   sourceIPAddress: optionalString,
@@ -36,27 +38,29 @@ export const CloudTrailRecordSchema = z.object({
   sharedEventID: optionalString,
   errorCode: optionalString,
   errorMessage: optionalString,
-  userIdentity: UserIdentitySchema.optional().nullable(),
-  requestParameters: z
-    .object({
-      roleArn: optionalString,
-      roleSessionName: optionalString,
-      sourceIdentity: optionalString,
-      principalArn: optionalString,
-      providerId: optionalString,
-    })
-    .optional()
-    .nullable(),
-  responseElements: z
-    .object({
-      assumedRoleUser: z.object({ arn: optionalString, assumedRoleId: optionalString }).optional().nullable(),
-      SwitchRole: optionalString,
-      provider: optionalString,
-      sourceIdentity: optionalString,
-    })
-    .optional()
-    .nullable(),
-  additionalEventData: z.object({ SwitchFrom: optionalString }).optional().nullable(),
+  userIdentity: z.optional(z.nullable(UserIdentitySchema)),
+  requestParameters: z.optional(
+    z.nullable(
+      z.object({
+        roleArn: optionalString,
+        roleSessionName: optionalString,
+        sourceIdentity: optionalString,
+        principalArn: optionalString,
+        providerId: optionalString,
+      }),
+    ),
+  ),
+  responseElements: z.optional(
+    z.nullable(
+      z.object({
+        assumedRoleUser: z.optional(z.nullable(z.object({ arn: optionalString, assumedRoleId: optionalString }))),
+        SwitchRole: optionalString,
+        provider: optionalString,
+        sourceIdentity: optionalString,
+      }),
+    ),
+  ),
+  additionalEventData: z.optional(z.nullable(z.object({ SwitchFrom: optionalString }))),
 });
 
 /** A CloudTrail record as attribution sees it. */
@@ -66,3 +70,13 @@ export type CloudTrailRecord = z.infer<typeof CloudTrailRecordSchema>;
 export const LookupEventSchema = z.object({
   CloudTrailEvent: z.string(),
 });
+
+/** One line for a schema issue, the same whatever zod locale is loaded: `path: expected string`. */
+export function _describeIssue(issue: z.core.$ZodIssue | undefined, whole: string): string {
+  if (issue === undefined) return `${whole}: invalid`;
+  const path = issue.path.join('.') || whole;
+  if (issue.code === 'invalid_type') return `${path}: expected ${issue.expected}`;
+  if (issue.code === 'invalid_value') return `${path}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+  if (issue.code === 'too_small') return `${path}: too short`;
+  return `${path}: ${issue.message}`;
+}

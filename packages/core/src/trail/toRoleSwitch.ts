@@ -1,6 +1,6 @@
 import { ArnError, principalRefFromArn, roleRefFromArn } from '../arn.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
-import { type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
+import { _describeIssue, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
 
 /** Why a record did not become a switch or a denied attempt. */
 export type RecordSkipReason =
@@ -293,11 +293,7 @@ export function toRoleSwitch(input: unknown): RecordOutcome {
   }
   const parsed = CloudTrailRecordSchema.safeParse(input);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return _skip(
-      'malformed',
-      `${name}: ${issue ? `${issue.path.join('.') || 'record'}: ${issue.message}` : 'invalid record'}`,
-    );
+    return _skip('malformed', `${name}: ${_describeIssue(parsed.error.issues[0], 'record')}`);
   }
   try {
     return name === 'SwitchRole' ? _attributeSwitchRole(parsed.data) : _attributeSts(parsed.data, name as SwitchMethod);
