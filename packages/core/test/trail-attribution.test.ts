@@ -208,7 +208,34 @@ describe('toRoleSwitch: switches', () => {
       seenAt: Date.parse('2025-03-01T09:00:00Z'),
     });
     const owner = toRoleSwitch(json(f.assumeRoleOwnerSide));
-    expect(owner.kind === 'switch' && owner.alias).toBeUndefined();
+    // The owner side teaches no principal, only a link from the caller's id to the session it created.
+    expect(owner.kind === 'switch' && owner.alias).toEqual({
+      account: U,
+      principalId: 'AIDAEXAMPLEERIN00001>AROAEXAMPLEOPSADMIN1:erin-cli',
+      principal: {
+        key: `unresolved:${W}:console:AROAEXAMPLEOPSADMIN1:erin-cli`,
+        kind: 'unresolved',
+        account: W,
+        name: 'console:AROAEXAMPLEOPSADMIN1:erin-cli',
+      },
+      seenAt: Date.parse('2025-03-01T09:00:00Z'),
+    });
+  });
+
+  it('a console SwitchRole names the user behind its session', () => {
+    const outcome = toRoleSwitch(json(f.switchRole));
+    expect(outcome.kind === 'switch' && outcome.alias).toEqual({
+      account: W,
+      principalId: 'console:AROAEXAMPLEOPSADMIN1:erin',
+      principal: {
+        key: `arn:aws:iam::${U}:user/erin`,
+        kind: 'iam-user',
+        account: U,
+        name: 'erin',
+        arn: `arn:aws:iam::${U}:user/ops/erin`,
+      },
+      seenAt: Date.parse('2025-03-03T10:00:00Z'),
+    });
   });
 });
 

@@ -93,10 +93,21 @@ describe('collectTrailFile on a CloudTrail log file', () => {
     // One alias per (account, principalId), the latest sighting kept (erin's denied call is later).
     expect(result.aliases.map((a) => [a.principalId, a.principal.key, a.seenAt])).toEqual([
       ['AIDAEXAMPLEERIN00001', `arn:aws:iam::${f.USER_ACCOUNT}:user/erin`, Date.parse('2025-03-06T09:00:00Z')],
+      // The owner side links erin's id to the session it created; the console switch names its user.
+      [
+        'AIDAEXAMPLEERIN00001>AROAEXAMPLEOPSADMIN1:erin-cli',
+        `unresolved:${f.WORK_ACCOUNT}:console:AROAEXAMPLEOPSADMIN1:erin-cli`,
+        Date.parse('2025-03-01T09:00:00Z'),
+      ],
       [
         'AROAEXAMPLEBASTION01:mallory',
         `arn:aws:sts::${f.USER_ACCOUNT}:assumed-role/Bastion/mallory`,
         Date.parse('2025-03-02T08:05:00Z'),
+      ],
+      [
+        'console:AROAEXAMPLEOPSADMIN1:erin',
+        `arn:aws:iam::${f.USER_ACCOUNT}:user/erin`,
+        Date.parse('2025-03-03T10:00:00Z'),
       ],
     ]);
     expect(result.stats).toEqual({
@@ -106,7 +117,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
       records: 12,
       switches: 7,
       denied: 2,
-      aliases: 2,
+      aliases: 4,
       skipped: {
         'service-caller': 1,
         'not-a-switch': 2,
