@@ -399,7 +399,7 @@ export function runLedgerStoreContract(t: ContractRunner, options: LedgerStoreCo
       expect(assessment.summary.principals).toBe(2);
     });
 
-    test('an owner-side console switch resolves through its SwitchRole, whichever is applied first', async (store) => {
+    test('an owner-side console switch resolves through its SwitchRole applied later (and replayed)', async (store) => {
       const erin = _user('555555555555', 'erin');
       const role = _role('666666666666', 'OpsAdmin');
       const session = 'AROAEXAMPLEOPSADMIN1:erin';
@@ -419,11 +419,11 @@ export function runLedgerStoreContract(t: ContractRunner, options: LedgerStoreCo
         seenAt: T0,
       };
       const console: PrincipalAlias = { account: '666666666666', principalId: target, principal: erin, seenAt: T0 };
+      await store.apply([ownerSide], [link]);
       await store.apply(
         [_update(erin, role, T0, T0, { methods: ['SwitchRole'], lastEventId: 'evt-switch' })],
         [console],
       );
-      await store.apply([ownerSide], [link]);
       await store.apply([ownerSide], [link]);
       const assessment = await assessStore(store, { now: T0 + MIN, staleAfterDays: 90 });
       expect(assessment.pairs.map((p) => [p.principal.key, p.role.key, p.via])).toEqual([
