@@ -129,14 +129,14 @@ describe('toRoleSwitch: switches', () => {
       },
     ],
     [
-      'web identity (OIDC): session name qualified by the provider',
+      'web identity (OIDC): the token subject qualified by the provider, not the session name',
       f.assumeRoleWithWebIdentity,
       {
         principal: {
-          key: `web-identity:arn:aws:iam::${W}:oidc-provider/token.actions.githubusercontent.com:GitHubActions`,
+          key: `web-identity:arn:aws:iam::${W}:oidc-provider/token.actions.githubusercontent.com:repo:example/app:ref:refs/heads/main`,
           kind: 'web-identity',
           account: W,
-          name: 'GitHubActions',
+          name: 'repo:example/app:ref:refs/heads/main',
         },
         role: { key: `arn:aws:iam::${W}:role/Deployer`, arn: `arn:aws:iam::${W}:role/ci/Deployer` },
         method: 'AssumeRoleWithWebIdentity',
@@ -184,6 +184,18 @@ describe('toRoleSwitch: switches', () => {
       'saml:arn:aws:iam::222222222222:saml-provider/Okta:peggy@example.com',
     );
     expect(inAccount('111111111111', 'AWSSSO_x_DO_NOT_DELETE/evil').key).toContain('arn:aws:iam::111111111111');
+  });
+
+  it('two repositories with the same default session name are two web-identity principals', () => {
+    const other = json(f.assumeRoleWithWebIdentity);
+    (other.responseElements as Record<string, unknown>).subjectFromWebIdentityToken =
+      'repo:example/other:ref:refs/heads/main';
+    const a = toRoleSwitch(json(f.assumeRoleWithWebIdentity));
+    const b = toRoleSwitch(other);
+    expect(a.kind === 'switch' && b.kind === 'switch' && [a.switch.principal.name, b.switch.principal.name]).toEqual([
+      'repo:example/app:ref:refs/heads/main',
+      'repo:example/other:ref:refs/heads/main',
+    ]);
   });
 
   it('SAML with a sourceIdentity uses it instead of the session name', () => {

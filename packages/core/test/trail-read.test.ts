@@ -82,7 +82,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
       ],
       [
         'AssumeRoleWithWebIdentity',
-        `web-identity:arn:aws:iam::${f.WORK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com:GitHubActions`,
+        `web-identity:arn:aws:iam::${f.WORK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com:repo:example/app:ref:refs/heads/main`,
         `arn:aws:iam::${f.WORK_ACCOUNT}:role/Deployer`,
       ],
     ]);

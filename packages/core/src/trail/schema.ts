@@ -53,6 +53,7 @@ export const CloudTrailRecordSchema = z.object({
       SwitchRole: optionalString,
       provider: optionalString,
       sourceIdentity: optionalString,
+      subjectFromWebIdentityToken: optionalString,
     })
     .optional()
     .nullable(),

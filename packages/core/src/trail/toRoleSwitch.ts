@@ -147,7 +147,7 @@ function _identityCenterProvider(provider: string): string | undefined {
   return name.startsWith('AWSSSO_') && name.endsWith('_DO_NOT_DELETE') && !name.includes('/') ? name : undefined;
 }
 
-/** The SAML / web-identity principal: source identity, else session name, qualified by the provider. */
+/** The SAML / web-identity principal: the web-identity token's subject, else source identity, else session name, qualified by the provider. */
 function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): PrincipalRef {
   const saml = method === 'AssumeRoleWithSAML';
   const request = record.requestParameters;
@@ -167,7 +167,11 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
       sessionFromArn = undefined;
     }
   }
+  // A web identity is the token's subject (e.g. GitHub's `repo:OWNER/REPO:ref:…`), never the
+  // session name its caller picked (GitHub Actions' default puts every workflow in one).
+  const subject = saml ? undefined : _str(response?.subjectFromWebIdentityToken);
   const name =
+    subject ??
     _str(request?.sourceIdentity) ??
     _str(response?.sourceIdentity) ??
     _str(request?.roleSessionName) ??
