@@ -126,6 +126,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
         'digest-file': 0,
         'insight-file': 0,
       },
+      skippedRecords: [],
     });
   });
 
@@ -155,12 +156,27 @@ describe('collectTrailFile on a CloudTrail log file', () => {
     expect(result.stats.skipped.malformed).toBe(4);
   });
 
+  it.each([
+    ['CloudTrail layout', (records: unknown[]) => recordsObject(records)],
+    ['pretty-printed', (records: unknown[]) => encode(JSON.stringify({ Records: records }, null, 2))],
+    ['NDJSON', (records: unknown[]) => encode(records.map((r) => JSON.stringify(r)).join('\n'))],
+  ])('names every malformed record by its index in the file and the reason (%s)', async (_name, layout) => {
+    const broken = { ...f.assumeRoleByUser, eventID: 'broken', eventTime: '2025-03-01T09:00:00' };
+    const result = await collectTrailFile(layout([f.assumeRoleByUser, f.describeInstances, broken, 42, f.switchRole]));
+    expect(result.stats.skippedRecords.map((r) => [r.index, r.reason])).toEqual([
+      [2, 'malformed'],
+      [3, 'malformed'],
+    ]);
+    expect(result.stats.skippedRecords[0]?.detail).toContain('AssumeRole broken: eventTime');
+  });
+
   it('a candidate record that is not valid JSON is malformed, the rest is read', async () => {
     const good = JSON.stringify(f.switchRole);
     const text = `{"Records":[${JSON.stringify(f.describeInstances)},{"eventVersion":"1.08","eventName":"AssumeRole","x":tru},${good}]}`;
     const result = await collectTrailFile(encode(text));
     expect(result.switches).toHaveLength(1);
     expect(result.stats).toMatchObject({ records: 3, switches: 1, skipped: { malformed: 1, 'not-a-switch': 1 } });
+    expect(result.stats.skippedRecords).toEqual([{ index: 1, reason: 'malformed', detail: 'not valid JSON' }]);
   });
 });
 

@@ -17,6 +17,14 @@ export interface ScanFailure {
   reason: string;
 }
 
+/** A malformed or too-large record: the file, its index in the file, and why it was skipped. */
+export interface SkippedRecordAt {
+  file: string;
+  index: number;
+  reason: string;
+  detail: string;
+}
+
 /** What a scan did. */
 export interface ScanResult {
   /** Files read successfully. */
@@ -25,6 +33,8 @@ export interface ScanResult {
   bytesRead: number;
   /** Records skipped inside the files read, per reason. */
   skippedRecords: Map<string, number>;
+  /** Every malformed or too-large record (up to core's per-file limit), sorted by file and index. */
+  skippedRecordList: SkippedRecordAt[];
   /** Whole files skipped by content (e.g. a digest file named explicitly), per reason. */
   skippedByContent: Map<string, number>;
   switches: number;
@@ -82,6 +92,7 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
     filesRead: 0,
     bytesRead: 0,
     skippedRecords: new Map(),
+    skippedRecordList: [],
     skippedByContent: new Map(),
     switches: 0,
     denied: 0,
@@ -128,6 +139,7 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
         const counts = wholeFile ? result.skippedByContent : result.skippedRecords;
         counts.set(label, (counts.get(label) ?? 0) + count);
       }
+      for (const r of file.stats.skippedRecords) result.skippedRecordList.push({ file: target.display, ...r });
       for (const update of foldSwitches(file.switches)) {
         const key = pairKey(update);
         pendingPairs.set(key, mergeLedgerEntry(pendingPairs.get(key), update));
@@ -155,5 +167,6 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
   await flush();
   result.notRead = Math.max(0, targets.length - next);
   result.failures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  result.skippedRecordList.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index));
   return result;
 }
