@@ -1,7 +1,10 @@
 import { LastswitchError } from '@lastswitch/core';
 
-/** Exit codes of the `lastswitch` command: 0 ok, 1 some files or a delivery failed, 2 bad usage. */
-export const ExitCode = { ok: 0, failed: 1, usage: 2 } as const;
+/**
+ * Exit codes of the `lastswitch` command: 0 ok, 1 some files or a delivery failed (or no ledger),
+ * 2 bad usage, 3 `report --fail-on` found rows of the statuses it names.
+ */
+export const ExitCode = { ok: 0, failed: 1, usage: 2, findings: 3 } as const;
 
 /** Bad command-line usage (unknown store URL, missing path, bad date): exit code 2. */
 export class UsageError extends LastswitchError {
@@ -31,5 +34,20 @@ export class LedgerDatabaseError extends LastswitchError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super(`${message} (ledger database ${path})`, options);
     this.path = path;
+  }
+}
+
+/** `report`, `plan` or `notify` on a store that does not exist (a mistyped path, no scan yet): exit code 1. */
+export class MissingLedgerError extends LastswitchError {
+  override name = 'MissingLedgerError';
+
+  /** The store as the user wrote it (`file:…`, `dynamodb:…`). */
+  readonly label: string;
+
+  constructor(label: string) {
+    super(
+      `there is no ledger at ${label}: check --store (or $LASTSWITCH_STORE), run \`lastswitch scan\` first, or pass --allow-empty`,
+    );
+    this.label = label;
   }
 }

@@ -20,7 +20,8 @@ Examples:
 
 Stores (--store, or $LASTSWITCH_STORE): sqlite:PATH (default sqlite:.lastswitch/ledger.db), file:PATH (a JSON
 ledger) or dynamodb:TABLE. \`lastswitch ledger export\` / \`import\` move a ledger between them.
-Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.
+Exit codes: 0 ok, 1 some files failed, a delivery failed or the ledger does not exist, 2 bad usage,
+3 \`report --fail-on\` found stale or never-used access.
 Run \`lastswitch <command> --help\` for a command's options.
 `;
 
@@ -104,8 +105,8 @@ export async function runCli(argv: readonly string[], ctx: CliContext = processC
       return ExitCode.usage;
     }
     const usage = error instanceof UsageError;
-    const name = error instanceof Error && error.name !== 'Error' && !usage ? `${error.name}: ` : '';
-    ctx.stderr.write(`lastswitch: error: ${name}${formatError(error)}${hintFor(error)}\n`);
+    // The message says what went wrong in the CLI's words; class names are for --debug.
+    ctx.stderr.write(`lastswitch: error: ${formatError(error)}${hintFor(error)}\n`);
     if (debug && error instanceof Error && error.stack) ctx.stderr.write(`${error.stack}\n`);
     return usage ? ExitCode.usage : ExitCode.failed;
   }

@@ -52,7 +52,9 @@ describe('help and usage errors', () => {
     const run = await runCli(['--help'], { cwd: await fresh() });
     expect(run.stdout).toContain('sqlite:PATH (default sqlite:.lastswitch/ledger.db), file:PATH (a JSON');
     expect(run.stdout).toContain('ledger) or dynamodb:TABLE.');
-    expect(run.stdout).toContain('Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.');
+    expect(run.stdout).toContain(
+      'Exit codes: 0 ok, 1 some files failed, a delivery failed or the ledger does not exist, 2 bad usage,\n3 `report --fail-on` found stale or never-used access.',
+    );
     for (const command of ['scan', 'report', 'notify', 'ledger']) expect(run.stdout).toContain(`  ${command}`);
   });
 
@@ -137,7 +139,9 @@ describe('help and usage errors', () => {
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('expected an ISO 8601 date');
     }
-    const leap = await runCli(['report', '--now', '2028-02-29', '--format', 'json'], { cwd: await fresh() });
+    const leap = await runCli(['report', '--now', '2028-02-29', '--format', 'json', '--allow-empty'], {
+      cwd: await fresh(),
+    });
     expect(leap.code).toBe(0);
     expect(JSON.parse(leap.stdout).generatedAt).toBe('2028-02-29T00:00:00.000Z');
   });
@@ -330,6 +334,28 @@ describe('scan and report on the sample trail', () => {
   it('report with the default 90 days calls everyone active', async () => {
     const run = await runCli(['report', '--now', NOW, '--format', 'json'], { cwd });
     expect(JSON.parse(run.stdout).summary).toMatchObject({ active: 9, stale: 0 });
+  });
+
+  it('report --fail-on exits 3 only when rows of those statuses exist, and still prints the report', async () => {
+    await writeFile(
+      join(cwd, 'roster-fail-on.csv'),
+      'principal,role,since\narn:aws:iam::111111111111:user/frank,arn:aws:iam::222222222222:role/ReadOnly,2025-06-01\n',
+    );
+    const report = (...extra: string[]) => runCli(['report', '--now', NOW, '--format', 'json', ...extra], { cwd });
+    const stale = await report('--stale-after', '7', '--fail-on', 'stale');
+    expect(stale.code).toBe(3);
+    expect(JSON.parse(stale.stdout).summary.stale).toBeGreaterThan(0);
+    expect(stale.stderr).toMatch(/^--fail-on stale: \d+ rows? found \(exit code 3\)\.\n$/);
+    expect((await report('--fail-on', 'stale')).code).toBe(0);
+    expect((await report('--fail-on', 'never')).code).toBe(0);
+    expect((await report('--fail-on', 'never', '--roster', 'roster-fail-on.csv')).code).toBe(3);
+    expect((await report('--fail-on', 'stale,never', '--roster', 'roster-fail-on.csv')).code).toBe(3);
+    expect((await report('--fail-on', 'stale,never', '--stale-after', '7')).code).toBe(3);
+    expect((await report('--fail-on', 'stale,never')).code).toBe(0);
+    expect((await report()).code).toBe(0);
+    const bad = await report('--fail-on', 'active');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected stale, never, or stale,never');
   });
 
   it('report --output writes the file and prints nothing on stdout', async () => {
@@ -610,7 +636,9 @@ describe('bad files, bad stores', () => {
 
   it('report --output creates missing folders', async () => {
     const cwd = await fresh();
-    const run = await runCli(['report', '--format', 'csv', '--output', 'reports/2026/feb.csv'], { cwd });
+    const run = await runCli(['report', '--format', 'csv', '--output', 'reports/2026/feb.csv', '--allow-empty'], {
+      cwd,
+    });
     expect(run.code).toBe(0);
     expect(await readFile(join(cwd, 'reports/2026/feb.csv'), 'utf8')).toContain('principal,');
   });
@@ -633,7 +661,8 @@ describe('bad files, bad stores', () => {
     for (const args of [['scan', 'trail'], ['report']]) {
       const run = await runCli([...args, '--store', 'file:ledger.json'], { cwd });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain('lastswitch: error: LedgerFileError: the ledger file is corrupt');
+      expect(run.stderr).toContain('lastswitch: error: the ledger file is corrupt');
+      expect(run.stderr).not.toContain('LedgerFileError');
       expect(run.stderr).toContain(join(cwd, 'ledger.json'));
       expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
     }
@@ -653,14 +682,76 @@ describe('bad files, bad stores', () => {
     expect(run.stderr).toContain('not a lastswitch ledger file: refusing to read or overwrite it');
   });
 
-  it('report on a missing store says so plainly and creates nothing', async () => {
+  it.each([[['report']], [['report', '--format', 'json']], [['notify', 'slack', '--dry-run']]])(
+    '%j on a store that does not exist exits 1 with one line naming it, creating nothing',
+    async (args) => {
+      const cwd = await fresh();
+      for (const store of [undefined, 'file:ledgr.json']) {
+        const run = await runCli(store === undefined ? args : [...args, '--store', store], { cwd });
+        expect(run.code).toBe(1);
+        expect(run.stdout).toBe('');
+        expect(run.stderr).toBe(
+          `lastswitch: error: there is no ledger at ${store ?? 'sqlite:.lastswitch/ledger.db'}: check --store (or $LASTSWITCH_STORE), run \`lastswitch scan\` first, or pass --allow-empty\n`,
+        );
+      }
+      expect(await readdir(cwd)).toEqual([]);
+    },
+  );
+
+  it('plan on a store that does not exist exits 1 naming it; --allow-empty counts every grant as never used', async () => {
     const cwd = await fresh();
-    const run = await runCli(['report'], { cwd });
+    const details = {
+      UserDetailList: [
+        {
+          Path: '/',
+          UserName: 'bob',
+          UserId: 'AIDAEXAMPLEBOB000001',
+          Arn: 'arn:aws:iam::111111111111:user/bob',
+          CreateDate: '2024-01-01T00:00:00+00:00',
+          UserPolicyList: [
+            {
+              PolicyName: 'switch-prod',
+              PolicyDocument: {
+                Version: '2012-10-17',
+                Statement: [
+                  { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::222222222222:role/X' },
+                ],
+              },
+            },
+          ],
+          GroupList: [],
+          AttachedManagedPolicies: [],
+        },
+      ],
+      GroupDetailList: [],
+      RoleDetailList: [],
+      Policies: [],
+    };
+    await writeFile(join(cwd, 'gaad.json'), JSON.stringify(details));
+    expect((await runCli(['iam', 'snapshot', '--from-file', 'gaad.json', '--output', 'iam.json'], { cwd })).code).toBe(
+      0,
+    );
+    const run = await runCli(['plan', '--grants', 'iam.json', '--store', 'file:ledgr.json'], { cwd });
+    expect(run).toMatchObject({ code: 1, stdout: '' });
+    expect(run.stderr).toBe(
+      'lastswitch: error: there is no ledger at file:ledgr.json: check --store (or $LASTSWITCH_STORE), run `lastswitch scan` first, or pass --allow-empty\n',
+    );
+    const allowed = await runCli(['plan', '--grants', 'iam.json', '--store', 'file:ledgr.json', '--allow-empty'], {
+      cwd,
+    });
+    expect(allowed.code).toBe(0);
+    expect(allowed.stderr).toContain('every grant counts as never used');
+    expect((await readdir(cwd)).sort()).toEqual(['gaad.json', 'iam.json']);
+  });
+
+  it('report --allow-empty on a missing store says so plainly and creates nothing', async () => {
+    const cwd = await fresh();
+    const run = await runCli(['report', '--allow-empty'], { cwd });
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toBe(
       'There is no ledger at sqlite:.lastswitch/ledger.db yet. Run `lastswitch scan <folder | s3://bucket/prefix>` first.\n',
     );
-    const json = await runCli(['report', '--format', 'json', '--now', NOW], { cwd });
+    const json = await runCli(['report', '--format', 'json', '--now', NOW, '--allow-empty'], { cwd });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout).summary).toEqual({ principals: 0, pairs: 0, active: 0, stale: 0, never: 0 });
     expect(json.stderr).toContain('There is no ledger');

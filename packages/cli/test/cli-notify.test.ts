@@ -60,7 +60,8 @@ describe('notify slack', () => {
     });
     server.respondWith(undefined);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('SlackDeliveryError');
+    expect(run.stderr).toContain('lastswitch: error: Slack webhook');
+    expect(run.stderr).not.toContain('SlackDeliveryError');
     expect(run.stderr).toContain('invalid_payload');
     expect(run.stderr).toMatch(/0 of \d+ messages were delivered/);
     expect(run.stderr).not.toContain(SECRET);
@@ -86,13 +87,14 @@ describe('notify slack', () => {
   it('an empty ledger sends nothing and exits 1 (a silent all-clear would be a lie)', async () => {
     const empty = await tempDir();
     server.requests.length = 0;
-    const run = await runCli(['notify', 'slack', '--webhook-url-env', 'HOOK', '--allow-host', '127.0.0.1'], {
-      cwd: empty,
-      env: { HOOK: server.url },
-    });
+    const args = ['notify', 'slack', '--webhook-url-env', 'HOOK', '--allow-host', '127.0.0.1'];
+    const missing = await runCli(args, { cwd: empty, env: { HOOK: server.url } });
+    const allowed = await runCli([...args, '--allow-empty'], { cwd: empty, env: { HOOK: server.url } });
     await rm(empty, { recursive: true, force: true });
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('holds no role switches: nothing to report, nothing sent');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('there is no ledger at file:.lastswitch/ledger.json');
+    expect(allowed.code).toBe(1);
+    expect(allowed.stderr).toContain('holds no role switches: nothing to report, nothing sent');
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -163,7 +163,7 @@ function _lastSegment(resource: string, prefixLength: number): string | undefine
     // A path must look like `/a/b/` (IAM requires it to start and end with '/'; the prefix's
     // own '/' is the leading one), so no empty segments.
     const path = rest.slice(0, slash);
-    if (path.length === 0 || path.startsWith('/') || path.includes('//')) return undefined;
+    if (path.length === 0 || path.startsWith('/') || path.endsWith('/') || path.includes('//')) return undefined;
   }
   return name;
 }

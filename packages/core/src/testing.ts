@@ -11,7 +11,7 @@
  * ```
  */
 import { assessStore } from './ledger/assess.js';
-import { foldAliases, foldSwitches, pairKey } from './ledger/fold.js';
+import { consoleSessionAliasId, foldAliases, foldSwitches, ownerSideLinkAliasId, pairKey } from './ledger/fold.js';
 import type {
   LedgerEntry,
   LedgerStore,
@@ -397,6 +397,38 @@ export function runLedgerStoreContract(t: ContractRunner, options: LedgerStoreCo
         { principal: erin.key, role: role.key, firstSeen: T0 + MIN, lastSeen: T0 + 9 * MIN },
       ]);
       expect(assessment.summary.principals).toBe(2);
+    });
+
+    test('an owner-side console switch resolves through its SwitchRole applied later (and replayed)', async (store) => {
+      const erin = _user('555555555555', 'erin');
+      const role = _role('666666666666', 'OpsAdmin');
+      const session = 'AROAEXAMPLEOPSADMIN1:erin';
+      const target = consoleSessionAliasId(session);
+      const ownerSide = _update(_unresolved('555555555555', 'AIDAEXAMPLEERIN0001'), role, T0, T0, {
+        lastEventId: 'evt-assume',
+      });
+      const link: PrincipalAlias = {
+        account: '555555555555',
+        principalId: ownerSideLinkAliasId('AIDAEXAMPLEERIN0001', session),
+        principal: {
+          key: `unresolved:666666666666:${target}`,
+          kind: 'unresolved',
+          account: '666666666666',
+          name: target,
+        },
+        seenAt: T0,
+      };
+      const console: PrincipalAlias = { account: '666666666666', principalId: target, principal: erin, seenAt: T0 };
+      await store.apply([ownerSide], [link]);
+      await store.apply(
+        [_update(erin, role, T0, T0, { methods: ['SwitchRole'], lastEventId: 'evt-switch' })],
+        [console],
+      );
+      await store.apply([ownerSide], [link]);
+      const assessment = await assessStore(store, { now: T0 + MIN, staleAfterDays: 90 });
+      expect(assessment.pairs.map((p) => [p.principal.key, p.role.key, p.via])).toEqual([
+        [erin.key, role.key, ['AssumeRole', 'SwitchRole']],
+      ]);
     });
 
     test(`lists every entry of a large batch (${largeBatch} updates in one call)`, async (store) => {

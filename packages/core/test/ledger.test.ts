@@ -162,7 +162,7 @@ describe('trail files to reports', () => {
     const files = await readAll();
     expect(files.map((f) => [f.name, f.updates.length, f.aliases.length, f.denied])).toEqual([
       ['identityTrail', 1, 1, 0],
-      ['targetTrail', 2, 1, 1],
+      ['targetTrail', 2, 3, 1],
       ['lateIdentityTrail', 1, 1, 0],
     ]);
     const reports = new Set<string>();

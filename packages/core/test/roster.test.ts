@@ -5,6 +5,7 @@ import {
   parseRoster,
   RosterError,
   rosterCoversRole,
+  rosterPrincipalRef,
   rosterRoleRef,
 } from '@lastswitch/core';
 import fc from 'fast-check';
@@ -303,5 +304,21 @@ describe('role patterns', () => {
     });
     expect(rosterRoleRef(undefined)).toEqual({ key: '*', account: '', name: '*', arn: '*' });
     expect(rosterRoleRef('arn:aws:iam::222222222222:role/team/Admin').key).toBe('arn:aws:iam::222222222222:role/Admin');
+  });
+});
+
+describe('rosterPrincipalRef: keys whose name holds colons', () => {
+  it.each([
+    [
+      'web-identity:arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com:repo:example/app:ref:refs/heads/main',
+      'web-identity',
+      '222222222222',
+      'repo:example/app:ref:refs/heads/main',
+    ],
+    ['web-identity:accounts.google.com:carol', 'web-identity', '', 'carol'],
+    ['saml:arn:aws:iam::111111111111:saml-provider/Okta:bob', 'saml', '111111111111', 'bob'],
+    ['saml:AWSSSO_0123_DO_NOT_DELETE:peggy@example.com', 'saml', '', 'peggy@example.com'],
+  ])('%s', (principal, kind, account, name) => {
+    expect(rosterPrincipalRef({ principal })).toEqual({ key: principal, kind, account, name });
   });
 });

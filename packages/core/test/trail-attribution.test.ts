@@ -129,14 +129,14 @@ describe('toRoleSwitch: switches', () => {
       },
     ],
     [
-      'web identity (OIDC): session name qualified by the provider',
+      'web identity (OIDC): the token subject qualified by the provider, not the session name',
       f.assumeRoleWithWebIdentity,
       {
         principal: {
-          key: `web-identity:arn:aws:iam::${W}:oidc-provider/token.actions.githubusercontent.com:GitHubActions`,
+          key: `web-identity:arn:aws:iam::${W}:oidc-provider/token.actions.githubusercontent.com:repo:example/app:ref:refs/heads/main`,
           kind: 'web-identity',
           account: W,
-          name: 'GitHubActions',
+          name: 'repo:example/app:ref:refs/heads/main',
         },
         role: { key: `arn:aws:iam::${W}:role/Deployer`, arn: `arn:aws:iam::${W}:role/ci/Deployer` },
         method: 'AssumeRoleWithWebIdentity',
@@ -186,6 +186,18 @@ describe('toRoleSwitch: switches', () => {
     expect(inAccount('111111111111', 'AWSSSO_x_DO_NOT_DELETE/evil').key).toContain('arn:aws:iam::111111111111');
   });
 
+  it('two repositories with the same default session name are two web-identity principals', () => {
+    const other = json(f.assumeRoleWithWebIdentity);
+    (other.responseElements as Record<string, unknown>).subjectFromWebIdentityToken =
+      'repo:example/other:ref:refs/heads/main';
+    const a = toRoleSwitch(json(f.assumeRoleWithWebIdentity));
+    const b = toRoleSwitch(other);
+    expect(a.kind === 'switch' && b.kind === 'switch' && [a.switch.principal.name, b.switch.principal.name]).toEqual([
+      'repo:example/app:ref:refs/heads/main',
+      'repo:example/other:ref:refs/heads/main',
+    ]);
+  });
+
   it('SAML with a sourceIdentity uses it instead of the session name', () => {
     const record = json(f.assumeRoleWithSaml);
     (record.requestParameters as Record<string, unknown>).sourceIdentity = 'peggy';
@@ -208,7 +220,34 @@ describe('toRoleSwitch: switches', () => {
       seenAt: Date.parse('2025-03-01T09:00:00Z'),
     });
     const owner = toRoleSwitch(json(f.assumeRoleOwnerSide));
-    expect(owner.kind === 'switch' && owner.alias).toBeUndefined();
+    // The owner side teaches no principal, only a link from the caller's id to the session it created.
+    expect(owner.kind === 'switch' && owner.alias).toEqual({
+      account: U,
+      principalId: 'AIDAEXAMPLEERIN00001>AROAEXAMPLEOPSADMIN1:erin-cli',
+      principal: {
+        key: `unresolved:${W}:console:AROAEXAMPLEOPSADMIN1:erin-cli`,
+        kind: 'unresolved',
+        account: W,
+        name: 'console:AROAEXAMPLEOPSADMIN1:erin-cli',
+      },
+      seenAt: Date.parse('2025-03-01T09:00:00Z'),
+    });
+  });
+
+  it('a console SwitchRole names the user behind its session', () => {
+    const outcome = toRoleSwitch(json(f.switchRole));
+    expect(outcome.kind === 'switch' && outcome.alias).toEqual({
+      account: W,
+      principalId: 'console:AROAEXAMPLEOPSADMIN1:erin',
+      principal: {
+        key: `arn:aws:iam::${U}:user/erin`,
+        kind: 'iam-user',
+        account: U,
+        name: 'erin',
+        arn: `arn:aws:iam::${U}:user/ops/erin`,
+      },
+      seenAt: Date.parse('2025-03-03T10:00:00Z'),
+    });
   });
 });
 

@@ -83,7 +83,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
       ],
       [
         'AssumeRoleWithWebIdentity',
-        `web-identity:arn:aws:iam::${f.WORK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com:GitHubActions`,
+        `web-identity:arn:aws:iam::${f.WORK_ACCOUNT}:oidc-provider/token.actions.githubusercontent.com:repo:example/app:ref:refs/heads/main`,
         `arn:aws:iam::${f.WORK_ACCOUNT}:role/Deployer`,
       ],
     ]);
@@ -94,10 +94,21 @@ describe('collectTrailFile on a CloudTrail log file', () => {
     // One alias per (account, principalId), the latest sighting kept (erin's denied call is later).
     expect(result.aliases.map((a) => [a.principalId, a.principal.key, a.seenAt])).toEqual([
       ['AIDAEXAMPLEERIN00001', `arn:aws:iam::${f.USER_ACCOUNT}:user/erin`, Date.parse('2025-03-06T09:00:00Z')],
+      // The owner side links erin's id to the session it created; the console switch names its user.
+      [
+        'AIDAEXAMPLEERIN00001>AROAEXAMPLEOPSADMIN1:erin-cli',
+        `unresolved:${f.WORK_ACCOUNT}:console:AROAEXAMPLEOPSADMIN1:erin-cli`,
+        Date.parse('2025-03-01T09:00:00Z'),
+      ],
       [
         'AROAEXAMPLEBASTION01:mallory',
         `arn:aws:sts::${f.USER_ACCOUNT}:assumed-role/Bastion/mallory`,
         Date.parse('2025-03-02T08:05:00Z'),
+      ],
+      [
+        'console:AROAEXAMPLEOPSADMIN1:erin',
+        `arn:aws:iam::${f.USER_ACCOUNT}:user/erin`,
+        Date.parse('2025-03-03T10:00:00Z'),
       ],
     ]);
     expect(result.stats).toEqual({
@@ -107,7 +118,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
       records: 12,
       switches: 7,
       denied: 2,
-      aliases: 2,
+      aliases: 4,
       skipped: {
         'service-caller': 1,
         'not-a-switch': 2,
@@ -116,6 +127,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
         'digest-file': 0,
         'insight-file': 0,
       },
+      skippedRecords: [],
     });
   });
 
@@ -145,12 +157,27 @@ describe('collectTrailFile on a CloudTrail log file', () => {
     expect(result.stats.skipped.malformed).toBe(4);
   });
 
+  it.each([
+    ['CloudTrail layout', (records: unknown[]) => recordsObject(records)],
+    ['pretty-printed', (records: unknown[]) => encode(JSON.stringify({ Records: records }, null, 2))],
+    ['NDJSON', (records: unknown[]) => encode(records.map((r) => JSON.stringify(r)).join('\n'))],
+  ])('names every malformed record by its index in the file and the reason (%s)', async (_name, layout) => {
+    const broken = { ...f.assumeRoleByUser, eventID: 'broken', eventTime: '2025-03-01T09:00:00' };
+    const result = await collectTrailFile(layout([f.assumeRoleByUser, f.describeInstances, broken, 42, f.switchRole]));
+    expect(result.stats.skippedRecords.map((r) => [r.index, r.reason])).toEqual([
+      [2, 'malformed'],
+      [3, 'malformed'],
+    ]);
+    expect(result.stats.skippedRecords[0]?.detail).toContain('AssumeRole broken: eventTime');
+  });
+
   it('a candidate record that is not valid JSON is malformed, the rest is read', async () => {
     const good = JSON.stringify(f.switchRole);
     const text = `{"Records":[${JSON.stringify(f.describeInstances)},{"eventVersion":"1.08","eventName":"AssumeRole","x":tru},${good}]}`;
     const result = await collectTrailFile(encode(text));
     expect(result.switches).toHaveLength(1);
     expect(result.stats).toMatchObject({ records: 3, switches: 1, skipped: { malformed: 1, 'not-a-switch': 1 } });
+    expect(result.stats.skippedRecords).toEqual([{ index: 1, reason: 'malformed', detail: 'not valid JSON' }]);
   });
 });
 

@@ -5,9 +5,9 @@ import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { MissingLedgerError, UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
-import { DEFAULT_STORE_URL, localStoreFiles } from '../store/openStore.js';
+import { DEFAULT_STORE_URL, localStoreFiles, type OpenedStore } from '../store/openStore.js';
 import { grantsOption, rosterFromGrantFiles } from './plan.js';
 
 /** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `sqlite:.lastswitch/ledger.db`. */
@@ -15,6 +15,19 @@ export function storeOption(): Option {
   return new Option('--store <url>', 'ledger store: sqlite:PATH, file:PATH (JSON) or dynamodb:TABLE')
     .env('LASTSWITCH_STORE')
     .default(DEFAULT_STORE_URL);
+}
+
+/** `--allow-empty`: a store that does not exist reads as an empty ledger instead of an error. */
+export const ALLOW_EMPTY_HELP = 'treat a ledger that does not exist (yet) as empty instead of failing';
+
+/**
+ * Refuses a store that does not exist (exit 1, one line naming it) unless `allowEmpty`; returns
+ * whether it exists. A corrupt ledger or a missing table fails here with its own clear message.
+ */
+export async function requireLedger(opened: OpenedStore, allowEmpty: boolean | undefined): Promise<boolean> {
+  const exists = await opened.exists();
+  if (!exists && !allowEmpty) throw new MissingLedgerError(opened.label);
+  return exists;
 }
 
 /** `1 file`, `2 files`. */
@@ -41,6 +54,7 @@ export interface AssessOptions {
   roster?: string;
   grants?: string[];
   graceDays?: number;
+  allowEmpty?: boolean;
 }
 
 /** Adds the options that choose what to assess: store, window, clock, roster. */
@@ -55,7 +69,8 @@ export function addAssessOptions(command: Command): Command {
       '--grace-days <days>',
       'with --roster or --grants: grants (or users) younger than this are not "never" yet (default: --stale-after)',
       parseNonNegativeInt,
-    );
+    )
+    .option('--allow-empty', ALLOW_EMPTY_HELP);
 }
 
 const FILE_ERRORS: Record<string, string> = {
@@ -135,15 +150,21 @@ export async function readRoster(path: string, ctx: CliContext): Promise<RosterE
   }
 }
 
-/** Assesses a store's ledger; `empty` is true when the ledger holds no switches. */
+/**
+ * Assesses a store's ledger, after reading the roster and grant files (bad ones are usage errors)
+ * and refusing a store that does not exist unless `--allow-empty`. `empty` is true when the ledger
+ * holds no switches; `exists` whether the store exists.
+ */
 export async function assessFromStore(
-  store: LedgerStore,
+  opened: OpenedStore,
   options: AssessOptions,
   ctx: CliContext,
-): Promise<{ assessment: Assessment; empty: boolean }> {
+): Promise<{ assessment: Assessment; empty: boolean; exists: boolean }> {
   const fromFile = options.roster ? await readRoster(options.roster, ctx) : [];
   const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
+  const exists = await requireLedger(opened, options.allowEmpty);
+  const store = opened.store;
   let count = 0;
   const entries = (async function* () {
     for await (const entry of store.entries()) {
@@ -158,5 +179,5 @@ export async function assessFromStore(
     roster,
     graceDays: options.graceDays,
   });
-  return { assessment, empty: count === 0 };
+  return { assessment, empty: count === 0, exists };
 }

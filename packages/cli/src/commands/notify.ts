@@ -87,8 +87,8 @@ async function runNotifySlack(options: NotifySlackOptions, ctx: CliContext): Pro
   }
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
-    await opened.exists(); // a corrupt ledger or a missing table fails here with a clear message
-    const { assessment, empty } = await assessFromStore(opened.store, options, ctx);
+    // A missing store (unless --allow-empty), a corrupt ledger or a missing table: one clear line.
+    const { assessment, empty } = await assessFromStore(opened, options, ctx);
     if (empty && assessment.pairs.length === 0) {
       ctx.stderr.write(
         `The ledger ${opened.label} holds no role switches: nothing to report, nothing sent. Run \`lastswitch scan\` first.\n`,

@@ -14,7 +14,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { openStore } from '../store/openStore.js';
-import { plural, readUserFile, storeOption, writeOutputFile } from './_shared.js';
+import { ALLOW_EMPTY_HELP, plural, readUserFile, requireLedger, storeOption, writeOutputFile } from './_shared.js';
 
 interface PlanOptions {
   grants: string[];
@@ -24,6 +24,7 @@ interface PlanOptions {
   graceDays?: number;
   format: 'json' | 'markdown';
   output?: string;
+  allowEmpty?: boolean;
 }
 
 const EXAMPLES = `
@@ -99,6 +100,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     )
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))
     .option('--output <file>', 'write the plan to this file instead of standard output')
+    .option('--allow-empty', `${ALLOW_EMPTY_HELP} (every grant then counts as never used)`)
     .addHelpText('after', EXAMPLES)
     .action(async (options: PlanOptions) => {
       await runPlan(options, ctx);
@@ -109,7 +111,8 @@ async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
   const evaluation = await readGrants(options.grants, ctx);
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
-    if (!(await opened.exists())) {
+    // A mistyped store would make every grant look unused: refuse it unless --allow-empty.
+    if (!(await requireLedger(opened, options.allowEmpty))) {
       ctx.stderr.write(
         `warning: there is no ledger at ${opened.label}: every grant counts as never used (run \`lastswitch scan\` first)\n`,
       );

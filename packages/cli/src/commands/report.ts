@@ -1,8 +1,20 @@
-import { renderReportChunks } from '@lastswitch/core';
+import { type AccessStatus, renderReportChunks } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
+import { ExitCode } from '../errors.js';
 import { openStore } from '../store/openStore.js';
 import { type AssessOptions, addAssessOptions, assessFromStore, writeChunks, writeOutputFile } from './_shared.js';
+
+/** `--fail-on stale,never`: the statuses that make `report` exit 3. */
+export function parseFailOn(value: string): AccessStatus[] {
+  const statuses = value.split(',').map((s) => s.trim());
+  for (const status of statuses) {
+    if (status !== 'stale' && status !== 'never') {
+      throw new InvalidArgumentError('expected stale, never, or stale,never.');
+    }
+  }
+  return [...new Set(statuses)] as AccessStatus[];
+}
 
 /** `--width`: a whole number of columns, at least 40. */
 function parseWidth(value: string): number {
@@ -16,6 +28,7 @@ interface ReportOptions extends AssessOptions {
   by: 'pair' | 'principal';
   output?: string;
   width?: number;
+  failOn?: AccessStatus[];
 }
 
 const EXAMPLES = `
@@ -25,6 +38,10 @@ Examples:
   $ lastswitch report --format json --now 2026-02-16T00:00:00Z --output report.json
   $ lastswitch report --roster allowed.csv --format markdown   # adds who is allowed but never switched
   $ lastswitch report --store dynamodb:lastswitch-ledger --format csv
+  $ lastswitch report --fail-on stale,never --format json --output report.json   # CI: exit 3 on findings
+
+Exit codes: 0 ok; 1 the ledger does not exist (unless --allow-empty) or cannot be read; 2 bad usage;
+3 with --fail-on, the report has rows of those statuses.
 `;
 
 /** Registers `lastswitch report`: assess the ledger and print it. */
@@ -44,6 +61,11 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
     )
     .option('--output <file>', 'write the report to this file instead of standard output')
     .option('--width <columns>', 'table only: fit this width (default: the terminal, else 240)', parseWidth)
+    .option(
+      '--fail-on <statuses>',
+      'exit 3 when the report has rows of these statuses: stale, never or stale,never',
+      parseFailOn,
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (options: ReportOptions) => {
       await runReport(options, ctx);
@@ -64,13 +86,20 @@ function* withFinalNewline(chunks: Iterable<string>): Generator<string> {
 async function runReport(options: ReportOptions, ctx: CliContext): Promise<void> {
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
-    const exists = await opened.exists();
-    const { assessment, empty } = await assessFromStore(opened.store, options, ctx);
+    const { assessment, empty, exists } = await assessFromStore(opened, options, ctx);
     const nothing = empty && assessment.pairs.length === 0;
     const note = exists
       ? `The ledger ${opened.label} is empty: no role switches recorded yet.`
       : `There is no ledger at ${opened.label} yet.`;
     const hint = 'Run `lastswitch scan <folder | s3://bucket/prefix>` first.';
+    const failOn = options.failOn ?? [];
+    const findings = assessment.pairs.filter((p) => failOn.includes(p.status)).length;
+    if (findings > 0) {
+      ctx.exitCode = Math.max(ctx.exitCode, ExitCode.findings);
+      ctx.stderr.write(
+        `--fail-on ${failOn.join(',')}: ${findings} ${findings === 1 ? 'row' : 'rows'} found (exit code 3).\n`,
+      );
+    }
     if (nothing && (options.format === 'table' || options.format === 'markdown') && !options.output) {
       ctx.stdout.write(`${note} ${hint}\n`);
       return;

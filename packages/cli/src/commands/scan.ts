@@ -13,6 +13,7 @@ import { localStoreFiles, openStore } from '../store/openStore.js';
 import { countLedger, plural, storeOption } from './_shared.js';
 
 interface ScanOptions {
+  format: 'text' | 'json';
   store: string;
   since?: Date;
   concurrency: number;
@@ -32,7 +33,21 @@ Examples:
   $ lastswitch scan export.json                      # \`aws cloudtrail lookup-events\` output, NDJSON, or one log file
   $ aws cloudtrail lookup-events --lookup-attributes AttributeKey=EventName,AttributeValue=AssumeRole | lastswitch scan -
   $ lastswitch scan ./trail --store dynamodb:lastswitch-ledger --create-table
+  $ lastswitch scan ./trail --format json > scan.json   # machine-readable summary, every skipped record named
 `;
+
+/** How many skipped records standard error names before it only counts the rest. */
+const SHOWN_SKIPPED_RECORDS = 20;
+
+/** A detail from a (possibly hostile) record, safe for one terminal line: control characters escaped, cut short. */
+function oneLine(text: string): string {
+  let out = '';
+  for (const ch of text.length > 300 ? `${text.slice(0, 300)}…` : text) {
+    const c = ch.charCodeAt(0);
+    out += c < 0x20 || c === 0x7f || (c >= 0x80 && c < 0xa0) ? `\\u${c.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}
 
 /** Parses `s3://bucket/prefix`; a usage error when there is no bucket. */
 export function parseS3Url(url: string): S3Source {
@@ -61,6 +76,11 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
     )
     .argument('<sources...>', 'folders, files, s3://bucket/prefix, or - for standard input')
     .addOption(storeOption())
+    .addOption(
+      new Option('--format <format>', 'summary on standard output: text, or json (machine-readable)')
+        .choices(['text', 'json'])
+        .default('text'),
+    )
     .option('--since <date>', 'only files delivered on or after this UTC day (by the date in their name)', parseIsoDate)
     .option('--concurrency <n>', 'files read at the same time', parsePositiveInt, 4)
     .option(
@@ -156,13 +176,43 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
     for (const [reason, n] of result.skippedByContent) skippedFiles.set(reason, (skippedFiles.get(reason) ?? 0) + n);
     const failures = [...sourceFailures, ...result.failures];
     const ledger = await countLedger(opened.store);
-    const out = (line: string) => ctx.stdout.write(`${line}\n`);
+    const json = options.format === 'json';
+    const out = (line: string) => {
+      if (!json) ctx.stdout.write(`${line}\n`);
+    };
     out(
       `Read ${plural(result.filesRead, 'file')} (${(result.bytesRead / 1_048_576).toFixed(1)} MB): ${plural(result.switches, 'switch', 'switches')}, ${plural(result.denied, 'denied attempt')}.`,
     );
     if (skippedFiles.size > 0) out(`Skipped files: ${countsLine(skippedFiles)}.`);
     if (result.skippedRecords.size > 0) out(`Skipped records: ${countsLine(result.skippedRecords)}.`);
     out(`Ledger ${opened.label}: ${plural(ledger.principals, 'principal')}, ${plural(ledger.pairs, 'pair')}.`);
+    const skippedList = result.skippedRecordList;
+    if (skippedList.length > 0) {
+      ctx.stderr.write(`Skipped ${plural(skippedList.length, 'malformed or too-large record')}:\n`);
+      for (const r of skippedList.slice(0, SHOWN_SKIPPED_RECORDS)) {
+        ctx.stderr.write(`  ${r.file} record ${r.index}: ${r.reason}: ${oneLine(r.detail)}\n`);
+      }
+      if (skippedList.length > SHOWN_SKIPPED_RECORDS) {
+        ctx.stderr.write(
+          `  … and ${skippedList.length - SHOWN_SKIPPED_RECORDS} more${json ? '' : ' (all of them in `scan --format json`)'}\n`,
+        );
+      }
+    }
+    if (json) {
+      const summary = {
+        filesRead: result.filesRead,
+        bytesRead: result.bytesRead,
+        switches: result.switches,
+        denied: result.denied,
+        skippedFiles: Object.fromEntries(skippedFiles),
+        skippedRecordCounts: Object.fromEntries(result.skippedRecords),
+        skippedRecords: skippedList,
+        failures,
+        notRead: result.notRead,
+        ledger: { store: opened.label, principals: ledger.principals, pairs: ledger.pairs },
+      };
+      ctx.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    }
     if (targets.length === 0 && failures.length === 0) {
       ctx.stderr.write(`warning: no CloudTrail files found in ${sources.join(', ')}\n`);
     }

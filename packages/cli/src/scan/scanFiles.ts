@@ -1,15 +1,18 @@
+import { Worker } from 'node:worker_threads';
 import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import {
+  aliasKey,
   collectTrailFile,
   foldAliases,
-  type TrailSource,
   foldSwitches,
   mergeLedgerEntry,
   mergePrincipalAlias,
+  pairKey,
+  type SkippedRecord,
   TrailFileError,
   type TrailSkipReason,
+  type TrailSource,
 } from '@lastswitch/core';
-import { Worker } from 'node:worker_threads';
 import type { ScanTarget } from './discoverLocalFiles.js';
 import type { ScanProgress } from './progress.js';
 
@@ -17,6 +20,14 @@ import type { ScanProgress } from './progress.js';
 export interface ScanFailure {
   file: string;
   reason: string;
+}
+
+/** A malformed or too-large record: the file, its index in the file, and why it was skipped. */
+export interface SkippedRecordAt {
+  file: string;
+  index: number;
+  reason: string;
+  detail: string;
 }
 
 /** What a scan did. */
@@ -27,6 +38,8 @@ export interface ScanResult {
   bytesRead: number;
   /** Records skipped inside the files read, per reason. */
   skippedRecords: Map<string, number>;
+  /** Every malformed or too-large record (up to core's per-file limit), sorted by file and index. */
+  skippedRecordList: SkippedRecordAt[];
   /** Whole files skipped by content (e.g. a digest file named explicitly), per reason. */
   skippedByContent: Map<string, number>;
   switches: number;
@@ -69,6 +82,8 @@ export type FileOutcome =
       switches: number;
       denied: number;
       skipped: Record<TrailSkipReason, number>;
+      /** The malformed and too-large records, named (index and reason). */
+      skippedRecords: SkippedRecord[];
       updates: LedgerUpdate[];
       aliases: PrincipalAlias[];
     }
@@ -91,9 +106,6 @@ export interface WorkerRequest {
 export interface WorkerResponse {
   outcomes: FileOutcome[];
 }
-
-const pairKey = (u: LedgerUpdate) => `${u.principal.key}\u0000${u.role.key}`;
-const aliasKey = (a: PrincipalAlias) => `${a.account}\u0000${a.principalId}`;
 
 /** How the summary names each skip reason; whole-file reasons are counted as skipped files. */
 const SKIP_LABELS: Record<TrailSkipReason, { label: string; wholeFile: boolean }> = {
@@ -127,6 +139,7 @@ export async function readOutcome(
       switches: file.switches.length,
       denied: file.denied.length,
       skipped: file.stats.skipped,
+      skippedRecords: file.stats.skippedRecords,
       updates: foldSwitches(file.switches),
       aliases: foldAliases(file.aliases),
     };
@@ -148,6 +161,7 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
     filesRead: 0,
     bytesRead: 0,
     skippedRecords: new Map(),
+    skippedRecordList: [],
     skippedByContent: new Map(),
     switches: 0,
     denied: 0,
@@ -199,12 +213,13 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
       const counts = wholeFile ? result.skippedByContent : result.skippedRecords;
       counts.set(label, (counts.get(label) ?? 0) + count);
     }
+    for (const r of outcome.skippedRecords) result.skippedRecordList.push({ file: target.display, ...r });
     for (const update of outcome.updates) {
-      const key = pairKey(update);
+      const key = pairKey(update.principal.key, update.role.key);
       pendingPairs.set(key, mergeLedgerEntry(pendingPairs.get(key), update));
     }
     for (const alias of outcome.aliases) {
-      const key = aliasKey(alias);
+      const key = aliasKey(alias.account, alias.principalId);
       pendingAliases.set(key, mergePrincipalAlias(pendingAliases.get(key), alias));
     }
     options.progress.fileRead(target.size, outcome.switches);
@@ -233,6 +248,7 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
   await flush();
   result.notRead = Math.max(0, here.length - next) + (local.length - started);
   result.failures.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  result.skippedRecordList.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.index - b.index));
   return result;
 }
 
@@ -288,7 +304,8 @@ async function _readInWorkers(
           for (const target of batch) await readHere(target);
           continue;
         }
-        for (let i = 0; i < batch.length; i++) await record(batch[i] as ScanTarget, response.outcomes[i] as FileOutcome);
+        for (let i = 0; i < batch.length; i++)
+          await record(batch[i] as ScanTarget, response.outcomes[i] as FileOutcome);
       }
     } finally {
       await worker?.terminate();

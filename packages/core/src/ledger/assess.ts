@@ -10,7 +10,7 @@ import type {
   PrincipalRef,
   RosterEntry,
 } from '../model.js';
-import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, pairKey } from './fold.js';
+import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, ownerSideLinkSource, pairKey } from './fold.js';
 import { RosterError, rosterCoversRole, rosterPrincipalRef, rosterRoleRef } from './roster.js';
 
 /** One day in milliseconds. */
@@ -52,6 +52,39 @@ function _checkDays(name: string, value: unknown): number {
 function _principalId(principal: PrincipalRef): string {
   const prefix = `unresolved:${principal.account}:`;
   return principal.key.startsWith(prefix) ? principal.key.slice(prefix.length) : principal.name;
+}
+
+/**
+ * Resolves an unresolved (account, principal id): a direct alias learned from the caller side, else
+ * an owner-side link to a session whose console `SwitchRole` names the user (the latest such wins).
+ */
+function _aliasResolver(
+  aliases: Map<string, PrincipalAlias>,
+): (account: string, id: string) => PrincipalRef | undefined {
+  const links = new Map<string, PrincipalAlias[]>();
+  for (const alias of aliases.values()) {
+    const source = ownerSideLinkSource(alias.principalId);
+    if (source === undefined || alias.principal.kind !== 'unresolved') continue;
+    const key = aliasKey(alias.account, source);
+    const list = links.get(key);
+    if (list === undefined) links.set(key, [alias]);
+    else list.push(alias);
+  }
+  const known = new Map<string, PrincipalRef | undefined>();
+  return (account, id) => {
+    const key = aliasKey(account, id);
+    if (known.has(key)) return known.get(key);
+    const direct = aliases.get(key);
+    let found: PrincipalAlias | undefined = direct?.principal.kind === 'unresolved' ? undefined : direct;
+    if (found === undefined) {
+      for (const link of links.get(key) ?? []) {
+        const target = aliases.get(aliasKey(link.principal.account, link.principal.name));
+        if (target !== undefined && target.principal.kind !== 'unresolved') found = mergePrincipalAlias(found, target);
+      }
+    }
+    known.set(key, found?.principal);
+    return found?.principal;
+  };
 }
 
 /** Stalest first (never seen, then oldest last switch), then by principal and role name and key. */
@@ -148,11 +181,12 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
 
   // Nested maps: no per-entry key strings to build and hash (a store's key strings are reused).
   const ledger = new Map<string, Map<string, LedgerEntry>>();
+  const resolve = _aliasResolver(aliases);
   const addEntry = (raw: LedgerEntry) => {
     let entry = raw;
     if (raw.principal.kind === 'unresolved' && aliases.size > 0) {
-      const alias = aliases.get(aliasKey(raw.principal.account, _principalId(raw.principal)));
-      if (alias !== undefined) entry = { ...raw, principal: alias.principal };
+      const principal = resolve(raw.principal.account, _principalId(raw.principal));
+      if (principal !== undefined) entry = { ...raw, principal };
     }
     let roles = ledger.get(entry.principal.key);
     if (roles === undefined) {

@@ -10,6 +10,33 @@ export function aliasKey(account: string, principalId: string): string {
   return `${account}\u0000${principalId}`;
 }
 
+/** Prefix of the alias id under which a console `SwitchRole` names the user behind a session. */
+const CONSOLE_SESSION_PREFIX = 'console:';
+/** Separates the caller's principal id from the session in an owner-side link alias id. */
+const LINK_SEPARATOR = '>';
+
+/**
+ * The alias id of a console session (`AROA…:SESSION`) as a signin `SwitchRole` teaches it, kept
+ * apart from the same session's own principal id so role chaining from it is not re-attributed.
+ */
+export function consoleSessionAliasId(sessionId: string): string {
+  return `${CONSOLE_SESSION_PREFIX}${sessionId}`;
+}
+
+/**
+ * The alias id of an owner-side link: the caller's principal id and the session it created
+ * (never a real principal id, which cannot contain `>`), one per (caller, session).
+ */
+export function ownerSideLinkAliasId(callerPrincipalId: string, sessionId: string): string {
+  return `${callerPrincipalId}${LINK_SEPARATOR}${sessionId}`;
+}
+
+/** The caller's principal id of an owner-side link alias id, or undefined for an ordinary alias. */
+export function ownerSideLinkSource(aliasId: string): string | undefined {
+  const at = aliasId.indexOf(LINK_SEPARATOR);
+  return at > 0 ? aliasId.slice(0, at) : undefined;
+}
+
 /**
  * True when `a` is the newer side of a merge: the later `lastSeen`, ties broken by the greater
  * `lastEventId`, so the result never depends on the order updates arrive in.

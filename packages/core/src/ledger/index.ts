@@ -8,11 +8,14 @@ export {
 } from './assess.js';
 export {
   aliasKey,
+  consoleSessionAliasId,
   foldAliases,
   foldSwitches,
   isNewerUpdate,
   mergeLedgerEntry,
   mergePrincipalAlias,
+  ownerSideLinkAliasId,
+  ownerSideLinkSource,
   pairKey,
 } from './fold.js';
 export { MemoryLedgerStore } from './memory-store.js';

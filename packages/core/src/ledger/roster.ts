@@ -129,7 +129,13 @@ export function rosterPrincipalRef(entry: RosterEntry): PrincipalRef {
     }
     return { key: text, kind: 'unresolved', account, name: id };
   }
-  const colon = rest.lastIndexOf(':');
+  // The provider is an ARN (five colons of its own) or a bare name; the name may hold colons
+  // (a web-identity subject such as `repo:OWNER/REPO:ref:refs/heads/main`).
+  let colon = -1;
+  for (let seen = 0, at = 0; seen < (rest.startsWith('arn:') ? 6 : 1); seen++, at = colon + 1) {
+    colon = rest.indexOf(':', at);
+    if (colon < 0) break;
+  }
   const provider = colon < 0 ? '' : rest.slice(0, colon);
   const name = colon < 0 ? '' : rest.slice(colon + 1);
   if (provider === '' || name === '') {

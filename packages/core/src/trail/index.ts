@@ -9,7 +9,15 @@ export {
   type TrailFileContents,
   type TrailSource,
 } from './readTrailFile.js';
-export { emptyTrailStats, type TrailFormat, type TrailItem, type TrailSkipReason, type TrailStats } from './scanner.js';
+export {
+  emptyTrailStats,
+  MAX_SKIPPED_RECORDS,
+  type SkippedRecord,
+  type TrailFormat,
+  type TrailItem,
+  type TrailSkipReason,
+  type TrailStats,
+} from './scanner.js';
 export { type CloudTrailRecord, CloudTrailRecordSchema, LookupEventSchema, UserIdentitySchema } from './schema.js';
 export { TrailFileError, type TrailFileErrorReason } from './TrailFileError.js';
 export { type RecordOutcome, type RecordSkipReason, roleFromErrorMessage, toRoleSwitch } from './toRoleSwitch.js';

@@ -21,6 +21,18 @@ export type TrailSkipReason =
   | 'digest-file'
   | 'insight-file';
 
+/** Where one malformed or too-large record is in its file, and why it was skipped. */
+export interface SkippedRecord {
+  /** The record's position in the file (0-based, counting every record read). */
+  index: number;
+  reason: 'malformed' | 'too-large';
+  /** What is wrong with it, one line. */
+  detail: string;
+}
+
+/** At most this many `SkippedRecord`s are kept per file (the counts in `skipped` are always complete). */
+export const MAX_SKIPPED_RECORDS = 10_000;
+
 /** What reading one trail file found. */
 export interface TrailStats {
   /** The detected layout; undefined only if nothing could be read. */
@@ -37,6 +49,8 @@ export interface TrailStats {
   aliases: number;
   /** Records skipped per reason; `digest-file` / `insight-file` count whole files (1). */
   skipped: Record<TrailSkipReason, number>;
+  /** Each malformed or too-large record: where it is and why (the first `MAX_SKIPPED_RECORDS`). */
+  skippedRecords: SkippedRecord[];
 }
 
 /** A fresh, all-zero stats object. */
@@ -57,6 +71,7 @@ export function emptyTrailStats(): TrailStats {
       'digest-file': 0,
       'insight-file': 0,
     },
+    skippedRecords: [],
   };
 }
 
@@ -438,7 +453,7 @@ export class _TrailScanner {
       // sound, so the exact scanner takes over here. Otherwise it is one malformed record.
       if (_depthAtEnd(buf, start, end) > 0) return false;
       this.stats.records++;
-      this.stats.skipped.malformed++;
+      this.skipRecord('malformed', 'not valid JSON');
       return true;
     }
     this.handleRecord(value);
@@ -452,7 +467,7 @@ export class _TrailScanner {
       value = JSON.parse(buf.toString('utf8', start, end));
     } catch {
       this.stats.records++;
-      this.stats.skipped.malformed++;
+      this.skipRecord('malformed', 'not valid JSON');
       return;
     }
     this.handleRecord(value);
@@ -778,7 +793,7 @@ export class _TrailScanner {
   /** A record position holding a string, number or literal instead of an object. */
   private scalarRecord(): void {
     this.stats.records++;
-    this.stats.skipped.malformed++;
+    this.skipRecord('malformed', 'a string, number or literal where a record object belongs');
   }
 
   private markerIn(buf: Buffer, start: number, end: number): boolean {
@@ -805,7 +820,7 @@ export class _TrailScanner {
     this.inScalar = false;
     if (this.recordTooLarge) {
       this.stats.records++;
-      this.stats.skipped['too-large']++;
+      this.skipRecord('too-large', `larger than ${MAX_RECORD_BYTES} bytes`);
       this.recordParts = [];
       return;
     }
@@ -826,7 +841,7 @@ export class _TrailScanner {
       finish = bytes.length;
       if (finish > MAX_RECORD_BYTES) {
         this.stats.records++;
-        this.stats.skipped['too-large']++;
+        this.skipRecord('too-large', `larger than ${MAX_RECORD_BYTES} bytes`);
         return;
       }
       candidate = this.stats.records === 0 || MARKERS.some((m) => bytes.indexOf(m) >= 0);
@@ -841,25 +856,32 @@ export class _TrailScanner {
       value = JSON.parse(bytes.toString('utf8', start, finish));
     } catch {
       this.stats.records++;
-      this.stats.skipped.malformed++;
+      this.skipRecord('malformed', 'not valid JSON');
       return;
     }
     if (this.stats.format === 'lookup-events') {
       const event = LookupEventSchema.safeParse(value);
       if (!event.success) {
         this.stats.records++;
-        this.stats.skipped.malformed++;
+        this.skipRecord('malformed', 'a lookup-events element without a CloudTrailEvent string');
         return;
       }
       try {
         value = JSON.parse(event.data.CloudTrailEvent);
       } catch {
         this.stats.records++;
-        this.stats.skipped.malformed++;
+        this.skipRecord('malformed', 'CloudTrailEvent is not valid JSON');
         return;
       }
     }
     this.handleRecord(value);
+  }
+
+  /** Counts a malformed or too-large record (already counted in `records`) and notes where it is. */
+  private skipRecord(reason: SkippedRecord['reason'], detail: string): void {
+    this.stats.skipped[reason]++;
+    const list = this.stats.skippedRecords;
+    if (list.length < MAX_SKIPPED_RECORDS) list.push({ index: this.stats.records - 1, reason, detail });
   }
 
   /** Attributes one parsed record and queues what it yields. */
@@ -871,7 +893,7 @@ export class _TrailScanner {
         value = JSON.parse(value.CloudTrailEvent);
       } catch {
         this.stats.records++;
-        this.stats.skipped.malformed++;
+        this.skipRecord('malformed', 'CloudTrailEvent is not valid JSON');
         return;
       }
     }
@@ -889,7 +911,8 @@ export class _TrailScanner {
     this.stats.records++;
     const outcome = toRoleSwitch(value);
     if (outcome.kind === 'skipped') {
-      this.stats.skipped[outcome.reason]++;
+      if (outcome.reason === 'malformed') this.skipRecord('malformed', outcome.detail);
+      else this.stats.skipped[outcome.reason]++;
       return;
     }
     if (outcome.alias) {

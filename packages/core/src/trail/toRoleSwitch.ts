@@ -1,4 +1,5 @@
 import { ArnError, principalRefFromArn, roleRefFromArn } from '../arn.js';
+import { consoleSessionAliasId, ownerSideLinkAliasId } from '../ledger/fold.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
 import { _describeIssue, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
 
@@ -146,7 +147,7 @@ function _identityCenterProvider(provider: string): string | undefined {
   return name.startsWith('AWSSSO_') && name.endsWith('_DO_NOT_DELETE') && !name.includes('/') ? name : undefined;
 }
 
-/** The SAML / web-identity principal: source identity, else session name, qualified by the provider. */
+/** The SAML / web-identity principal: the web-identity token's subject, else source identity, else session name, qualified by the provider. */
 function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): PrincipalRef {
   const saml = method === 'AssumeRoleWithSAML';
   const request = record.requestParameters;
@@ -166,7 +167,11 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
       sessionFromArn = undefined;
     }
   }
+  // A web identity is the token's subject (e.g. GitHub's `repo:OWNER/REPO:ref:…`), never the
+  // session name its caller picked (GitHub Actions' default puts every workflow in one).
+  const subject = saml ? undefined : _str(response?.subjectFromWebIdentityToken);
   const name =
+    subject ??
     _str(request?.sourceIdentity) ??
     _str(response?.sourceIdentity) ??
     _str(request?.roleSessionName) ??
@@ -201,6 +206,27 @@ function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): 
   return { account, principalId, principal, seenAt: at };
 }
 
+/**
+ * The role-owner side of a cross-account `AssumeRole` names the session it created
+ * (`assumedRoleUser.assumedRoleId`, `AROA…:SESSION`): link the caller's principal id to that
+ * session, so the signin `SwitchRole` of the same session (in the owner's trail alone) resolves it.
+ */
+function _ownerSideLink(record: CloudTrailRecord, role: RoleRef, at: number): PrincipalAlias | undefined {
+  const identity = record.userIdentity;
+  if (_str(identity?.type) !== 'AWSAccount') return undefined;
+  const account = _str(identity?.accountId);
+  const principalId = _str(identity?.principalId);
+  const sessionId = _str(record.responseElements?.assumedRoleUser?.assumedRoleId);
+  if (account === undefined || principalId === undefined || sessionId === undefined) return undefined;
+  const target = consoleSessionAliasId(sessionId);
+  return {
+    account,
+    principalId: ownerSideLinkAliasId(principalId, sessionId),
+    principal: { key: `unresolved:${role.account}:${target}`, kind: 'unresolved', account: role.account, name: target },
+    seenAt: at,
+  };
+}
+
 function _common(record: CloudTrailRecord) {
   return {
     ...(_str(record.sharedEventID) === undefined ? {} : { sharedEventId: record.sharedEventID as string }),
@@ -217,7 +243,7 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
   const at = _eventTime(record.eventTime);
   const principal = method === 'AssumeRole' ? _callerPrincipal(record) : _federatedPrincipal(record, method);
   const alias = method === 'AssumeRole' ? _alias(record, principal, at) : undefined;
-  const withAlias = alias ? { alias } : {};
+  let withAlias: { alias?: PrincipalAlias } = alias ? { alias } : {};
   const errorCode = _str(record.errorCode);
   if (errorCode !== undefined) {
     const roleArn = _str(record.requestParameters?.roleArn);
@@ -238,6 +264,8 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
     throw new _RecordProblem(`${method} without errorCode and without responseElements.assumedRoleUser`);
   }
   const role = _role(_str(record.requestParameters?.roleArn), 'requestParameters.roleArn');
+  const link = method === 'AssumeRole' && alias === undefined ? _ownerSideLink(record, role, at) : undefined;
+  if (link !== undefined) withAlias = { alias: link };
   const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID, ..._common(record) };
   return { kind: 'switch', switch: roleSwitch, ...withAlias };
 }
@@ -265,9 +293,17 @@ function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
     throw new _RecordProblem('SwitchRole whose userIdentity.arn is not an assumed-role session');
   }
   const role = _role(sessionArn, 'userIdentity.arn');
+  // The session this switch created (`AROA…:SESSION` in the role's account) belongs to SwitchFrom.
+  const sessionId = _str(record.userIdentity?.principalId);
+  const sessionAccount = _str(record.userIdentity?.accountId) ?? role.account;
+  const alias: PrincipalAlias | undefined =
+    sessionId === undefined
+      ? undefined
+      : { account: sessionAccount, principalId: consoleSessionAliasId(sessionId), principal, seenAt: at };
   return {
     kind: 'switch',
     switch: { principal, role, at, method: 'SwitchRole', eventId: record.eventID, ..._common(record) },
+    ...(alias ? { alias } : {}),
   };
 }
 
