@@ -22,7 +22,11 @@ describe('a store pointed at a port where nothing listens', () => {
         const error = await attempt().catch((e: unknown) => e);
         expect(error, operation).toBeInstanceOf(DynamoDBLedgerError);
         expect(error).toBeInstanceOf(LastswitchError);
-        expect(error).toMatchObject({ name: 'DynamoDBLedgerError', tableName: 'nowhere-ledger', operation });
+        expect(error).toMatchObject({
+          name: operation === 'apply' ? 'DynamoDBLedgerWriteError' : 'DynamoDBLedgerError',
+          tableName: 'nowhere-ledger',
+          operation,
+        });
         expect((error as Error).message).toContain('DynamoDB ledger table "nowhere-ledger"');
         expect((error as Error).cause).toBeDefined();
       }
