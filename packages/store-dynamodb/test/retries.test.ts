@@ -91,6 +91,41 @@ describe('throttling and 5xx answers are retried by the SDK', () => {
   });
 });
 
+describe('item writes that fail after the SDK retries are retried in rounds, visibly', () => {
+  it('the failed half is retried after the other half was written; onRetry is told; the ledger is exact', async () => {
+    const failOnce = new Set<string>();
+    const proxy = await startFlakyProxy(endpoint, (operation, seenBefore, body) => {
+      if (operation !== 'UpdateItem' || seenBefore) return undefined;
+      const user = /user(\d+)/.exec(body)?.[1];
+      if (user === undefined || Number(user) % 2 === 1 || failOnce.has(user)) return undefined;
+      failOnce.add(user);
+      return { type: 'InternalServerError', status: 500 };
+    });
+    proxies.push(proxy);
+    const client = localClient(proxy.endpoint, { maxAttempts: 1 });
+    try {
+      const tableName = await freshTable();
+      const retries: unknown[] = [];
+      const store = new DynamoDBLedgerStore({
+        client,
+        tableName,
+        concurrency: 4,
+        consistentRead: true,
+        retryDelayMs: 0,
+        onRetry: (event) => retries.push(event),
+      });
+      const updates = Array.from({ length: 30 }, (_, i) => update(`user${i}`, 'Admin', 100, 200));
+      expect(await store.apply(updates)).toMatchObject({ pairs: 30, writes: 45 });
+      expect(retries).toEqual([
+        { round: 2, failed: 15, of: 30, reason: expect.stringContaining('InternalServerError') },
+      ]);
+      expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger([updates])).entries);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
 describe('a failed alias write fails apply', () => {
   it('an alias write still throttled after the retries rejects apply, naming the alias; a rerun stores it', async () => {
     let throttling = true;
