@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { makeDirectory } from '../makeDirectory.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { FileLedgerStore } from '../store/FileLedgerStore.js';
 import { DEFAULT_STORE_URL } from '../store/openStore.js';
@@ -102,7 +103,7 @@ export async function writeOutputFile(
   }
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await mkdir(dirname(full), { recursive: true });
+    await makeDirectory(dirname(full));
     await writeFile(temporary, text, 'utf8');
     await rename(temporary, full);
   } catch (error) {

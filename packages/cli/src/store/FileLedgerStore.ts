@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { ApplyResult, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { mergeLedgerEntry, mergePrincipalAlias } from '@lastswitch/core';
 import { LedgerFileError } from '../errors.js';
+import { makeDirectory } from '../makeDirectory.js';
 
 /** The `format` marker every ledger file written by lastswitch carries. */
 export const LEDGER_FILE_FORMAT = 'lastswitch-ledger';
@@ -177,7 +178,7 @@ export class FileLedgerStore implements LedgerStore {
     const list = (items: string[]) => (items.length === 0 ? '[]' : `[\n${items.join(',\n')}\n]`);
     const text = `{"format":${JSON.stringify(LEDGER_FILE_FORMAT)},"version":${LEDGER_FILE_VERSION},\n"entries":${list(sortedValues(content.entries))},\n"aliases":${list(sortedValues(content.aliases))}}\n`;
     const directory = dirname(this.path);
-    await mkdir(directory, { recursive: true });
+    await makeDirectory(directory);
     const temporary = join(directory, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       const handle = await open(temporary, 'wx');
@@ -197,7 +198,7 @@ export class FileLedgerStore implements LedgerStore {
   /** Takes `PATH.lock` (exclusive create); a lock left by a dead process is taken over. */
   async #lock(): Promise<() => Promise<void>> {
     const lockPath = `${this.path}.lock`;
-    await mkdir(dirname(this.path), { recursive: true }).catch((error: unknown) => {
+    await makeDirectory(dirname(this.path)).catch((error: unknown) => {
       throw new LedgerFileError(this.path, `cannot create the ledger directory: ${(error as Error).message}`, {
         cause: error,
       });
