@@ -1,15 +1,9 @@
 import { renderReport } from '@lastswitch/core';
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
+import { parseWidth } from '../options.js';
 import { openStore } from '../store/openStore.js';
 import { type AssessOptions, addAssessOptions, assessFromStore, writeOutputFile } from './_shared.js';
-
-/** `--width`: a whole number of columns, at least 40. */
-function parseWidth(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 40) throw new InvalidArgumentError('expected a whole number of at least 40.');
-  return n;
-}
 
 interface ReportOptions extends AssessOptions {
   format: 'table' | 'json' | 'csv' | 'markdown';
