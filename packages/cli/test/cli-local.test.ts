@@ -66,7 +66,11 @@ describe('help and usage errors', () => {
     ['a --now that is no date', ['report', '--now', 'yesterday'], 'expected an ISO 8601 date'],
     ['a bad --format', ['report', '--format', 'xml'], 'Allowed choices are table, json, csv, markdown'],
     ['a bad --stale-after', ['report', '--stale-after', '0'], 'expected a whole number from 1 to 100000, in digits'],
-    ['a bad --concurrency', ['scan', '.', '--concurrency', 'many'], 'expected a whole number from 1 to 100000, in digits'],
+    [
+      'a bad --concurrency',
+      ['scan', '.', '--concurrency', 'many'],
+      'expected a whole number from 1 to 100000, in digits',
+    ],
     ['a missing roster', ['report', '--roster', 'nope.csv'], 'cannot read the roster nope.csv: ENOENT'],
     ['notify without a destination', ['notify', 'slack'], 'say where to send'],
     ['an unset webhook variable', ['notify', 'slack', '--webhook-url-env', 'NOPE_HOOK'], 'NOPE_HOOK'],
