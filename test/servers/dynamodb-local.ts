@@ -13,6 +13,11 @@ export interface DynamoDBLocal {
   stop(): Promise<void>;
   /** Starts it again on the same port (data survives only when `dbPath` was given). */
   restart(): Promise<void>;
+  /**
+   * Sends a signal to the server process: `SIGSTOP` freezes it (connections are still accepted by the
+   * kernel, nothing answers), `SIGCONT` resumes it; `SIGKILL` resolves once the process has exited.
+   */
+  signal(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void>;
 }
 
 export interface DynamoDBLocalOptions {
@@ -107,6 +112,20 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Pr
     });
   };
 
+  const signal = async (name: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    if (name !== 'SIGKILL') {
+      proc.kill(name);
+      return;
+    }
+    child = undefined;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGKILL');
+    });
+  };
+
   await launch();
-  return { endpoint: `http://127.0.0.1:${port}`, port, stop, restart: launch };
+  return { endpoint: `http://127.0.0.1:${port}`, port, stop, restart: launch, signal };
 }

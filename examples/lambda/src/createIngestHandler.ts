@@ -12,6 +12,7 @@ import {
   type TriggerKind,
 } from '@lastswitch/core';
 import { openTrailObject } from '@lastswitch/source-s3';
+import { DynamoDBLedgerWriteError } from '@lastswitch/store-dynamodb';
 import { describeFailure, type FailureDescription } from './describeFailure.js';
 import { type HandlerLogger, silentLogger } from './logger.js';
 
@@ -191,7 +192,9 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       return { status: 'ingested', ref, switches: stats.switches, pairs: applied.pairs, writes: applied.writes };
     } catch (error) {
       const failure = describeFailure(error);
-      logger.error('trail file failed', { ...where, ...failure, ms: Date.now() - started });
+      // Only this file fails (and is retried); its log line says how many of its items did not land.
+      const notLanded = error instanceof DynamoDBLedgerWriteError ? { notLanded: error.notLanded.length } : {};
+      logger.error('trail file failed', { ...where, ...failure, ...notLanded, ms: Date.now() - started });
       return { status: 'failed', ref, ...failure };
     }
   }

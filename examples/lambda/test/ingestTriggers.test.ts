@@ -264,3 +264,48 @@ describe('ingest on every trigger kind', () => {
     expect(await principals(store)).toEqual(['frank', 'grace', 'ivan']);
   });
 });
+
+describe('DynamoDB writes that do not land fail only their file', () => {
+  it('SQS: the file whose pairs stay throttled is the one failed message; the other file is stored', async () => {
+    const { startFlakyProxy } = await import('../../../packages/store-dynamodb/test/_flakyProxy.js');
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const { createLedgerTable, DynamoDBLedgerStore } = await import('@lastswitch/store-dynamodb');
+    const endpoint = inject('dynamodbEndpoint');
+    // Every write of Grace's pairs is throttled; everything else is forwarded.
+    const proxy = await startFlakyProxy(endpoint, (operation, _seen, body) =>
+      operation === 'UpdateItem' && body.toLowerCase().includes('grace')
+        ? { type: 'ThrottlingException', status: 400 }
+        : undefined,
+    );
+    const base = new DynamoDBClient({
+      endpoint: proxy.endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const client = DynamoDBDocumentClient.from(base);
+    try {
+      const tableName = `ingest-partial-${Date.now().toString(36)}`;
+      await createLedgerTable(base, tableName, { pollIntervalMs: 50 });
+      const store = new DynamoDBLedgerStore({ client, tableName, retryDelayMs: 0, consistentRead: true });
+      const logger = recordingLogger();
+      const ingest = createIngestHandler({ s3, store, logger });
+      const event = sqsEvent(BUCKET, [trail.frankConsole.key, trail.graceCli.key]);
+      expect(await ingest(event)).toEqual({ batchItemFailures: [{ itemIdentifier: event.Records[1]?.messageId }] });
+      const failed = logger.lines.filter((l) => l.message === 'trail file failed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]?.attributes).toMatchObject({
+        key: trail.graceCli.key,
+        reason: 'dynamodb:ThrottlingException',
+        notLanded: 2,
+      });
+      const names: string[] = [];
+      for await (const entry of store.entries()) names.push(entry.principal.name);
+      expect(names.sort()).toEqual(['frank']);
+    } finally {
+      base.destroy();
+      await proxy.close();
+    }
+  });
+});

@@ -1,23 +1,41 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Parses a positive whole number option (commander argument parser). */
-export function parsePositiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
-  return n;
-}
-
-/** Parses a whole number ≥ 0 (commander argument parser). */
-export function parseNonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number of 0 or more.');
-  return n;
-}
+/** The largest count or number of days an option takes (about 270 years of days). */
+export const MAX_OPTION_NUMBER = 100_000;
 
 function isDigits(text: string): boolean {
   if (text === '') return false;
   for (const ch of text) if (ch < '0' || ch > '9') return false;
   return true;
+}
+
+/**
+ * A whole number in plain decimal digits from `min` to `max`: no sign, spaces, exponent (`1e3`),
+ * hex (`0x10`) nor fraction, so what is read is what was meant.
+ */
+function parseWhole(value: string, min: number, max: number): number {
+  const n = isDigits(value) && value.length <= 15 ? Number(value) : Number.NaN;
+  if (!(n >= min && n <= max))
+    throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, in digits.`);
+  return n;
+}
+
+/** Parses a positive whole number option, at most {@link MAX_OPTION_NUMBER} (commander argument parser). */
+export function parsePositiveInt(value: string): number {
+  return parseWhole(value, 1, MAX_OPTION_NUMBER);
+}
+
+/** Parses a whole number ≥ 0, at most {@link MAX_OPTION_NUMBER} (commander argument parser). */
+export function parseNonNegativeInt(value: string): number {
+  return parseWhole(value, 0, MAX_OPTION_NUMBER);
+}
+
+/** The widest table `--width` asks for. */
+export const MAX_WIDTH = 10_000;
+
+/** `--width`: a whole number of columns, from 40 to {@link MAX_WIDTH}. */
+export function parseWidth(value: string): number {
+  return parseWhole(value, 40, MAX_WIDTH);
 }
 
 /**

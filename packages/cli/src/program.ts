@@ -94,6 +94,14 @@ function hintFor(error: unknown): string {
 export async function runCli(argv: readonly string[], ctx: CliContext = processContext()): Promise<number> {
   const program = createProgram(ctx);
   const debug = argv.includes('--debug');
+  // `lastswitch help bogus`: commander would print the general help; an unknown command is a usage error.
+  const asked = argv[2] === 'help' ? argv[3] : undefined;
+  if (asked !== undefined && !asked.startsWith('-') && !program.commands.some((c) => c.name() === asked)) {
+    ctx.stderr.write(
+      `lastswitch: error: unknown command '${redactUrls(asked.slice(0, 100))}' (run lastswitch --help for the commands)\n`,
+    );
+    return ExitCode.usage;
+  }
   try {
     await program.parseAsync([...argv]);
     return ctx.exitCode;

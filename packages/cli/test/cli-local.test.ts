@@ -75,8 +75,12 @@ describe('help and usage errors', () => {
     ['a --now without zone', ['report', '--now', '2026-02-16T00:00:00'], 'expected an ISO 8601 date'],
     ['a --now that is no date', ['report', '--now', 'yesterday'], 'expected an ISO 8601 date'],
     ['a bad --format', ['report', '--format', 'xml'], 'Allowed choices are table, json, csv, markdown'],
-    ['a bad --stale-after', ['report', '--stale-after', '0'], 'expected a whole number of at least 1'],
-    ['a bad --concurrency', ['scan', '.', '--concurrency', 'many'], 'expected a whole number of at least 1'],
+    ['a bad --stale-after', ['report', '--stale-after', '0'], 'expected a whole number from 1 to 100000, in digits'],
+    [
+      'a bad --concurrency',
+      ['scan', '.', '--concurrency', 'many'],
+      'expected a whole number from 1 to 100000, in digits',
+    ],
     ['a missing roster', ['report', '--roster', 'nope.csv'], 'cannot read the roster nope.csv: ENOENT'],
     ['notify without a destination', ['notify', 'slack'], 'say where to send'],
     ['an unset webhook variable', ['notify', 'slack', '--webhook-url-env', 'NOPE_HOOK'], 'NOPE_HOOK'],
@@ -265,7 +269,7 @@ describe('scan and report on the sample trail', () => {
     expect(run.stdout).toContain('…');
     const bad = await runCli(['report', '--width', '20'], { cwd });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('at least 40');
+    expect(bad.stderr).toContain('from 40 to 10000');
   });
 
   it('report --format json gives the stable schema, the cross-account caller resolved', async () => {

@@ -124,6 +124,7 @@ describe('collectTrailFile on a CloudTrail log file', () => {
         'not-a-switch': 2,
         malformed: 0,
         'too-large': 0,
+        'too-deep': 0,
         'digest-file': 0,
         'insight-file': 0,
       },

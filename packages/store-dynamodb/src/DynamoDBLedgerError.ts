@@ -12,6 +12,8 @@ export class DynamoDBLedgerError extends LastswitchError {
   readonly operation: DynamoDBLedgerOperation;
   /** The AWS error name when DynamoDB answered (e.g. `ResourceNotFoundException`), else undefined. */
   readonly awsErrorName: string | undefined;
+  /** The message without the table and operation in front. */
+  readonly detail: string;
 
   constructor(
     message: string,
@@ -23,8 +25,55 @@ export class DynamoDBLedgerError extends LastswitchError {
     this.tableName = options.tableName;
     this.operation = options.operation;
     this.awsErrorName = options.awsErrorName;
+    this.detail = message;
   }
 }
+
+/** One ledger item that `apply` could not write: a (principal, role) pair or an alias. */
+export type NotLandedItem =
+  | { kind: 'pair'; principalKey: string; roleKey: string }
+  | { kind: 'alias'; account: string; principalId: string };
+
+/**
+ * `apply` wrote what it could, retried what failed, and these items still did not land. Applying
+ * the same updates again is safe and converges.
+ */
+export class DynamoDBLedgerWriteError extends DynamoDBLedgerError {
+  override name = 'DynamoDBLedgerWriteError';
+  /** Exactly the items not written (every other item of the call was). */
+  readonly notLanded: readonly NotLandedItem[];
+  /** Items of the call that were written. */
+  readonly landed: number;
+  /** Write rounds made (the first plus the retries). */
+  readonly rounds: number;
+
+  constructor(
+    message: string,
+    options: {
+      tableName: string;
+      notLanded: readonly NotLandedItem[];
+      landed: number;
+      rounds: number;
+      awsErrorName?: string;
+      cause?: unknown;
+    },
+  ) {
+    super(message, { ...options, operation: 'apply' });
+    this.notLanded = options.notLanded;
+    this.landed = options.landed;
+    this.rounds = options.rounds;
+  }
+}
+
+/** AWS errors no retry can cure: `apply` stops at the first one. */
+export const _FATAL_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'UnrecognizedClientException',
+  'ValidationException',
+  'MissingAuthenticationTokenException',
+  'InvalidSignatureException',
+]);
 
 /** Hints for the AWS errors a ledger user can act on. */
 const HINTS: Record<string, string> = {
@@ -39,6 +88,15 @@ const HINTS: Record<string, string> = {
   RequestLimitExceeded: 'still throttled after the SDK retries; raise maxAttempts or lower concurrency',
 };
 
+/** The reason part of a ledger error's message for whatever the SDK threw. */
+export function _reasonOf(error: unknown): string {
+  if (error instanceof DynamoDBLedgerError) return error.detail;
+  const awsErrorName = _awsErrorName(error);
+  const detail = (error instanceof Error ? error.message || error.name : String(error)).split('\n', 1)[0] ?? '';
+  const hint = awsErrorName ? HINTS[awsErrorName] : undefined;
+  return hint ? `${hint} (${awsErrorName}: ${detail})` : awsErrorName ? `${awsErrorName}: ${detail}` : detail;
+}
+
 /** Turns whatever the SDK threw into a `DynamoDBLedgerError`; passes one through unchanged. */
 export function _toLedgerError(
   error: unknown,
@@ -48,7 +106,7 @@ export function _toLedgerError(
 ): DynamoDBLedgerError {
   if (error instanceof DynamoDBLedgerError) return error;
   const awsErrorName = _awsErrorName(error);
-  const detail = error instanceof Error ? error.message || error.name : String(error);
+  const detail = (error instanceof Error ? error.message || error.name : String(error)).split('\n', 1)[0] ?? '';
   const hint = awsErrorName ? HINTS[awsErrorName] : undefined;
   const reason = hint ? `${hint} (${awsErrorName}: ${detail})` : awsErrorName ? `${awsErrorName}: ${detail}` : detail;
   return new DynamoDBLedgerError(context ? `${context}: ${reason}` : reason, {

@@ -27,9 +27,13 @@ import {
 } from './_items.js';
 import {
   _awsErrorName,
+  _FATAL_ERRORS,
+  _reasonOf,
   _toLedgerError,
   DynamoDBLedgerError,
   type DynamoDBLedgerOperation,
+  DynamoDBLedgerWriteError,
+  type NotLandedItem,
 } from './DynamoDBLedgerError.js';
 import { _checkTableName } from './ledgerTableDefinition.js';
 
@@ -49,6 +53,30 @@ export interface DynamoDBLedgerStoreOptions {
   segments?: number;
   /** Strongly consistent Scans (twice the read cost; default false). */
   consistentRead?: boolean;
+  /**
+   * Deadline of one request, the SDK's own retries included (default 60 000 ms): a request still
+   * unanswered then (a frozen endpoint) fails with "no answer from DynamoDB within …". Set the
+   * client's `requestHandler` `connectionTimeout`/`requestTimeout` too, so each attempt is bounded.
+   */
+  requestTimeoutMs?: number;
+  /** Further rounds for item writes that still failed after the SDK's retries (default 3). */
+  retryRounds?: number;
+  /** Wait before retry round n is n − 1 times this (default 1 000 ms). */
+  retryDelayMs?: number;
+  /** Told before each retry round of `apply`: how many item writes failed, and why. */
+  onRetry?: (event: LedgerRetryEvent) => void;
+}
+
+/** What `onRetry` is told before a retry round. */
+export interface LedgerRetryEvent {
+  /** The round about to start (2 for the first retry). */
+  round: number;
+  /** Item writes to retry. */
+  failed: number;
+  /** Item writes of the whole call. */
+  of: number;
+  /** The first failure, one line. */
+  reason: string;
 }
 
 /** Per-call options of `entries()` and `aliases()`. */
@@ -58,6 +86,17 @@ export interface LedgerScanOptions {
 }
 
 const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+const DEFAULT_RETRY_ROUNDS = 3;
+const DEFAULT_RETRY_DELAY_MS = 1_000;
+/** Items named in a write error's message (all are in its `notLanded`). */
+const NAMED_IN_MESSAGE = 3;
+
+/** One item write of `apply`. */
+interface _WriteTask {
+  item: NotLandedItem;
+  run: () => Promise<void>;
+}
 /** Attempts at one pair's follow-up write while concurrent writers keep changing it. */
 const MAX_PAIR_ROUNDS = 8;
 
@@ -85,6 +124,10 @@ export class DynamoDBLedgerStore implements LedgerStore {
   readonly #concurrency: number;
   readonly #segments: number;
   readonly #consistentRead: boolean;
+  readonly #requestTimeoutMs: number;
+  readonly #retryRounds: number;
+  readonly #retryDelayMs: number;
+  readonly #onRetry: ((event: LedgerRetryEvent) => void) | undefined;
 
   constructor(options: DynamoDBLedgerStoreOptions) {
     _checkTableName(options?.tableName);
@@ -96,13 +139,27 @@ export class DynamoDBLedgerStore implements LedgerStore {
     this.#concurrency = this.#checkCount('concurrency', options.concurrency ?? DEFAULT_CONCURRENCY, 1_000);
     this.#segments = this.#checkCount('segments', options.segments ?? 1, 1_000_000);
     this.#consistentRead = options.consistentRead === true;
+    this.#requestTimeoutMs = this.#checkCount(
+      'requestTimeoutMs',
+      options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      3_600_000,
+    );
+    this.#retryRounds = this.#checkCount('retryRounds', (options.retryRounds ?? DEFAULT_RETRY_ROUNDS) + 1, 101) - 1;
+    this.#retryDelayMs =
+      this.#checkCount('retryDelayMs', (options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS) + 1, 600_001) - 1;
+    if (options.onRetry !== undefined && typeof options.onRetry !== 'function') {
+      throw this.#configError('onRetry must be a function');
+    }
+    this.#onRetry = options.onRetry;
   }
 
   /**
    * Merges updates and aliases into the table: one conditional write per pair (two when the update
    * holds an event older than the stored `firstSeen` or a method the newer item lacks) and one per
-   * alias. Invalid input is rejected before anything is written; a failure that remains after the
-   * SDK's retries rejects with `DynamoDBLedgerError`, and applying the same updates again is safe.
+   * alias. Invalid input is rejected before anything is written. Every item is attempted; writes
+   * that still fail after the SDK's retries are retried in further rounds while rounds make progress,
+   * then the call rejects with `DynamoDBLedgerWriteError` listing exactly the items that did not
+   * land (a missing table or denied access stops at once). Applying the same updates again is safe.
    */
   async apply(updates: readonly LedgerUpdate[], aliases: readonly PrincipalAlias[] = []): Promise<ApplyResult> {
     if (!Array.isArray(updates)) throw this.#inputError('updates must be an array');
@@ -128,18 +185,31 @@ export class DynamoDBLedgerStore implements LedgerStore {
     }
 
     const counts: Counts = { writes: 0, heldBack: 0 };
-    const tasks: (() => Promise<void>)[] = [
-      ...[...pairs.values()].map((u) => () => this.#writePair(u, counts)),
-      ...[...byAlias.values()].map((a) => () => this.#writeAlias(a, counts)),
+    const tasks: _WriteTask[] = [
+      ...[...pairs.values()].map((u) => ({
+        item: { kind: 'pair', principalKey: u.principal.key, roleKey: u.role.key } as const,
+        run: () => this.#writePair(u, counts),
+      })),
+      ...[...byAlias.values()].map((a) => ({
+        item: { kind: 'alias', account: a.account, principalId: a.principalId } as const,
+        run: () => this.#writeAlias(a, counts),
+      })),
     ];
-    const outcome = await _runPool(tasks, this.#concurrency);
-    if (outcome.failed > 0) {
-      throw _toLedgerError(
-        outcome.error,
-        this.tableName,
-        'apply',
-        `${outcome.failed} of ${tasks.length} item writes failed (${outcome.done} done, ${tasks.length - outcome.done - outcome.failed} not started); applying the same updates again is safe`,
-      );
+    // Every item is attempted; what failed is retried in further rounds while they make progress.
+    let pending = tasks;
+    let landed = 0;
+    for (let round = 1; pending.length > 0; round++) {
+      const outcome = await _runPool(pending, this.#concurrency);
+      const left = [...outcome.failed.map((f) => f.task), ...outcome.notStarted];
+      landed += pending.length - left.length;
+      if (left.length === 0) break;
+      const error = outcome.fatal ?? outcome.failed[0]?.error;
+      if (outcome.fatal !== undefined || left.length === pending.length || round > this.#retryRounds) {
+        throw this.#writeError(left, tasks.length, landed, round, error);
+      }
+      this.#onRetry?.({ round: round + 1, failed: left.length, of: tasks.length, reason: _reasonOf(error) });
+      await new Promise((resolve) => setTimeout(resolve, this.#retryDelayMs * round));
+      pending = left;
     }
     return { pairs: updates.length, aliases: aliases.length, ...counts };
   }
@@ -349,7 +419,48 @@ export class DynamoDBLedgerStore implements LedgerStore {
 
   async #send(command: UpdateCommand, counts: Counts): Promise<{ Attributes?: Record<string, unknown> }> {
     counts.writes += 1;
-    return await this.#client.send(command);
+    return await this.#request('apply', command);
+  }
+
+  /** Sends one command with the store's deadline (the SDK's retries included). */
+  async #request<T>(operation: DynamoDBLedgerOperation, command: UpdateCommand | ScanCommand): Promise<T> {
+    const deadline = AbortSignal.timeout(this.#requestTimeoutMs);
+    try {
+      return (await this.#client.send(command as UpdateCommand, { abortSignal: deadline })) as T;
+    } catch (error) {
+      if (!deadline.aborted) throw error;
+      throw new DynamoDBLedgerError(
+        `no answer from DynamoDB within ${this.#requestTimeoutMs} ms (the SDK's retries included); is the endpoint reachable?`,
+        { tableName: this.tableName, operation, cause: error },
+      );
+    }
+  }
+
+  /** The one-line error naming the items that did not land. */
+  #writeError(
+    left: readonly _WriteTask[],
+    total: number,
+    landed: number,
+    rounds: number,
+    error: unknown,
+  ): DynamoDBLedgerWriteError {
+    const named = left.slice(0, NAMED_IN_MESSAGE).map((t) => _describeItem(t.item));
+    const more = left.length > NAMED_IN_MESSAGE ? ` and ${left.length - NAMED_IN_MESSAGE} more` : '';
+    const awsErrorName =
+      error instanceof DynamoDBLedgerError ? error.awsErrorName : (_awsErrorName(error) ?? undefined);
+    return new DynamoDBLedgerWriteError(
+      `${left.length} of ${total} item writes did not land after ${rounds} round${rounds === 1 ? '' : 's'} ` +
+        `(${named.join('; ')}${more}); the other ${landed} were written; applying the same updates again is safe: ` +
+        _reasonOf(error),
+      {
+        tableName: this.tableName,
+        notLanded: left.map((t) => t.item),
+        landed,
+        rounds,
+        ...(awsErrorName ? { awsErrorName } : {}),
+        cause: error,
+      },
+    );
   }
 
   /** Items of one type from a paginated Scan; with several segments, pages from all of them as they arrive. */
@@ -361,7 +472,8 @@ export class DynamoDBLedgerStore implements LedgerStore {
     const segments = this.#checkCount('segments', options.segments ?? this.#segments, 1_000_000);
     const fetchPage = async (segment: number, startKey: Record<string, unknown> | undefined) => {
       try {
-        const page: ScanCommandOutput = await this.#client.send(
+        const page: ScanCommandOutput = await this.#request(
+          operation,
           new ScanCommand({
             TableName: this.tableName,
             FilterExpression: '#itemType = :itemType',
@@ -464,27 +576,42 @@ function _describePair(u: unknown): string {
   return typeof p === 'string' && typeof r === 'string' ? ` (${p.slice(0, 200)} → ${r.slice(0, 200)})` : '';
 }
 
-/** Runs tasks with at most `concurrency` in flight; after the first failure, starts no more and waits for the rest. */
+/** A pair or alias as the messages name it. */
+function _describeItem(item: NotLandedItem): string {
+  return item.kind === 'pair'
+    ? `${item.principalKey.slice(0, 200)} → ${item.roleKey.slice(0, 200)}`
+    : `alias ${item.account}/${item.principalId.slice(0, 200)}`;
+}
+
+/** Whether no retry can help (a missing table, denied access, bad credentials). */
+function _isFatal(error: unknown): boolean {
+  const name = error instanceof DynamoDBLedgerError ? error.awsErrorName : _awsErrorName(error);
+  return name !== undefined && _FATAL_ERRORS.has(name);
+}
+
+/**
+ * Runs every task with at most `concurrency` in flight and collects the failures; after a fatal
+ * failure it starts no more and waits for the rest.
+ */
 async function _runPool(
-  tasks: readonly (() => Promise<void>)[],
+  tasks: readonly _WriteTask[],
   concurrency: number,
-): Promise<{ done: number; failed: number; error?: unknown }> {
+): Promise<{ failed: { task: _WriteTask; error: unknown }[]; notStarted: _WriteTask[]; fatal?: unknown }> {
   let next = 0;
-  let done = 0;
-  let failed = 0;
-  let firstError: unknown;
+  const failed: { task: _WriteTask; error: unknown }[] = [];
+  let fatal: unknown;
   const worker = async (): Promise<void> => {
-    while (failed === 0 && next < tasks.length) {
+    while (fatal === undefined && next < tasks.length) {
       const task = tasks[next++]!;
       try {
-        await task();
-        done += 1;
+        await task.run();
       } catch (error) {
-        if (failed === 0) firstError = error;
-        failed += 1;
+        failed.push({ task, error });
+        if (_isFatal(error)) fatal ??= error;
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
-  return failed > 0 ? { done, failed, error: firstError } : { done, failed };
+  const notStarted = tasks.slice(next);
+  return fatal === undefined ? { failed, notStarted } : { failed, notStarted, fatal };
 }

@@ -16,8 +16,18 @@
  * ```
  */
 
-export { DynamoDBLedgerError, type DynamoDBLedgerOperation } from './DynamoDBLedgerError.js';
-export { DynamoDBLedgerStore, type DynamoDBLedgerStoreOptions, type LedgerScanOptions } from './DynamoDBLedgerStore.js';
+export {
+  DynamoDBLedgerError,
+  type DynamoDBLedgerOperation,
+  DynamoDBLedgerWriteError,
+  type NotLandedItem,
+} from './DynamoDBLedgerError.js';
+export {
+  DynamoDBLedgerStore,
+  type DynamoDBLedgerStoreOptions,
+  type LedgerRetryEvent,
+  type LedgerScanOptions,
+} from './DynamoDBLedgerStore.js';
 export {
   type CreateLedgerTableOptions,
   type CreateLedgerTableResult,

@@ -17,13 +17,13 @@ export interface FlakyProxy {
 }
 
 /**
- * Starts a local HTTP proxy to `target` that asks `decide(operation, seenBefore)` for every request
+ * Starts a local HTTP proxy to `target` that asks `decide(operation, seenBefore, body)` for every request
  * (`seenBefore`: the same body came before, i.e. this is an SDK retry) and either forwards it or
  * answers with the fault, as DynamoDB would.
  */
 export async function startFlakyProxy(
   target: string,
-  decide: (operation: string, seenBefore: boolean) => InjectedFault | undefined,
+  decide: (operation: string, seenBefore: boolean, body: string) => InjectedFault | undefined,
 ): Promise<FlakyProxy> {
   const upstream = new URL(target);
   const seen = new Set<string>();
@@ -37,7 +37,7 @@ export async function startFlakyProxy(
       const digest = createHash('sha256').update(operation).update(body).digest('hex');
       const seenBefore = seen.has(digest);
       seen.add(digest);
-      const fault = decide(operation, seenBefore);
+      const fault = decide(operation, seenBefore, body.toString('utf8'));
       if (fault) {
         faults.set(operation, (faults.get(operation) ?? 0) + 1);
         res.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': fault.type });

@@ -2,7 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LastswitchError } from '@lastswitch/core';
-import { createLedgerTable, DynamoDBLedgerError, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import {
+  createLedgerTable,
+  DynamoDBLedgerError,
+  DynamoDBLedgerStore,
+  DynamoDBLedgerWriteError,
+} from '@lastswitch/store-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoDBLocal, startDynamoDBLocal } from '../../../test/servers/dynamodb-local.js';
 import { findFreePort } from '../../../test/servers/free-port.js';
@@ -22,7 +27,11 @@ describe('a store pointed at a port where nothing listens', () => {
         const error = await attempt().catch((e: unknown) => e);
         expect(error, operation).toBeInstanceOf(DynamoDBLedgerError);
         expect(error).toBeInstanceOf(LastswitchError);
-        expect(error).toMatchObject({ name: 'DynamoDBLedgerError', tableName: 'nowhere-ledger', operation });
+        expect(error).toMatchObject({
+          name: operation === 'apply' ? 'DynamoDBLedgerWriteError' : 'DynamoDBLedgerError',
+          tableName: 'nowhere-ledger',
+          operation,
+        });
         expect((error as Error).message).toContain('DynamoDB ledger table "nowhere-ledger"');
         expect((error as Error).cause).toBeDefined();
       }
@@ -33,7 +42,62 @@ describe('a store pointed at a port where nothing listens', () => {
   });
 });
 
-describe('DynamoDB Local stopped in the middle of apply', () => {
+describe('DynamoDB Local frozen (SIGSTOP): every request has a deadline', () => {
+  let server: DynamoDBLocal;
+
+  beforeAll(async () => {
+    server = await startDynamoDBLocal();
+  });
+
+  afterAll(async () => {
+    await server?.signal('SIGCONT');
+    await server?.stop();
+  });
+
+  it('apply and entries fail with one line naming the deadline; after SIGCONT the same store works', async () => {
+    const tableName = 'frozen-ledger';
+    const client = localClient(server.endpoint, { maxAttempts: 2 });
+    try {
+      await createLedgerTable(client, tableName, { pollIntervalMs: 50 });
+      const retries: unknown[] = [];
+      const store = new DynamoDBLedgerStore({
+        client,
+        tableName,
+        requestTimeoutMs: 1_500,
+        retryDelayMs: 0,
+        onRetry: (event) => retries.push(event),
+      });
+      const updates = Array.from({ length: 5 }, (_, i) => update(`user${i}`, 'Admin', 1, 2));
+      await server.signal('SIGSTOP');
+      try {
+        const failed = await store.apply(updates).catch((e: unknown) => e);
+        expect(failed).toBeInstanceOf(DynamoDBLedgerWriteError);
+        const message = (failed as Error).message;
+        expect(message).not.toContain('\n');
+        expect(message).toContain('no answer from DynamoDB within 1500 ms');
+        expect(message).toContain('5 of 5 item writes did not land after 1 round');
+        expect((failed as DynamoDBLedgerWriteError).notLanded).toHaveLength(5);
+        // Nothing landed in the first round, so no retry round was started.
+        expect(retries).toEqual([]);
+
+        const read = await collect(store.entries()).catch((e: unknown) => e);
+        expect(read).toBeInstanceOf(DynamoDBLedgerError);
+        expect(read).toMatchObject({ operation: 'entries' });
+        expect((read as Error).message).toContain('no answer from DynamoDB within 1500 ms');
+      } finally {
+        await server.signal('SIGCONT');
+      }
+      // Resumed: the same table, through a store with the default deadline (a loaded machine is slow).
+      const resumed = new DynamoDBLedgerStore({ client, tableName });
+      await resumed.apply(updates);
+      expect(sortEntries(await collect(resumed.entries()))).toEqual(sortEntries(updates));
+    } finally {
+      client.destroy();
+    }
+  }, 60_000);
+});
+
+describe('DynamoDB Local killed in the middle of apply', () => {
   let server: DynamoDBLocal;
   let dbPath: string;
 
@@ -47,12 +111,18 @@ describe('DynamoDB Local stopped in the middle of apply', () => {
     if (dbPath) rmSync(dbPath, { recursive: true, force: true });
   });
 
-  it('rejects with the typed error; after a restart, applying the same updates gives the exact expected ledger', async () => {
+  it('names exactly the pairs that did not land; after a restart, applying the same updates converges to the exact ledger', async () => {
     const tableName = 'fault-ledger';
     const client = localClient(server.endpoint, { maxAttempts: 2 });
     try {
       await createLedgerTable(client, tableName, { pollIntervalMs: 50 });
-      const store = new DynamoDBLedgerStore({ client, tableName, concurrency: 4, consistentRead: true });
+      const store = new DynamoDBLedgerStore({
+        client,
+        tableName,
+        concurrency: 4,
+        consistentRead: true,
+        retryDelayMs: 0,
+      });
 
       // An earlier file, fully applied: the late re-apply must neither lose nor double it.
       const earlier = Array.from({ length: 40 }, (_, i) =>
@@ -72,30 +142,51 @@ describe('DynamoDB Local stopped in the middle of apply', () => {
           `ev-${i}`,
         ),
       );
+      // Deterministic: once 60 writes have answered, the server is killed (SIGKILL) and every later
+      // write waits until it is gone, so the rest of the file meets a dead endpoint whatever the load.
       let written = 0;
-      let stopping: Promise<void> | undefined;
+      let killing: Promise<void> | undefined;
       client.middlewareStack.add(
         (next, context) => async (args) => {
+          if (killing) await killing;
           const result = await next(args);
-          if (_isUpdate(context.commandName) && ++written === 60) stopping = server.stop();
+          if (_isUpdate(context.commandName) && ++written === 60) killing = server.signal('SIGKILL');
           return result;
         },
-        { step: 'initialize', name: 'stopMidway' },
+        { step: 'initialize', name: 'killMidway' },
       );
       const error = await store.apply(file).catch((e: unknown) => e);
-      client.middlewareStack.remove('stopMidway');
-      await stopping;
+      client.middlewareStack.remove('killMidway');
+      await killing;
 
-      expect(error).toBeInstanceOf(DynamoDBLedgerError);
+      expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
       expect(error).toMatchObject({ tableName, operation: 'apply' });
       expect((error as Error).message).toContain('applying the same updates again is safe');
       expect(written).toBeGreaterThanOrEqual(60);
+      const notLanded = new Set(
+        (error as DynamoDBLedgerWriteError).notLanded.map((item) =>
+          item.kind === 'pair' ? `${item.principalKey} ${item.roleKey}` : `${item.account} ${item.principalId}`,
+        ),
+      );
+      expect(notLanded.size).toBeGreaterThan(0);
+      expect((error as DynamoDBLedgerWriteError).landed + notLanded.size).toBe(file.length);
 
       await server.restart();
       const partial = await collect(store.entries());
       // The failure really happened midway: some of the file is stored, not all of it.
       expect(partial.length).toBeGreaterThan(earlier.length);
       expect(partial.length).toBeLessThan(file.length);
+      // Every pair not named as missing really landed: the stored item holds this file's update.
+      const stored = new Map(partial.map((e) => [`${e.principal.key} ${e.role.key}`, e]));
+      for (const u of file) {
+        const key = `${u.principal.key} ${u.role.key}`;
+        if (notLanded.has(key)) continue;
+        const entry = stored.get(key);
+        expect(entry, key).toBeDefined();
+        expect(entry?.lastSeen).toBeGreaterThanOrEqual(u.lastSeen);
+        expect(entry?.firstSeen).toBeLessThanOrEqual(u.firstSeen);
+        expect(entry?.methods).toContain('AssumeRole');
+      }
 
       await store.apply(file);
       const expected = await expectedLedger([earlier, file]);
@@ -108,7 +199,7 @@ describe('DynamoDB Local stopped in the middle of apply', () => {
     } finally {
       client.destroy();
     }
-  }, 120_000);
+  }, 240_000);
 });
 
 /** The document client's `UpdateCommand` runs as the low-level `UpdateItemCommand`. */

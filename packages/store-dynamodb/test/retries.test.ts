@@ -1,7 +1,21 @@
-import { createLedgerTable, DynamoDBLedgerError, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import {
+  createLedgerTable,
+  DynamoDBLedgerError,
+  DynamoDBLedgerStore,
+  DynamoDBLedgerWriteError,
+} from '@lastswitch/store-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type FlakyProxy, startFlakyProxy } from './_flakyProxy.js';
-import { collect, expectedLedger, freshTableName, localClient, sortEntries, update } from './_helpers.js';
+import {
+  alias,
+  collect,
+  expectedLedger,
+  freshTableName,
+  localClient,
+  sortAliases,
+  sortEntries,
+  update,
+} from './_helpers.js';
 
 const endpoint = inject('dynamodbEndpoint');
 const direct = localClient(endpoint);
@@ -71,6 +85,83 @@ describe('throttling and 5xx answers are retried by the SDK', () => {
       expect(await collect(healthy.entries())).toEqual([]);
       await healthy.apply([update('erin', 'Admin', 1, 2)]);
       expect(sortEntries(await collect(healthy.entries()))).toEqual(sortEntries([update('erin', 'Admin', 1, 2)]));
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('item writes that fail after the SDK retries are retried in rounds, visibly', () => {
+  it('the failed half is retried after the other half was written; onRetry is told; the ledger is exact', async () => {
+    const failOnce = new Set<string>();
+    const proxy = await startFlakyProxy(endpoint, (operation, seenBefore, body) => {
+      if (operation !== 'UpdateItem' || seenBefore) return undefined;
+      const user = /user(\d+)/.exec(body)?.[1];
+      if (user === undefined || Number(user) % 2 === 1 || failOnce.has(user)) return undefined;
+      failOnce.add(user);
+      return { type: 'InternalServerError', status: 500 };
+    });
+    proxies.push(proxy);
+    const client = localClient(proxy.endpoint, { maxAttempts: 1 });
+    try {
+      const tableName = await freshTable();
+      const retries: unknown[] = [];
+      const store = new DynamoDBLedgerStore({
+        client,
+        tableName,
+        concurrency: 4,
+        consistentRead: true,
+        retryDelayMs: 0,
+        onRetry: (event) => retries.push(event),
+      });
+      const updates = Array.from({ length: 30 }, (_, i) => update(`user${i}`, 'Admin', 100, 200));
+      expect(await store.apply(updates)).toMatchObject({ pairs: 30, writes: 45 });
+      expect(retries).toEqual([
+        { round: 2, failed: 15, of: 30, reason: expect.stringContaining('InternalServerError') },
+      ]);
+      expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger([updates])).entries);
+    } finally {
+      client.destroy();
+    }
+  });
+});
+
+describe('a failed alias write fails apply', () => {
+  it('an alias write still throttled after the retries rejects apply, naming the alias; a rerun stores it', async () => {
+    let throttling = true;
+    const proxy = await startFlakyProxy(endpoint, (operation, _seen, body) =>
+      throttling && operation === 'UpdateItem' && body.includes('"A#')
+        ? { type: 'ThrottlingException', status: 400 }
+        : undefined,
+    );
+    proxies.push(proxy);
+    const client = localClient(proxy.endpoint, { maxAttempts: 2 });
+    try {
+      const tableName = await freshTable();
+      const store = new DynamoDBLedgerStore({
+        client,
+        tableName,
+        concurrency: 2,
+        consistentRead: true,
+        retryDelayMs: 0,
+      });
+      const updates = [update('erin', 'Admin', 1, 2)];
+      const aliases = [alias('AIDAEXAMPLEERIN', 'erin', 2)];
+      const error = await store.apply(updates, aliases).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+      expect(error).toMatchObject({ tableName, operation: 'apply', awsErrorName: 'ThrottlingException', landed: 1 });
+      expect((error as DynamoDBLedgerWriteError).notLanded).toEqual([
+        { kind: 'alias', account: '111111111111', principalId: 'AIDAEXAMPLEERIN' },
+      ]);
+      expect((error as Error).message).toContain('AIDAEXAMPLEERIN');
+      // Two rounds (the pair landed in the first, so the alias was retried), two SDK attempts each.
+      expect(proxy.faults.get('UpdateItem')).toBe(4);
+      // The pair landed; the alias did not, and a rerun stores it.
+      expect(sortEntries(await collect(store.entries()))).toEqual(sortEntries(updates));
+      expect(await collect(store.aliases())).toEqual([]);
+      throttling = false;
+      await store.apply(updates, aliases);
+      expect(sortAliases(await collect(store.aliases()))).toEqual(sortAliases(aliases));
     } finally {
       client.destroy();
     }

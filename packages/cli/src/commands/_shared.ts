@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { MissingLedgerError, UsageError } from '../errors.js';
+import { makeDirectory } from '../makeDirectory.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { DEFAULT_STORE_URL, localStoreFiles, type OpenedStore } from '../store/openStore.js';
 import { grantsOption, rosterFromGrantFiles } from './plan.js';
@@ -118,7 +119,7 @@ export async function writeOutputFile(
   }
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
-    await mkdir(dirname(full), { recursive: true });
+    await makeDirectory(dirname(full));
     const handle = await open(temporary, 'w');
     try {
       for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk, null, 'utf8');

@@ -2,6 +2,7 @@ import { type AccessStatus, renderReportChunks } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { ExitCode } from '../errors.js';
+import { parseWidth } from '../options.js';
 import { openStore } from '../store/openStore.js';
 import { type AssessOptions, addAssessOptions, assessFromStore, writeChunks, writeOutputFile } from './_shared.js';
 
@@ -14,13 +15,6 @@ export function parseFailOn(value: string): AccessStatus[] {
     }
   }
   return [...new Set(statuses)] as AccessStatus[];
-}
-
-/** `--width`: a whole number of columns, at least 40. */
-function parseWidth(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 40) throw new InvalidArgumentError('expected a whole number of at least 40.');
-  return n;
 }
 
 interface ReportOptions extends AssessOptions {

@@ -6,7 +6,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import type { S3Source } from '../scan/_s3.js';
-import { discoverLocalFiles, type ScanTarget } from '../scan/discoverLocalFiles.js';
+import { discoverLocalFiles, type ScanTarget, specialFileKind } from '../scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../scan/progress.js';
 import { type ScanFailure, scanFiles } from '../scan/scanFiles.js';
 import { localStoreFiles, openStore } from '../store/openStore.js';
@@ -115,9 +115,19 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
       s3Sources.push(parseS3Url(source));
       continue;
     }
+    if (source.trim() === '') {
+      throw new UsageError('an empty source was given (an unset variable?): name a folder, a file, s3://… or -');
+    }
+    const shown = source.length > 200 ? `${source.slice(0, 200)}… (${source.length} characters)` : source;
     const path = isAbsolute(source) ? source : join(ctx.cwd, source);
-    const info = await stat(path).catch(() => undefined);
-    if (!info) throw new UsageError(`no such file or folder: ${source}`);
+    const info = await stat(path).catch((error: NodeJS.ErrnoException) => error);
+    if (info instanceof Error) {
+      if (info.code === 'ENAMETOOLONG') throw new UsageError(`the path is too long for this system: ${shown}`);
+      throw new UsageError(`no such file or folder: ${shown}`);
+    }
+    const kind = specialFileKind(info);
+    // Opening a named pipe blocks until someone writes to it: refused before anything is read.
+    if (kind) throw new UsageError(`"${shown}" is a ${kind}, not a file or folder: give trail files or folders`);
     localPaths.push(source);
   }
 
@@ -184,6 +194,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
       `Read ${plural(result.filesRead, 'file')} (${(result.bytesRead / 1_048_576).toFixed(1)} MB): ${plural(result.switches, 'switch', 'switches')}, ${plural(result.denied, 'denied attempt')}.`,
     );
     if (skippedFiles.size > 0) out(`Skipped files: ${countsLine(skippedFiles)}.`);
+    for (const named of local.specials) out(`  ${named.file}: ${named.reason}, not read`);
     if (result.skippedRecords.size > 0) out(`Skipped records: ${countsLine(result.skippedRecords)}.`);
     out(`Ledger ${opened.label}: ${plural(ledger.principals, 'principal')}, ${plural(ledger.pairs, 'pair')}.`);
     const skippedList = result.skippedRecordList;

@@ -1,7 +1,9 @@
+import type { Stats } from 'node:fs';
 import { createReadStream, readFileSync } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { classifyTrailKey, type TrailSource } from '@lastswitch/core';
+import { UsageError } from '../errors.js';
 
 /** One file a scan will read. */
 export interface ScanTarget {
@@ -29,7 +31,10 @@ export async function openLocalFile(path: string, size: number): Promise<TrailSo
 }
 
 /** Why a file found while walking a folder is not read. */
-export type LocalSkipReason = 'digest' | 'insight' | 'not a trail file' | 'before --since' | 'hidden';
+export type LocalSkipReason = 'digest' | 'insight' | 'not a trail file' | 'before --since' | 'hidden' | SpecialFileKind;
+
+/** Things in a folder that are not regular files nor folders: never opened (a FIFO would block). */
+export type SpecialFileKind = 'named pipe' | 'socket' | 'device' | 'symlink loop' | 'dangling symlink';
 
 /** What a walk found. */
 export interface LocalDiscovery {
@@ -37,6 +42,25 @@ export interface LocalDiscovery {
   skipped: Map<LocalSkipReason, number>;
   /** Folders inside the walk that could not be read (e.g. permission denied); the rest is still read. */
   failures: { file: string; reason: string }[];
+  /** Special files found in the walk, each named (they are also counted in `skipped`). */
+  specials: { file: string; reason: SpecialFileKind }[];
+}
+
+/** What kind of special file `info` describes, or undefined for a regular file or folder. */
+export function specialFileKind(info: Stats): SpecialFileKind | undefined {
+  if (info.isFIFO()) return 'named pipe';
+  if (info.isSocket()) return 'socket';
+  if (info.isBlockDevice() || info.isCharacterDevice()) return 'device';
+  return undefined;
+}
+
+/** Why `stat` failed on a path in a folder, when it is a broken symlink. */
+async function _brokenLink(path: string, error: unknown): Promise<SpecialFileKind | undefined> {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') return 'symlink loop';
+  if (code !== 'ENOENT') return undefined;
+  const link = await lstat(path).catch(() => undefined);
+  return link?.isSymbolicLink() ? 'dangling symlink' : undefined;
 }
 
 /** Options of {@link discoverLocalFiles}. */
@@ -104,6 +128,11 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
   };
 
   const failures: LocalDiscovery['failures'] = [];
+  const specials: LocalDiscovery['specials'] = [];
+  const special = (path: string, reason: SpecialFileKind) => {
+    skip(reason);
+    specials.push({ file: displayPath(options.cwd, path), reason });
+  };
   const walk = async (dir: string): Promise<void> => {
     let names: string[];
     try {
@@ -122,9 +151,17 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
     }
     for (const name of names) {
       const path = join(dir, name);
-      const info = await stat(path).catch(() => undefined);
-      if (!info) continue;
-      if (info.isDirectory()) {
+      let info: Stats;
+      try {
+        info = await stat(path);
+      } catch (error) {
+        const broken = await _brokenLink(path, error);
+        if (broken) special(path, broken);
+        continue;
+      }
+      const kind = specialFileKind(info);
+      if (kind) special(path, kind);
+      else if (info.isDirectory()) {
         if (name.startsWith('.')) skip('hidden');
         else await walk(path);
       } else if (info.isFile()) {
@@ -136,6 +173,11 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
   for (const given of paths) {
     const path = isAbsolute(given) ? given : join(options.cwd, given);
     const info = await stat(path);
+    const kind = specialFileKind(info);
+    if (kind) {
+      // Opening a named pipe blocks until someone writes to it: refused before anything is read.
+      throw new UsageError(`"${given}" is a ${kind}, not a file or folder: give trail files or folders`);
+    }
     if (info.isDirectory()) {
       await walk(path);
     } else if (!seen.has(path)) {
@@ -143,5 +185,5 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
       targets.push(localTarget(options.cwd, path, info.size));
     }
   }
-  return { targets, skipped, failures };
+  return { targets, skipped, failures, specials };
 }

@@ -113,6 +113,7 @@ const SKIP_LABELS: Record<TrailSkipReason, { label: string; wholeFile: boolean }
   'not-a-switch': { label: 'not a switch', wholeFile: false },
   malformed: { label: 'malformed', wholeFile: false },
   'too-large': { label: 'too large', wholeFile: false },
+  'too-deep': { label: 'nested too deep', wholeFile: false },
   'digest-file': { label: 'digest', wholeFile: true },
   'insight-file': { label: 'insight', wholeFile: true },
 };

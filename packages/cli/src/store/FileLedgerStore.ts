@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type {
   ApplyResult,
@@ -11,6 +11,7 @@ import type {
 } from '@lastswitch/core';
 import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, pairKey } from '@lastswitch/core';
 import { LedgerFileError } from '../errors.js';
+import { makeDirectory } from '../makeDirectory.js';
 
 /** The `format` marker every ledger file written by lastswitch carries. */
 export const LEDGER_FILE_FORMAT = 'lastswitch-ledger';
@@ -286,7 +287,7 @@ export class FileLedgerStore implements LedgerStore {
   async #write(content: LedgerFileContent): Promise<void> {
     const text = [...ledgerFileChunks(content.entries.values(), content.aliases.values())].join('');
     const directory = dirname(this.path);
-    await mkdir(directory, { recursive: true });
+    await makeDirectory(directory);
     const temporary = join(directory, `.${basename(this.path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       const handle = await open(temporary, 'wx');
@@ -306,7 +307,7 @@ export class FileLedgerStore implements LedgerStore {
   /** Takes `PATH.lock` (exclusive create); a lock left by a dead process is taken over. */
   async #lock(): Promise<() => Promise<void>> {
     const lockPath = `${this.path}.lock`;
-    await mkdir(dirname(this.path), { recursive: true }).catch((error: unknown) => {
+    await makeDirectory(dirname(this.path)).catch((error: unknown) => {
       throw new LedgerFileError(this.path, `cannot create the ledger directory: ${(error as Error).message}`, {
         cause: error,
       });

@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type {
   ApplyResult,
@@ -13,6 +13,7 @@ import type {
 } from '@lastswitch/core';
 import Database from 'better-sqlite3';
 import { LedgerDatabaseError } from '../errors.js';
+import { makeDirectorySync } from '../makeDirectory.js';
 
 /** The schema version (`PRAGMA user_version`) this release reads and writes. */
 export const LEDGER_DB_VERSION = 1;
@@ -348,7 +349,7 @@ export class SqliteLedgerStore implements LedgerStore {
       if (!this.#checkFile(create)) return undefined;
       if (create) {
         try {
-          mkdirSync(dirname(this.path), { recursive: true });
+          makeDirectorySync(dirname(this.path));
         } catch (error) {
           throw new LedgerDatabaseError(this.path, `cannot create its folder: ${(error as Error).message}`, {
             cause: error,

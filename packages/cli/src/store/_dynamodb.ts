@@ -13,10 +13,22 @@ export async function openDynamoDBStore(table: string, createTable: boolean): Pr
     import('@aws-sdk/lib-dynamodb'),
     import('@lastswitch/store-dynamodb'),
   ]);
-  const client = new DynamoDBClient({ maxAttempts: 8 });
+  // Every attempt is bounded (a frozen endpoint fails instead of hanging), and the store bounds each
+  // request, retries included, at its default 60 s.
+  const client = new DynamoDBClient({
+    maxAttempts: 8,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 20_000, throwOnRequestTimeout: true },
+  });
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   if (createTable) await adapter.createLedgerTable(client, table);
-  const store = new adapter.DynamoDBLedgerStore({ client: doc, tableName: table });
+  const store = new adapter.DynamoDBLedgerStore({
+    client: doc,
+    tableName: table,
+    onRetry: (e) =>
+      process.stderr.write(
+        `lastswitch: DynamoDB: ${e.failed} of ${e.of} item writes failed (${e.reason}); retrying them (round ${e.round})\n`,
+      ),
+  });
   return {
     store,
     label: `dynamodb:${table}`,

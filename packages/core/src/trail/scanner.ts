@@ -18,6 +18,7 @@ export type TrailSkipReason =
   | 'not-a-switch'
   | 'malformed'
   | 'too-large'
+  | 'too-deep'
   | 'digest-file'
   | 'insight-file';
 
@@ -68,6 +69,7 @@ export function emptyTrailStats(): TrailStats {
       'not-a-switch': 0,
       malformed: 0,
       'too-large': 0,
+      'too-deep': 0,
       'digest-file': 0,
       'insight-file': 0,
     },
@@ -83,6 +85,7 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const COMMA = 0x2c;
 const COLON = 0x3a;
+/** Deepest nesting of the file's top level, and of one record that may be a switch (deeper: `too-deep`). */
 const MAX_DEPTH = 512;
 /** Records larger than this are counted `too-large` and never parsed (CloudTrail records are far smaller). */
 const MAX_RECORD_BYTES = 16 * 1024 * 1024;
@@ -122,43 +125,71 @@ function _depthAtEnd(buf: Buffer, start: number, end: number): number {
   return depth;
 }
 
-/** Where the JSON value starting at `start` closes (the index after it), or -1 if not before `end`. */
-function _valueEnd(buf: Buffer, start: number, end: number): number {
-  let depth = 0;
-  let inString = false;
-  for (let i = start; i < end; i++) {
-    const c = buf[i] as number;
-    if (inString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) inString = false;
-    } else if (c === QUOTE) inString = true;
-    else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
-    else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth === 0) return i + 1;
-  }
-  return -1;
+/** One JSON value found by `_values`: its extent, its deepest nesting, and whether it is an object or array. */
+interface _Piece {
+  from: number;
+  to: number;
+  depth: number;
+  nested: boolean;
 }
 
 /**
- * `[start, end)` as two or more whole objects separated only by whitespace and single commas
- * (records not in CloudTrail's layout between two that are), or undefined.
+ * `[start, end)` as a sequence of JSON values — a record and whatever sits beside it (numbers,
+ * strings, literals, arrays, other objects) — separated by single commas (`commas`) or by
+ * whitespace only (NDJSON); undefined when it is not one (it ends unclosed, or a separator is off).
+ * Values are only delimited here: `JSON.parse` judges each one.
  */
-function _severalObjects(buf: Buffer, start: number, end: number): [number, number][] | undefined {
-  const pieces: [number, number][] = [];
-  let at = start;
+function _values(buf: Buffer, start: number, end: number, commas: boolean): _Piece[] | undefined {
+  const pieces: _Piece[] = [];
+  let i = start;
   while (true) {
-    if (buf[at] !== OPEN_OBJECT) return undefined;
-    const close = _valueEnd(buf, at, end);
-    if (close < 0) return undefined;
-    pieces.push([at, close]);
-    at = close;
-    while (at < end && _isSpace(buf[at] as number)) at++;
-    if (at === end) break;
-    if (buf[at] === COMMA) {
-      at++;
-      while (at < end && _isSpace(buf[at] as number)) at++;
+    while (i < end && _isSpace(buf[i] as number)) i++;
+    if (i >= end) return undefined;
+    const from = i;
+    const first = buf[i] as number;
+    let depth = 0;
+    let deepest = 0;
+    if (first === OPEN_OBJECT || first === OPEN_ARRAY) {
+      let inString = false;
+      for (; i < end; i++) {
+        const c = buf[i] as number;
+        if (inString) {
+          if (c === BACKSLASH) i++;
+          else if (c === QUOTE) inString = false;
+        } else if (c === QUOTE) inString = true;
+        else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+          if (++depth > deepest) deepest = depth;
+        } else if ((c === CLOSE_OBJECT || c === CLOSE_ARRAY) && --depth === 0) {
+          i++;
+          break;
+        }
+      }
+      if (depth !== 0) return undefined;
+    } else if (first === QUOTE) {
+      for (i++; i < end; i++) {
+        const c = buf[i] as number;
+        if (c === BACKSLASH) i++;
+        else if (c === QUOTE) break;
+      }
+      if (i >= end) return undefined;
+      i++;
+    } else if (first === COMMA || first === CLOSE_OBJECT || first === CLOSE_ARRAY) {
+      return undefined;
+    } else {
+      while (i < end) {
+        const c = buf[i] as number;
+        if (_isSpace(c) || c === COMMA || c === OPEN_OBJECT || c === OPEN_ARRAY || c === QUOTE) break;
+        i++;
+      }
     }
+    pieces.push({ from, to: i, depth: deepest, nested: deepest > 0 });
+    while (i < end && _isSpace(buf[i] as number)) i++;
+    if (i >= end) return pieces;
+    if (buf[i] === COMMA) {
+      if (!commas) return undefined;
+      i++;
+    } else if (commas) return undefined;
   }
-  return pieces.length > 1 ? pieces : undefined;
 }
 
 /** Whether the string value at `at` starts with a switch event name, or is escaped. */
@@ -200,7 +231,8 @@ export class _TrailScanner {
   out: TrailItem[] = [];
   private phase: _Phase = 'start';
   private depth = 0;
-  private readonly stack = new Uint8Array(MAX_DEPTH + 1);
+  /** Open brackets by depth: the records array's own levels plus MAX_DEPTH inside a record. */
+  private readonly stack = new Uint8Array(MAX_DEPTH + 3);
   private inString = false;
   private escaped = false;
   private inScalar = false;
@@ -211,6 +243,8 @@ export class _TrailScanner {
   private recordParts: Buffer[] = [];
   private recordBytes = 0;
   private recordTooLarge = false;
+  /** The open record nests deeper than MAX_DEPTH: deeper levels are counted, not kept on the stack. */
+  private recordTooDeep = false;
   // Top-level object, until its records array is found.
   private topParts: Buffer[] = [];
   private topBytes = 0;
@@ -221,6 +255,8 @@ export class _TrailScanner {
   private sawRecordsKey = false;
   // Marker positions in the current chunk.
   private markChunk: Buffer | undefined;
+  /** The chunk `push` is scanning. */
+  private chunk: Buffer | undefined;
   private readonly markAt = new Array<number>(MARKERS.length).fill(-1);
   private readonly markFrom = new Array<number>(MARKERS.length).fill(0);
   /** Aliases by account + principal id, the latest sighting kept; emitted when the file ends. */
@@ -258,6 +294,7 @@ export class _TrailScanner {
         i = 0;
       }
     }
+    this.chunk = buf;
     while (i < buf.length && this.phase !== 'done') {
       switch (this.phase) {
         case 'start':
@@ -300,8 +337,9 @@ export class _TrailScanner {
     this.recordStart = 0;
     this.topStart = 0;
     this.offset += buf.length;
-    this.nameBuf = undefined;
     this.markChunk = undefined;
+    this.nameBuf = undefined;
+    this.chunk = undefined;
   }
 
   /** Ends the input: throws `TrailFileError` if the file stopped in the middle of something. */
@@ -413,42 +451,18 @@ export class _TrailScanner {
     return pos;
   }
 
-  /** One record of the fast path; false when it must be re-read by the exact scanner. */
+  /**
+   * One record of the fast path (with anything beside it before the next record start, each
+   * element judged on its own); false when it must be re-read by the exact scanner.
+   */
   private fastRecord(buf: Buffer, start: number, end: number): boolean {
-    let candidate = this.stats.records === 0;
-    if (!candidate) {
-      if (this.nameBuf !== buf || (this.nameAt >= 0 && this.nameAt < start) || this.nameFrom > start) {
-        this.nameBuf = buf;
-        this.nameFrom = start;
-        this.nameAt = _nextEventName(buf, start);
-      }
-      const at = this.nameAt;
-      if (at < 0 || at >= end) {
-        candidate = true; // no eventName: attribution says why
-      } else {
-        const again = _nextEventName(buf, at + 1);
-        this.nameFrom = at + 1;
-        this.nameAt = again;
-        const compact = buf[at + 11] === COLON && buf[at + 12] === QUOTE;
-        candidate = (again >= 0 && again < end) || !compact || _startsWithMarker(buf, at + EVENT_NAME_COMPACT, end);
-      }
-    }
-    if (!candidate) {
+    if (!this.isCandidate(buf, start, end)) {
       this.stats.records++;
       this.stats.skipped['not-a-switch']++;
       return true;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(buf.toString('utf8', start, end));
-    } catch {
-      // Several records between two record starts: the later ones are not in CloudTrail's layout
-      // (pretty-printed, key-sorted), so each is parsed on its own.
-      const pieces = _severalObjects(buf, start, end);
-      if (pieces) {
-        for (const [from, to] of pieces) this.parseRecord(buf, from, to);
-        return true;
-      }
+    const pieces = _values(buf, start, end, this.recordDepth > 0);
+    if (pieces === undefined) {
       // Unclosed: the end boundary was a nested object that looks like a record; the start is
       // sound, so the exact scanner takes over here. Otherwise it is one malformed record.
       if (_depthAtEnd(buf, start, end) > 0) return false;
@@ -456,8 +470,53 @@ export class _TrailScanner {
       this.skipRecord('malformed', 'not valid JSON');
       return true;
     }
-    this.handleRecord(value);
+    for (const piece of pieces) {
+      if (!piece.nested) this.scalarRecord();
+      else if (pieces.length > 1 && !this.isCandidate(buf, piece.from, piece.to)) {
+        this.stats.records++;
+        this.stats.skipped['not-a-switch']++;
+      } else if (piece.depth > MAX_DEPTH) {
+        this.stats.records++;
+        this.stats.skipped['too-deep']++;
+      } else this.parseRecord(buf, piece.from, piece.to);
+    }
     return true;
+  }
+
+  /**
+   * Whether the record in `[start, end)` may yield something and so must be parsed: the first
+   * record (it tells an Insights file), or one holding a marker, unless it has no escape and one
+   * compact `"eventName"` whose value is not a switch (a switch beside it would bring its own).
+   * Both scanners use this, so a record is judged the same in every layout.
+   */
+  private isCandidate(buf: Buffer, start: number, end: number): boolean {
+    if (this.stats.records === 0) return true;
+    if (this.markerIn(buf, start, end, 2)) return true;
+    const at = this.eventNameIn(buf, start, end);
+    if (at >= 0 && buf[at + 11] === COLON && buf[at + 12] === QUOTE) {
+      const again = _nextEventName(buf, at + 1);
+      if (buf === this.chunk) {
+        this.nameFrom = at + 1;
+        this.nameAt = again;
+      }
+      if (again < 0 || again >= end) return _startsWithMarker(buf, at + EVENT_NAME_COMPACT, end);
+    }
+    return this.markerIn(buf, start, end, 0) || this.markerIn(buf, start, end, 1);
+  }
+
+  /** The first `"eventName"` in `[start, end)`, or -1; cached through the current chunk. */
+  private eventNameIn(buf: Buffer, start: number, end: number): number {
+    let at: number;
+    if (buf !== this.chunk) at = _nextEventName(buf, start);
+    else {
+      if (this.nameBuf !== buf || (this.nameAt >= 0 && this.nameAt < start) || this.nameFrom > start) {
+        this.nameBuf = buf;
+        this.nameFrom = start;
+        this.nameAt = _nextEventName(buf, start);
+      }
+      at = this.nameAt;
+    }
+    return at < end ? at : -1;
   }
 
   /** Parses and attributes one record of known extent; malformed if it is not JSON. */
@@ -743,16 +802,16 @@ export class _TrailScanner {
           this.recordParts = [];
           this.recordBytes = 0;
           this.recordTooLarge = false;
+          this.recordTooDeep = false;
         }
-        if (depth >= MAX_DEPTH)
-          throw this.error('not-json', `JSON nested deeper than ${MAX_DEPTH} at offset ${this.offset + i}`);
-        stack[depth] = c;
+        if (depth - rd >= MAX_DEPTH) this.recordTooDeep = true;
+        else stack[depth] = c;
         depth++;
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
         if (depth === 0)
           throw this.error('not-json', `unbalanced '${String.fromCharCode(c)}' at offset ${this.offset + i}`);
         depth--;
-        if (stack[depth] !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) {
+        if (depth - rd < MAX_DEPTH && stack[depth] !== (c === CLOSE_OBJECT ? OPEN_OBJECT : OPEN_ARRAY)) {
           throw this.error('not-json', `mismatched '${String.fromCharCode(c)}' at offset ${this.offset + i}`);
         }
         if (depth === rd) {
@@ -796,24 +855,23 @@ export class _TrailScanner {
     this.skipRecord('malformed', 'a string, number or literal where a record object belongs');
   }
 
-  private markerIn(buf: Buffer, start: number, end: number): boolean {
+  /** Whether marker `m` occurs in `[start, end)`; searches in the current chunk are cached. */
+  private markerIn(buf: Buffer, start: number, end: number, m: number): boolean {
+    const marker = MARKERS[m] as Buffer;
+    if (buf !== this.chunk) return buf.subarray(start, end).indexOf(marker) >= 0;
     if (this.markChunk !== buf) {
       this.markChunk = buf;
       this.markAt.fill(-1);
       this.markFrom.fill(0);
     }
-    for (let m = 0; m < MARKERS.length; m++) {
-      const marker = MARKERS[m] as Buffer;
-      let at = this.markAt[m] as number;
-      // Cached: "next occurrence at or after markFrom" (or none when at === -2).
-      if (at === -1 || (at >= 0 && at < start) || (this.markFrom[m] as number) > start) {
-        at = buf.indexOf(marker, start);
-        this.markAt[m] = at < 0 ? -2 : at;
-        this.markFrom[m] = start;
-      }
-      if (at >= 0 && at + marker.length <= end) return true;
+    let at = this.markAt[m] as number;
+    // Cached: "next occurrence at or after markFrom" (or none when at === -2).
+    if (at === -1 || (at >= 0 && at < start) || (this.markFrom[m] as number) > start) {
+      at = buf.indexOf(marker, start);
+      this.markAt[m] = at < 0 ? -2 : at;
+      this.markFrom[m] = start;
     }
-    return false;
+    return at >= 0 && at + marker.length <= end;
   }
 
   private endRecord(buf: Buffer, end: number): void {
@@ -832,7 +890,7 @@ export class _TrailScanner {
       bytes = buf;
       start = this.recordStart;
       finish = end;
-      candidate = this.stats.records === 0 || this.markerIn(buf, start, end);
+      candidate = this.isCandidate(buf, start, end);
     } else {
       this.recordParts.push(buf.subarray(0, end));
       bytes = Buffer.concat(this.recordParts);
@@ -844,11 +902,16 @@ export class _TrailScanner {
         this.skipRecord('too-large', `larger than ${MAX_RECORD_BYTES} bytes`);
         return;
       }
-      candidate = this.stats.records === 0 || MARKERS.some((m) => bytes.indexOf(m) >= 0);
+      candidate = this.isCandidate(bytes, start, finish);
     }
     if (!candidate) {
       this.stats.records++;
       this.stats.skipped['not-a-switch']++;
+      return;
+    }
+    if (this.recordTooDeep) {
+      this.stats.records++;
+      this.stats.skipped['too-deep']++;
       return;
     }
     let value: unknown;
