@@ -141,6 +141,29 @@ export function createIngestHandler(options: IngestHandlerOptions) {
   const concurrency = options.concurrency ?? 2;
   const reserveMs = options.reserveMs ?? 10_000;
 
+  /** Streams and reads one object; an EventBridge key S3 does not know is tried once more URL-decoded. */
+  async function readTrailObject(ref: TrailObjectRef) {
+    const read = async (key: string) => {
+      const bytes = await openTrailObject(s3, {
+        bucket: ref.bucket,
+        key,
+        ...(options.useVersionId && ref.versionId ? { versionId: ref.versionId } : {}),
+      });
+      return collectTrailFile(bytes, { key });
+    };
+    try {
+      return await read(ref.key);
+    } catch (error) {
+      if (ref.alternateKey === undefined || describeFailure(error).reason !== 's3:not-found') throw error;
+      logger.info('key not found as given; reading its URL-decoded form', {
+        bucket: ref.bucket,
+        key: ref.key,
+        alternateKey: ref.alternateKey,
+      });
+      return await read(ref.alternateKey);
+    }
+  }
+
   async function ingestFile(ref: TrailObjectRef, context: IngestContext | undefined): Promise<FileOutcome> {
     const where = { bucket: ref.bucket, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
     const kind = classifyTrailKey(ref.key);
@@ -161,12 +184,7 @@ export function createIngestHandler(options: IngestHandlerOptions) {
     }
     const started = Date.now();
     try {
-      const bytes = await openTrailObject(s3, {
-        bucket: ref.bucket,
-        key: ref.key,
-        ...(options.useVersionId && ref.versionId ? { versionId: ref.versionId } : {}),
-      });
-      const file = await collectTrailFile(bytes, { key: ref.key });
+      const file = await readTrailObject(ref);
       const updates = foldSwitches(file.switches);
       const aliases = foldAliases(file.aliases);
       const applied =
