@@ -101,7 +101,9 @@ function checkProps(props: LastswitchStackProps, sameAccount: boolean): TrailNot
     throw new Error(`lastswitch: trailNotifications must be bucket, sns or eventbridge, got ${JSON.stringify(kind)}`);
   }
   if (kind === 'sns' && !props.trailTopicArn) {
-    throw new Error('lastswitch: trailNotifications sns needs trailTopicArn (the topic that announces new trail files)');
+    throw new Error(
+      'lastswitch: trailNotifications sns needs trailTopicArn (the topic that announces new trail files)',
+    );
   }
   if (kind !== 'sns' && props.trailTopicArn) {
     throw new Error(`lastswitch: trailTopicArn is only used with trailNotifications sns, not ${kind}`);

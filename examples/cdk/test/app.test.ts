@@ -7,7 +7,10 @@ import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/stack.js';
 import { ensureLambdaBundles } from './_bundles.js';
 
 const here = (path: string) => new URL(path, import.meta.url);
-const cdkJson = JSON.parse(readFileSync(here('../cdk.json'), 'utf8')) as { app: string; context: Record<string, unknown> };
+const cdkJson = JSON.parse(readFileSync(here('../cdk.json'), 'utf8')) as {
+  app: string;
+  context: Record<string, unknown>;
+};
 
 /** The app as `npx cdk synth` runs it from examples/cdk: cdk.json's context, nothing else, no account. */
 function synthLikeTheReadme(extra: Record<string, unknown> = {}): Template {

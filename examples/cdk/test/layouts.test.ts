@@ -107,7 +107,11 @@ describe('layout 1: the trail bucket in the log-archive account', () => {
       trailKmsKeyArn: KEY_ARN,
     });
     template.resourceCountIs('Custom::S3BucketNotifications', 0);
-    template.hasResourceProperties('AWS::SNS::Subscription', { TopicArn: TOPIC_ARN, Protocol: 'sqs', Region: 'eu-west-1' });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      TopicArn: TOPIC_ARN,
+      Protocol: 'sqs',
+      Region: 'eu-west-1',
+    });
     expect(serviceSenders(template)[0]?.Condition).toEqual({
       ArnEquals: { 'aws:SourceArn': TOPIC_ARN },
       StringEquals: { 'aws:SourceAccount': LOG_ARCHIVE },
@@ -157,10 +161,16 @@ describe('layout 1: the trail bucket in the log-archive account', () => {
   });
 
   it.each([
-    [{ trailBucketName: 'b', trailBucketAccount: LOG_ARCHIVE }, /cannot add a notification to a bucket in another account/],
+    [
+      { trailBucketName: 'b', trailBucketAccount: LOG_ARCHIVE },
+      /cannot add a notification to a bucket in another account/,
+    ],
     [{ trailBucketName: 'b', trailNotifications: 'sns' }, /needs trailTopicArn/],
     [{ trailNotifications: 'eventbridge' }, /needs trailBucketName/],
-    [{ trailBucketName: 'b', trailNotifications: 'eventbridge', trailTopicArn: TOPIC_ARN }, /only used with trailNotifications sns/],
+    [
+      { trailBucketName: 'b', trailNotifications: 'eventbridge', trailTopicArn: TOPIC_ARN },
+      /only used with trailNotifications sns/,
+    ],
     [{ trailBucketAccount: LOG_ARCHIVE }, /trailBucketAccount needs trailBucketName/],
     [{ trailBucketName: 'b', trailBucketAccount: '2222' }, /12-digit account id/],
   ] as [Partial<LastswitchStackProps>, RegExp][])('refuses %o', (props, message) => {
@@ -188,7 +198,9 @@ describe('someone hears when it breaks', () => {
   });
 
   it('the report DLQ alarm watches the report function’s dead-letter queue', () => {
-    const report = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'report.handler' } }))[0] as {
+    const report = Object.values(
+      template.findResources('AWS::Lambda::Function', { Properties: { Handler: 'report.handler' } }),
+    )[0] as {
       Properties: { DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [string, string] } } };
     };
     const dlq = report.Properties.DeadLetterConfig.TargetArn['Fn::GetAtt'][0];

@@ -29,8 +29,14 @@ function synthWithNag(props: Partial<LastswitchStackProps>): void {
 describe('cdk-nag AwsSolutions: every remaining finding is acknowledged with a reason', () => {
   it.each([
     ['no context (new bucket, SSM webhook)', {}],
-    ['same-account bucket, secret, alarm email', { trailBucketName: 'org-trail', webhookSecretName: 's', alarmEmail: 'a@example.com' }],
-    ['existing bucket through its SNS topic', { trailBucketName: 'org-trail', trailTopicArn: `arn:aws:sns:eu-west-1:${env.account}:t` }],
+    [
+      'same-account bucket, secret, alarm email',
+      { trailBucketName: 'org-trail', webhookSecretName: 's', alarmEmail: 'a@example.com' },
+    ],
+    [
+      'existing bucket through its SNS topic',
+      { trailBucketName: 'org-trail', trailTopicArn: `arn:aws:sns:eu-west-1:${env.account}:t` },
+    ],
     [
       'log-archive bucket through SNS, KMS',
       {
@@ -40,7 +46,15 @@ describe('cdk-nag AwsSolutions: every remaining finding is acknowledged with a r
         trailKmsKeyArn: `arn:aws:kms:eu-west-1:${LOG_ARCHIVE}:key/abc`,
       },
     ],
-    ['log-archive bucket through EventBridge', { trailBucketName: 'org-trail', trailBucketAccount: LOG_ARCHIVE, trailNotifications: 'eventbridge', trailPrefix: 'org' }],
+    [
+      'log-archive bucket through EventBridge',
+      {
+        trailBucketName: 'org-trail',
+        trailBucketAccount: LOG_ARCHIVE,
+        trailNotifications: 'eventbridge',
+        trailPrefix: 'org',
+      },
+    ],
   ] as [string, Partial<LastswitchStackProps>][])('%s', (_name, props) => {
     expect(() => synthWithNag(props)).not.toThrow();
   });

@@ -266,9 +266,11 @@ describe('ingest on every trigger kind', () => {
 });
 
 describe('a key with spaces, +, % and unicode reaches the same file on every trigger kind', () => {
-  const KEY = 'odd prefix/a+b%c/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/06/30/111111111111_CloudTrail_eu-west-1_20260630T1100Z_café ü+%.json.gz';
+  const KEY =
+    'odd prefix/a+b%c/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/06/30/111111111111_CloudTrail_eu-west-1_20260630T1100Z_café ü+%.json.gz';
   // A decodable one, so an encoded EventBridge key has a URL-decoded reading to fall back to.
-  const DECODABLE = 'odd prefix/a+b/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/06/30/111111111111_CloudTrail_eu-west-1_20260630T1100Z_café ü+.json.gz';
+  const DECODABLE =
+    'odd prefix/a+b/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/06/30/111111111111_CloudTrail_eu-west-1_20260630T1100Z_café ü+.json.gz';
 
   beforeAll(async () => {
     for (const key of [KEY, DECODABLE]) {
@@ -285,7 +287,10 @@ describe('a key with spaces, +, % and unicode reaches the same file on every tri
     ['S3 Batch Operations (encoded)', () => batchEvent(BUCKET, [KEY])],
     ['EventBridge (as it is)', () => eventBridge(KEY)],
     ['EventBridge with a decodable key as it is', () => eventBridge(DECODABLE)],
-    ['EventBridge with the key encoded after all (read through its decoded form)', () => eventBridge(encodeKey(DECODABLE))],
+    [
+      'EventBridge with the key encoded after all (read through its decoded form)',
+      () => eventBridge(encodeKey(DECODABLE)),
+    ],
   ])('%s', async (_name, event) => {
     const { store, logger, ingest } = handler();
     const result = await ingest(event());

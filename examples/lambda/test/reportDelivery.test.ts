@@ -65,7 +65,12 @@ beforeAll(async () => {
     const name = `Role-${String(i % ROLES).padStart(2, '0')}-${'WithAVeryLongDescriptiveName'.repeat(3)}`;
     const user = `stale${Math.floor(i / ROLES)}`;
     return {
-      principal: { key: `arn:aws:iam::111111111111:user/${user}`, kind: 'iam-user', account: '111111111111', name: user },
+      principal: {
+        key: `arn:aws:iam::111111111111:user/${user}`,
+        kind: 'iam-user',
+        account: '111111111111',
+        name: user,
+      },
       role: {
         key: `arn:aws:iam::222222222222:role/${name}`,
         account: '222222222222',
@@ -108,7 +113,12 @@ describe('a scheduled report is posted once, however often Lambda retries it', (
 
     // Lambda's async retry: the same event, a new invocation (even a new container).
     const retried = await handler()(event, lambdaContext());
-    expect(retried).toMatchObject({ messages: n, delivered: n - k + 1, skipped: k - 1, run: '2026-12-07T08:01:00.000Z' });
+    expect(retried).toMatchObject({
+      messages: n,
+      delivered: n - k + 1,
+      skipped: k - 1,
+      run: '2026-12-07T08:01:00.000Z',
+    });
     const numbering = Array.from({ length: n }, (_, i) => `${i + 1}/${n}`);
     expect(accepted(from, new Set([k - 1]))).toEqual(numbering);
 
@@ -121,9 +131,9 @@ describe('a scheduled report is posted once, however often Lambda retries it', (
   it('stops before the remaining time runs out, and the retry continues where it stopped', async () => {
     const event = scheduledEvent();
     const from = webhook.requests.length;
-    let left = 60_000;
-    // Each check of the remaining time costs 15 s: after 3 messages less than 20 s are left.
-    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => (left -= 15_000) + 15_000 };
+    // Each check of the remaining time finds 15 s less: after 3 messages less than 20 s are left.
+    const remaining = [60_000, 45_000, 30_000, 15_000];
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => remaining.shift() ?? 0 };
     const error = await handler()(event, context).then(
       () => undefined,
       (e: unknown) => e as ReportIncompleteError,

@@ -126,7 +126,13 @@ describe('objectsFromEvent', () => {
         { bucket: e.BUCKET, key: KEY2, itemId: M2 },
         { bucket: e.BUCKET, key: e.KEY, itemId: M3 },
         { bucket: e.BUCKET, key: KEY2, itemId: M3 },
-        { bucket: e.BUCKET, key: e.KEY, versionId: 'v2-example', itemId: 'm6', alternateKey: e.KEY.replaceAll('+', ' ') },
+        {
+          bucket: e.BUCKET,
+          key: e.KEY,
+          versionId: 'v2-example',
+          itemId: 'm6',
+          alternateKey: e.KEY.replaceAll('+', ' '),
+        },
       ],
       ignored: [
         { code: 'test-event', reason: 's3:TestEvent', itemId: 'm4' },
@@ -222,7 +228,7 @@ describe('keys with spaces, +, % and unicode, on every trigger kind', () => {
     ["SNS with CloudTrail's message (as it is)", e.snsEvent(JSON.stringify(ctMessage))],
     ['SQS-wrapped S3 event', e.sqsEvent(e.sqsRecord(M1, JSON.stringify(s3Event)))],
     ['SQS-wrapped SNS-wrapped S3 event', e.sqsEvent(e.sqsRecord(M1, e.snsBody(JSON.stringify(s3Event))))],
-    ["SQS-wrapped CloudTrail message", e.sqsEvent(e.sqsRecord(M1, JSON.stringify(ctMessage)))],
+    ['SQS-wrapped CloudTrail message', e.sqsEvent(e.sqsRecord(M1, JSON.stringify(ctMessage)))],
     ['EventBridge, key as it is', eventBridge(KEY)],
     ['SQS-wrapped EventBridge, key as it is', e.sqsEvent(e.sqsRecord(M1, JSON.stringify(eventBridge(KEY))))],
     ['S3 Batch Operations 1.0 (URL-encoded)', batch('1.0')],
@@ -241,7 +247,8 @@ describe('keys with spaces, +, % and unicode, on every trigger kind', () => {
   });
 
   it('EventBridge with a plain CloudTrail key: no alternate', () => {
-    const plain = 'AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/111122223333_CloudTrail_eu-west-1_20250301T0005Z_x.json.gz';
+    const plain =
+      'AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/111122223333_CloudTrail_eu-west-1_20250301T0005Z_x.json.gz';
     expect(objectsFromEvent(eventBridge(plain)).objects[0]).not.toHaveProperty('alternateKey');
   });
 });

@@ -319,7 +319,9 @@ function section(text: string): SlackBlock & { type: 'section' } {
 }
 
 function context(...texts: (string | undefined)[]): SlackBlock {
-  const elements = texts.filter((text) => text !== undefined).map((text) => ({ type: 'mrkdwn' as const, text, verbatim: true }));
+  const elements = texts
+    .filter((text) => text !== undefined)
+    .map((text) => ({ type: 'mrkdwn' as const, text, verbatim: true }));
   return { type: 'context', elements };
 }
 

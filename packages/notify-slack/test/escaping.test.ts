@@ -24,7 +24,9 @@ function lineWith(messages: SlackMessage[], needle: string): string {
 
 function render(name: string, roleName = 'Admin', kind: 'iam-user' | 'saml' = 'iam-user'): SlackMessage[] {
   return toSlackMessages(
-    assessment([assessed(principal(name, '111122223333', kind), [{ role: role(roleName), status: 'stale', daysAgo: 200 }])]),
+    assessment([
+      assessed(principal(name, '111122223333', kind), [{ role: role(roleName), status: 'stale', daysAgo: 200 }]),
+    ]),
   );
 }
 
