@@ -1,27 +1,11 @@
 #!/usr/bin/env node
 /**
- * The lastswitch CDK app. Configure with context (`cdk deploy -c key=value` or cdk.json):
- * trailBucketName, trailPrefix, trailAccount, trailKmsKeyArn, webhookSecretName | webhookParameterName,
- * reportSchedule, staleAfterDays.
+ * The lastswitch CDK app. Every setting is optional context (`cdk deploy -c key=value` or cdk.json);
+ * see `lib/app.ts` for the keys and the README for the layouts.
  */
 import { App } from 'aws-cdk-lib';
-import { LastswitchStack } from '../lib/stack.js';
+import { addLastswitchStack } from '../lib/app.js';
 
 const app = new App();
-const text = (key: string): string | undefined => {
-  const value: unknown = app.node.tryGetContext(key);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-};
-const days = text('staleAfterDays');
-
-new LastswitchStack(app, text('stackName') ?? 'Lastswitch', {
-  trailBucketName: text('trailBucketName'),
-  trailPrefix: text('trailPrefix'),
-  trailAccount: text('trailAccount'),
-  trailKmsKeyArn: text('trailKmsKeyArn'),
-  webhookSecretName: text('webhookSecretName'),
-  webhookParameterName: text('webhookParameterName'),
-  reportSchedule: text('reportSchedule'),
-  staleAfterDays: days === undefined ? undefined : Number(days),
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-});
+addLastswitchStack(app, process.env);
+app.synth();

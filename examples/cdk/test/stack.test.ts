@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -6,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ledgerTableDefinition } from '../../../packages/store-dynamodb/src/index.js';
 import { LAMBDA_DIST, LastswitchStack, type LastswitchStackProps } from '../lib/stack.js';
+import { ensureLambdaBundles } from './_bundles.js';
 
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const env = { account: '111111111111', region: 'eu-west-1' };
@@ -44,12 +44,7 @@ function policyOf(template: Template, roleLogicalIdPrefix: string): Statement[] 
 
 const actionsOf = (stmts: Statement[]) => stmts.flatMap((s) => list(s.Action)).sort();
 
-beforeAll(() => {
-  // The handlers are deployed from their bundles; build them when a bare test run has not.
-  if (!existsSync(join(LAMBDA_DIST, 'ingest.mjs')) || !existsSync(join(LAMBDA_DIST, 'report.mjs'))) {
-    execFileSync('npx', ['tsup'], { cwd: join(LAMBDA_DIST, '..'), stdio: 'ignore' });
-  }
-});
+beforeAll(ensureLambdaBundles);
 
 describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
   const template = synth({
@@ -151,16 +146,21 @@ describe('LastswitchStack on an existing, KMS-encrypted trail bucket', () => {
     );
     const get = ingest.find((s) => s.Action === 's3:GetObject');
     expect(JSON.stringify(get?.Resource)).toContain(':s3:::org-trail/AWSLogs/*');
-    expect(ingest.find((s) => s.Action === 'kms:Decrypt')?.Resource).toBe(KEY_ARN);
+    const decrypt = ingest.find((s) => s.Action === 'kms:Decrypt') as Statement & { Condition?: unknown };
+    expect(decrypt.Resource).toBe(KEY_ARN);
+    // Only through S3 in the stack's region: the key cannot decrypt anything else for this role.
+    expect(decrypt.Condition).toEqual({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
     expect(ingest.find((s) => s.Action === 'dynamodb:UpdateItem')?.Resource).toEqual([
       { 'Fn::GetAtt': [expect.stringMatching(/^Ledger/), 'Arn'] },
     ]);
   });
 
-  it('grants the report Lambda Scan on the table and read on the one secret only', () => {
+  it('grants the report Lambda Scan (and Put/Update for delivery records) on the table and read on the one secret only', () => {
     const report = policyOf(template, 'ReportServiceRoleDefaultPolicy');
     expect(actionsOf(report)).toEqual([
+      'dynamodb:PutItem',
       'dynamodb:Scan',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'secretsmanager:GetSecretValue',
@@ -323,7 +323,9 @@ describe('other configurations', () => {
     const template = synth({ webhookSecretName: undefined, webhookParameterName: '/lastswitch/slack-webhook' });
     const report = policyOf(template, 'ReportServiceRoleDefaultPolicy');
     expect(actionsOf(report)).toEqual([
+      'dynamodb:PutItem',
       'dynamodb:Scan',
+      'dynamodb:UpdateItem',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'sqs:SendMessage',
@@ -339,7 +341,6 @@ describe('other configurations', () => {
   });
 
   it.each([
-    [{ webhookSecretName: undefined }, /webhookSecretName .*or webhookParameterName/],
     [{ webhookParameterName: '/x' }, /not both/],
     [{ staleAfterDays: 0 }, /staleAfterDays/],
     [{ reportSchedule: '0 8 * * 1' }, /reportSchedule must be an EventBridge cron/],

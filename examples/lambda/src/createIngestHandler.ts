@@ -13,7 +13,10 @@ import {
 } from '@lastswitch/core';
 import { openTrailObject } from '@lastswitch/source-s3';
 import { DynamoDBLedgerWriteError } from '@lastswitch/store-dynamodb';
+import type { S3BatchResult, SQSBatchResponse } from 'aws-lambda';
+import { toS3BatchResult, toSqsBatchResponse } from './batchResponses.js';
 import { describeFailure, type FailureDescription } from './describeFailure.js';
+import { type FailedFile, type FileOutcome, isUnreadable } from './fileOutcome.js';
 import { type HandlerLogger, silentLogger } from './logger.js';
 
 /** What the ingest handler needs; clients are built by the caller. */
@@ -37,11 +40,7 @@ export interface IngestContext {
   getRemainingTimeInMillis?: () => number;
 }
 
-/** How one file went. */
-export type FileOutcome =
-  | { status: 'ingested'; ref: TrailObjectRef; switches: number; pairs: number; writes: number }
-  | { status: 'skipped'; ref: TrailObjectRef; reason: string }
-  | ({ status: 'failed'; ref: TrailObjectRef } & FailureDescription);
+export type { FileOutcome } from './fileOutcome.js';
 
 /** What the handler did for a direct S3, SNS or EventBridge trigger (which has no per-item answer). */
 export interface IngestSummary {
@@ -51,21 +50,10 @@ export interface IngestSummary {
 }
 
 /** The SQS partial-batch answer: only the failed messages are retried. */
-export interface SqsBatchResponse {
-  batchItemFailures: { itemIdentifier: string }[];
-}
+export type SqsBatchResponse = SQSBatchResponse;
 
 /** The S3 Batch Operations answer: one result per task. */
-export interface S3BatchResponse {
-  invocationSchemaVersion: string;
-  treatMissingKeysAs: 'PermanentFailure';
-  invocationId: string;
-  results: {
-    taskId: string;
-    resultCode: 'Succeeded' | 'TemporaryFailure' | 'PermanentFailure';
-    resultString: string;
-  }[];
-}
+export type S3BatchResponse = S3BatchResult;
 
 /** What the ingest handler answers, by trigger kind. */
 export type IngestResponse = IngestSummary | SqsBatchResponse | S3BatchResponse;
@@ -78,11 +66,11 @@ export type IngestResponse = IngestSummary | SqsBatchResponse | S3BatchResponse;
 export class IngestError extends LastswitchError {
   override name = 'IngestError';
   /** The files that failed, with reasons. */
-  readonly failures: Extract<FileOutcome, { status: 'failed' }>[];
+  readonly failures: FailedFile[];
   /** The items of the event that named no readable object. */
   readonly unreadable: IgnoredItem[];
 
-  constructor(failures: Extract<FileOutcome, { status: 'failed' }>[], total: number, unreadable: IgnoredItem[] = []) {
+  constructor(failures: FailedFile[], total: number, unreadable: IgnoredItem[] = []) {
     const parts: string[] = [];
     if (failures.length > 0) {
       const list = failures
@@ -104,11 +92,6 @@ export class IngestError extends LastswitchError {
     this.failures = failures;
     this.unreadable = unreadable;
   }
-}
-
-/** Items core could not read at all are failures (retried, then dead-lettered); test and validation messages are not. */
-function isUnreadable(item: IgnoredItem): boolean {
-  return item.code === 'unrecognised' || item.code === 'undecodable-key' || item.code === 'no-bucket';
 }
 
 async function inPool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
@@ -142,6 +125,29 @@ export function createIngestHandler(options: IngestHandlerOptions) {
   const concurrency = options.concurrency ?? 2;
   const reserveMs = options.reserveMs ?? 10_000;
 
+  /** Streams and reads one object; an EventBridge key S3 does not know is tried once more URL-decoded. */
+  async function readTrailObject(ref: TrailObjectRef) {
+    const read = async (key: string) => {
+      const bytes = await openTrailObject(s3, {
+        bucket: ref.bucket,
+        key,
+        ...(options.useVersionId && ref.versionId ? { versionId: ref.versionId } : {}),
+      });
+      return collectTrailFile(bytes, { key });
+    };
+    try {
+      return await read(ref.key);
+    } catch (error) {
+      if (ref.alternateKey === undefined || describeFailure(error).reason !== 's3:not-found') throw error;
+      logger.info('key not found as given; reading its URL-decoded form', {
+        bucket: ref.bucket,
+        key: ref.key,
+        alternateKey: ref.alternateKey,
+      });
+      return await read(ref.alternateKey);
+    }
+  }
+
   async function ingestFile(ref: TrailObjectRef, context: IngestContext | undefined): Promise<FileOutcome> {
     const where = { bucket: ref.bucket, key: ref.key, ...(ref.versionId ? { versionId: ref.versionId } : {}) };
     const kind = classifyTrailKey(ref.key);
@@ -162,12 +168,7 @@ export function createIngestHandler(options: IngestHandlerOptions) {
     }
     const started = Date.now();
     try {
-      const bytes = await openTrailObject(s3, {
-        bucket: ref.bucket,
-        key: ref.key,
-        ...(options.useVersionId && ref.versionId ? { versionId: ref.versionId } : {}),
-      });
-      const file = await collectTrailFile(bytes, { key: ref.key });
+      const file = await readTrailObject(ref);
       const updates = foldSwitches(file.switches);
       const aliases = foldAliases(file.aliases);
       const applied =
@@ -215,44 +216,10 @@ export function createIngestHandler(options: IngestHandlerOptions) {
       failed: count('failed'),
       ignored: found.ignored.length,
     });
-    const failures = files.filter((f): f is Extract<FileOutcome, { status: 'failed' }> => f.status === 'failed');
+    const failures = files.filter((f): f is FailedFile => f.status === 'failed');
 
-    if (found.kind === 'sqs') {
-      const failed = new Set<string>();
-      for (const f of failures) if (f.ref.itemId !== undefined) failed.add(f.ref.itemId);
-      for (const item of found.ignored) if (isUnreadable(item) && item.itemId !== undefined) failed.add(item.itemId);
-      return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
-    }
-
-    if (found.kind === 's3-batch' && found.batch) {
-      const results: S3BatchResponse['results'] = [];
-      for (const file of files) {
-        if (file.ref.itemId === undefined) continue;
-        if (file.status === 'failed') {
-          results.push({
-            taskId: file.ref.itemId,
-            resultCode: file.retryable ? 'TemporaryFailure' : 'PermanentFailure',
-            resultString: `${file.reason}: ${file.message}`.slice(0, 1000),
-          });
-        } else {
-          const text =
-            file.status === 'ingested'
-              ? `ingested: ${file.switches} switches, ${file.pairs} pairs`
-              : `skipped: ${file.reason}`;
-          results.push({ taskId: file.ref.itemId, resultCode: 'Succeeded', resultString: text });
-        }
-      }
-      for (const item of found.ignored) {
-        if (item.itemId === undefined) continue;
-        results.push({ taskId: item.itemId, resultCode: 'PermanentFailure', resultString: item.reason.slice(0, 1000) });
-      }
-      return {
-        invocationSchemaVersion: found.batch.invocationSchemaVersion,
-        treatMissingKeysAs: 'PermanentFailure',
-        invocationId: found.batch.invocationId,
-        results,
-      };
-    }
+    if (found.kind === 'sqs') return toSqsBatchResponse(files, found.ignored);
+    if (found.kind === 's3-batch' && found.batch) return toS3BatchResult(found.batch, files, found.ignored);
 
     const unreadable = found.ignored.filter(isUnreadable);
     if (failures.length > 0 || unreadable.length > 0) throw new IngestError(failures, files.length, unreadable);

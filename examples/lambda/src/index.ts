@@ -28,7 +28,20 @@ export {
   type S3BatchResponse,
   type SqsBatchResponse,
 } from './createIngestHandler.js';
-export { createReportHandler, type ReportHandlerOptions, type ReportResult } from './createReportHandler.js';
+export {
+  createReportHandler,
+  type ReportContext,
+  type ReportHandlerOptions,
+  ReportIncompleteError,
+  type ReportResult,
+} from './createReportHandler.js';
+export {
+  type ClaimOutcome,
+  type DeliveryLog,
+  DeliveryLogError,
+  DynamoDBDeliveryLog,
+  type DynamoDBDeliveryLogOptions,
+} from './DynamoDBDeliveryLog.js';
 export { describeFailure, type FailureDescription } from './describeFailure.js';
 export { type HandlerLogger, silentLogger } from './logger.js';
 export { cachedWebhookUrl, readWebhookUrl, type WebhookClients, WebhookUrlError } from './webhookUrl.js';

@@ -6,8 +6,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import type { Context } from 'aws-lambda';
 import { readReportConfig } from './config.js';
 import { createReportHandler } from './createReportHandler.js';
+import { DynamoDBDeliveryLog } from './DynamoDBDeliveryLog.js';
 import { cachedWebhookUrl, readWebhookUrl } from './webhookUrl.js';
 
 const config = readReportConfig(process.env);
@@ -21,8 +23,7 @@ const clients =
       ? { secrets: new SecretsManagerClient({}) }
       : {};
 
-/** The Lambda entry point: `report.handler`. */
-export const handler = createReportHandler({
+const report = createReportHandler({
   store,
   staleAfterDays: config.staleAfterDays,
   webhookUrl: cachedWebhookUrl(() => readWebhookUrl(config.webhook, clients)),
@@ -33,4 +34,12 @@ export const handler = createReportHandler({
     ...(config.link ? { link: config.link } : {}),
   },
   logger,
+  // Each message is recorded in the ledger table before it is posted, so Lambda's retries never repeat one.
+  deliveries: new DynamoDBDeliveryLog({ client, tableName: config.ledgerTable, now: Date.now }),
 });
+
+/** The Lambda entry point: `report.handler`. */
+export const handler = (event: unknown, context: Context) => {
+  logger.addContext(context);
+  return report(event, context);
+};

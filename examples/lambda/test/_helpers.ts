@@ -41,3 +41,25 @@ export async function startSlowDownServer(): Promise<{ endpoint: string; request
     },
   };
 }
+
+let invocation = 0;
+
+/** A Lambda context as the runtime passes it, with a fresh request id per call. */
+export function lambdaContext(remainingMs = 300_000): import('aws-lambda').Context {
+  invocation += 1;
+  const id = `00000000-0000-4000-8000-${String(invocation).padStart(12, '0')}`;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'lastswitch-test',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:lastswitch-test',
+    memoryLimitInMB: '512',
+    awsRequestId: `${id}-${process.pid}-${Date.now()}`,
+    logGroupName: '/aws/lambda/lastswitch-test',
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => remainingMs,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -11,10 +11,15 @@ import { createLedgerTable, DynamoDBLedgerStore } from '@lastswitch/store-dynamo
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { s3ClientConfig } from '../../../test/servers/s3-local.js';
 import { startWebhookServer, type WebhookServer } from '../../../test/servers/webhook.js';
-import { createIngestHandler, IngestError, type S3BatchResponse } from '../src/createIngestHandler.js';
-import { createReportHandler } from '../src/createReportHandler.js';
+import {
+  createIngestHandler,
+  IngestError,
+  type IngestResponse,
+  type S3BatchResponse,
+} from '../src/createIngestHandler.js';
+import { createReportHandler, type ReportResult } from '../src/createReportHandler.js';
 import { cachedWebhookUrl } from '../src/webhookUrl.js';
-import { recordingLogger, startSlowDownServer } from './_helpers.js';
+import { type LogLine, recordingLogger, startSlowDownServer } from './_helpers.js';
 import { batchEvent, s3Event, sqsEvent } from './events.js';
 import { corrupt, digest, expected, NOW, ROLES, SESSION_TOKEN, STALE_AFTER_DAYS, trail, USERS } from './orgTrail.js';
 
@@ -47,21 +52,21 @@ function postedText(from = 0): string {
     .join('\n');
 }
 
-function sectionsMentioning(name: string, from = 0): string[] {
+function sectionsMentioning(name: string, bodies: string[]): string[] {
   const texts: string[] = [];
-  for (const request of webhook.requests.slice(from)) {
-    const body = JSON.parse(request.body) as { blocks: { type: string; text?: { text: string } }[] };
+  for (const posted of bodies) {
+    const body = JSON.parse(posted) as { blocks: { type: string; text?: { text: string } }[] };
     for (const block of body.blocks) if (block.text?.text.includes(name)) texts.push(block.text.text);
   }
   return texts;
 }
 
 /** The principals (`*name* · ...`) listed under each group heading of the posted messages. */
-function namesByGroup(): Map<string, string[]> {
+function namesByGroup(bodies: string[]): Map<string, string[]> {
   const groups = new Map<string, string[]>();
   let current: string[] | undefined;
-  for (const request of webhook.requests) {
-    const body = JSON.parse(request.body) as { blocks: { type: string; text?: { text: string } }[] };
+  for (const posted of bodies) {
+    const body = JSON.parse(posted) as { blocks: { type: string; text?: { text: string } }[] };
     for (const block of body.blocks) {
       const text = block.type === 'section' ? (block.text?.text ?? '') : '';
       for (const heading of ['Not switched into any role', 'Still switching, but holding roles unused']) {
@@ -106,28 +111,55 @@ afterAll(async () => {
   dynamo.destroy();
 });
 
-/** The ledger after the first ingestion of every file; nothing later may change it. */
-let firstLedger: LedgerEntry[] = [];
+/** The three trigger events of the first ingestion. */
+const events = {
+  s3: s3Event(BUCKET, [trail.erinCaller.key, trail.erinOwner.key, digest.key]),
+  sqs: sqsEvent(BUCKET, [trail.frankConsole.key, trail.graceCli.key, trail.heidiOld.key]),
+  batch: batchEvent(BUCKET, [trail.heidiDenied.key, trail.ivanConsole.key, trail.ivanCli.key]),
+};
+
+/**
+ * What the first ingestion of every file and the first report did, set up once before any test:
+ * each test only reads it (or checks that something later changes nothing), so tests pass alone
+ * and in any order.
+ */
+const first = {} as {
+  s3: IngestResponse;
+  sqs: IngestResponse;
+  batch: S3BatchResponse;
+  ledger: LedgerEntry[];
+  logs: LogLine[];
+  report: ReportResult;
+  posted: string[];
+};
+
+beforeAll(async () => {
+  first.s3 = await ingest(events.s3);
+  first.sqs = await ingest(events.sqs);
+  first.batch = (await ingest(events.batch)) as S3BatchResponse;
+  first.ledger = await ledger();
+  first.logs = [...logger.lines];
+  const from = webhook.requests.length;
+  first.report = await report({});
+  first.posted = webhook.requests.slice(from).map((r) => r.body);
+});
 
 describe('ingest → ledger → report, on every trigger kind', () => {
-  let firstReport: string[];
-
-  it('a direct S3 notification: both sides of a cross-account call, digest skipped', async () => {
-    const result = await ingest(s3Event(BUCKET, [trail.erinCaller.key, trail.erinOwner.key, digest.key]));
+  it('a direct S3 notification: both sides of a cross-account call, digest skipped', () => {
+    const result = first.s3;
     expect(result).toMatchObject({ kind: 's3' });
     const files = 'files' in result ? result.files : [];
     expect(files.map((f) => f.status)).toEqual(['ingested', 'ingested', 'skipped']);
     expect(files[2]).toMatchObject({ status: 'skipped', reason: 'CloudTrail digest file' });
   });
 
-  it('an SQS-wrapped S3 event: no failed messages', async () => {
-    const result = await ingest(sqsEvent(BUCKET, [trail.frankConsole.key, trail.graceCli.key, trail.heidiOld.key]));
-    expect(result).toEqual({ batchItemFailures: [] });
+  it('an SQS-wrapped S3 event: no failed messages', () => {
+    expect(first.sqs).toEqual({ batchItemFailures: [] });
   });
 
-  it('an S3 Batch Operations job: every task Succeeded', async () => {
-    const event = batchEvent(BUCKET, [trail.heidiDenied.key, trail.ivanConsole.key, trail.ivanCli.key]);
-    const result = (await ingest(event)) as S3BatchResponse;
+  it('an S3 Batch Operations job: every task Succeeded', () => {
+    const event = events.batch;
+    const result = first.batch;
     expect(result).toMatchObject({
       invocationSchemaVersion: '2.0',
       treatMissingKeysAs: 'PermanentFailure',
@@ -138,8 +170,8 @@ describe('ingest → ledger → report, on every trigger kind', () => {
     );
   });
 
-  it('the ledger holds one entry per (principal, role), denied attempts and services left out', async () => {
-    const entries = await ledger();
+  it('the ledger holds one entry per (principal, role), denied attempts and services left out', () => {
+    const entries = first.ledger;
     const pairs = entries.map((e) => `${e.principal.name} → ${e.role.name}`);
     expect(pairs.sort()).toEqual(
       [
@@ -162,28 +194,27 @@ describe('ingest → ledger → report, on every trigger kind', () => {
     expect(entries.find((e) => e.principal.name === 'frank')?.methods).toEqual(['SwitchRole']);
     // heidi's refused attempt on 2026-06-25 is not use: her last switch stays in December.
     expect(entries.find((e) => e.principal.name === 'heidi')?.lastSeen).toBe(Date.parse('2025-12-01T08:00:00Z'));
-    firstLedger = entries;
   });
 
   it('the per-file logs carry the counts', () => {
-    const lines = logger.lines.filter((l) => l.message === 'ingested trail file');
+    const lines = first.logs.filter((l) => l.message === 'ingested trail file');
     expect(lines).toHaveLength(8);
     const erin = lines.find((l) => l.attributes.key === trail.erinCaller.key);
     expect(erin?.attributes).toMatchObject({ bucket: BUCKET, records: 4, switches: 1, denied: 0, pairs: 1 });
     expect(erin?.attributes.skipped).toMatchObject({ 'service-caller': 1 });
     const heidi = lines.find((l) => l.attributes.key === trail.heidiDenied.key);
     expect(heidi?.attributes).toMatchObject({ records: 2, switches: 0, denied: 1, pairs: 0 });
-    expect(logger.lines.filter((l) => l.message === 'skipped object')).toHaveLength(1);
+    expect(first.logs.filter((l) => l.message === 'skipped object')).toHaveLength(1);
   });
 
-  it('the report names exactly the stale principals', async () => {
-    const result = await report({});
+  it('the report names exactly the stale principals', () => {
+    const result = first.report;
     expect(result.delivered).toBe(result.messages);
     expect(result.messages).toBeGreaterThan(0);
-    expect(webhook.requests).toHaveLength(result.messages);
+    expect(first.posted).toHaveLength(result.messages);
     expect(result.summary).toEqual({ principals: 5, pairs: 6, active: 2, stale: 4, never: 0 });
-    const text = postedText();
-    const groups = namesByGroup();
+    const text = first.posted.join('\n');
+    const groups = namesByGroup(first.posted);
     expect(groups.get('Not switched into any role')?.sort()).toEqual([...expected.staleAltogether].sort());
     expect(groups.get('Still switching, but holding roles unused')?.sort()).toEqual([...expected.partlyStale].sort());
     expect([...groups.keys()]).toHaveLength(2);
@@ -192,24 +223,23 @@ describe('ingest → ledger → report, on every trigger kind', () => {
     expect(text).not.toContain('AIDAE2EERIN');
     expect(text).not.toContain('unresolved');
     // ivan is active (DEV console) but has not used PROD ReadOnly: named for that role only
-    const ivan = sectionsMentioning('ivan').join('\n');
+    const ivan = sectionsMentioning('ivan', first.posted).join('\n');
     expect(ivan).toContain('ReadOnly');
     expect(ivan).not.toContain('Developer');
-    firstReport = webhook.requests.map((r) => r.body);
   });
 
   it('replaying every event changes nothing: every write is held back, same ledger, same report', async () => {
     const before = logger.lines.length;
-    await ingest(s3Event(BUCKET, [trail.erinCaller.key, trail.erinOwner.key, digest.key]));
-    await ingest(sqsEvent(BUCKET, [trail.frankConsole.key, trail.graceCli.key, trail.heidiOld.key]));
-    await ingest(batchEvent(BUCKET, [trail.heidiDenied.key, trail.ivanConsole.key, trail.ivanCli.key]));
+    await ingest(events.s3);
+    await ingest(events.sqs);
+    await ingest(events.batch);
     const replayed = logger.lines.slice(before).filter((l) => l.message === 'ingested trail file');
     expect(replayed).toHaveLength(8);
     for (const line of replayed) expect(line.attributes.heldBack).toBe(line.attributes.writes);
-    expect(await ledger()).toEqual(firstLedger);
+    expect(await ledger()).toEqual(first.ledger);
     const from = webhook.requests.length;
     await report({});
-    expect(webhook.requests.slice(from).map((r) => r.body)).toEqual(firstReport);
+    expect(webhook.requests.slice(from).map((r) => r.body)).toEqual(first.posted);
   });
 });
 
@@ -271,8 +301,8 @@ describe('a corrupt file among good ones fails only that file, as its trigger re
   });
 
   it('the ledger is still exactly as after the first ingestion: failures wrote nothing', async () => {
-    expect(firstLedger).toHaveLength(7);
-    expect(await ledger()).toEqual(firstLedger);
+    expect(first.ledger).toHaveLength(7);
+    expect(await ledger()).toEqual(first.ledger);
   });
 });
 

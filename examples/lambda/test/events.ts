@@ -1,6 +1,7 @@
 /** Lambda trigger events in the shapes AWS sends, written for these tests. */
 
-function encodeKey(key: string): string {
+/** How S3 notifications and Batch Operations write a key: form-encoded, `/` kept. */
+export function encodeKey(key: string): string {
   return encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+');
 }
 

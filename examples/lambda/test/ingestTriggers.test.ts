@@ -10,7 +10,7 @@ import {
   type S3BatchResponse,
 } from '../src/createIngestHandler.js';
 import { recordingLogger } from './_helpers.js';
-import { s3Event, sqsEvent } from './events.js';
+import { batchEvent, encodeKey, s3Event, sqsEvent } from './events.js';
 import { corrupt, digest, trail } from './orgTrail.js';
 
 const BUCKET = 'triggers';
@@ -307,5 +307,51 @@ describe('DynamoDB writes that do not land fail only their file', () => {
       base.destroy();
       await proxy.close();
     }
+  });
+});
+
+describe('a key with spaces, +, % and unicode reaches the same file on every trigger kind', () => {
+  const KEY =
+    'odd prefix/a+b%c/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/06/30/111111111111_CloudTrail_eu-west-1_20260630T1100Z_café ü+%.json.gz';
+  // A decodable one, so an encoded EventBridge key has a URL-decoded reading to fall back to.
+  const DECODABLE =
+    'odd prefix/a+b/AWSLogs/111111111111/CloudTrail/eu-west-1/2026/06/30/111111111111_CloudTrail_eu-west-1_20260630T1100Z_café ü+.json.gz';
+
+  beforeAll(async () => {
+    for (const key of [KEY, DECODABLE]) {
+      const body = trail.frankConsole.body;
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentLength: body.length }));
+    }
+  });
+
+  it.each([
+    ['direct S3 (encoded)', () => s3Event(BUCKET, [KEY])],
+    ['SQS-wrapped S3 (encoded)', () => sqsEvent(BUCKET, [KEY])],
+    ['SNS-wrapped S3 (encoded)', () => sns(JSON.stringify(s3Event(BUCKET, [KEY])))],
+    ["SNS with CloudTrail's message (as it is)", () => sns(JSON.stringify({ s3Bucket: BUCKET, s3ObjectKey: [KEY] }))],
+    ['S3 Batch Operations (encoded)', () => batchEvent(BUCKET, [KEY])],
+    ['EventBridge (as it is)', () => eventBridge(KEY)],
+    ['EventBridge with a decodable key as it is', () => eventBridge(DECODABLE)],
+    [
+      'EventBridge with the key encoded after all (read through its decoded form)',
+      () => eventBridge(encodeKey(DECODABLE)),
+    ],
+  ])('%s', async (_name, event) => {
+    const { store, logger, ingest } = handler();
+    const result = await ingest(event());
+    if ('batchItemFailures' in result) expect(result.batchItemFailures).toEqual([]);
+    if ('results' in result) expect(result.results.map((r) => r.resultCode)).toEqual(['Succeeded']);
+    expect(await principals(store)).toEqual(['frank']);
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+
+  it('an EventBridge key that exists neither as given nor decoded fails as not found', async () => {
+    const { ingest } = handler();
+    const error = await ingest(eventBridge(encodeKey(DECODABLE.replace('café', 'cafe')))).then(
+      () => undefined,
+      (e: unknown) => e as IngestError,
+    );
+    expect(error).toBeInstanceOf(IngestError);
+    expect(error?.failures[0]?.reason).toBe('s3:not-found');
   });
 });

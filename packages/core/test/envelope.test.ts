@@ -60,9 +60,13 @@ describe('objectsFromEvent', () => {
       { kind: 'sns', objects: [], ignored: [{ code: 'test-event', reason: 's3:TestEvent' }] },
     ],
     [
-      'EventBridge Object Created (key as it is)',
+      'EventBridge Object Created (key as it is, its decoded reading as the alternate)',
       e.eventBridgeObjectCreated,
-      { kind: 'eventbridge', objects: [{ bucket: e.BUCKET, key: e.KEY, versionId: 'v2-example' }], ignored: [] },
+      {
+        kind: 'eventbridge',
+        objects: [{ bucket: e.BUCKET, key: e.KEY, versionId: 'v2-example', alternateKey: e.KEY.replaceAll('+', ' ') }],
+        ignored: [],
+      },
     ],
     [
       'EventBridge event of another type',
@@ -123,7 +127,13 @@ describe('objectsFromEvent', () => {
         { bucket: e.BUCKET, key: KEY2, itemId: M2 },
         { bucket: e.BUCKET, key: e.KEY, itemId: M3 },
         { bucket: e.BUCKET, key: KEY2, itemId: M3 },
-        { bucket: e.BUCKET, key: e.KEY, versionId: 'v2-example', itemId: 'm6' },
+        {
+          bucket: e.BUCKET,
+          key: e.KEY,
+          versionId: 'v2-example',
+          itemId: 'm6',
+          alternateKey: e.KEY.replaceAll('+', ' '),
+        },
       ],
       ignored: [
         { code: 'test-event', reason: 's3:TestEvent', itemId: 'm4' },
@@ -188,6 +198,59 @@ describe('objectsFromEvent', () => {
         },
       ),
     );
+  });
+});
+
+describe('keys with spaces, +, % and unicode, on every trigger kind', () => {
+  const KEY = 'org trail/a+b%c/AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/café ünï 𝄞.json.gz';
+  /** How S3 notifications and Batch Operations encode a key: form encoding, `/` kept. */
+  const ENCODED = KEY.split('/')
+    .map((segment) => encodeURIComponent(segment).replaceAll('%20', '+'))
+    .join('/');
+  const s3Event = { Records: [e.s3Record('ObjectCreated:Put', ENCODED)] };
+  const ctMessage = { s3Bucket: e.BUCKET, s3ObjectKey: [KEY] };
+  const eventBridge = (key: string) => ({
+    ...e.eventBridgeObjectCreated,
+    detail: { ...e.eventBridgeObjectCreated.detail, object: { ...e.eventBridgeObjectCreated.detail.object, key } },
+  });
+  const batch = (version: '1.0' | '2.0') => {
+    const base = version === '1.0' ? e.batchV1 : e.batchV2;
+    return { ...base, tasks: [{ ...base.tasks[0], s3Key: ENCODED }] };
+  };
+
+  it('the encoding round-trips (the fixture is what S3 sends)', () => {
+    expect(ENCODED).toContain('org+trail/a%2Bb%25c/');
+    expect(decodeS3Key(ENCODED)).toBe(KEY);
+  });
+
+  it.each([
+    ['direct S3 (URL-encoded)', s3Event],
+    ['SNS-wrapped S3 event', e.snsEvent(JSON.stringify(s3Event))],
+    ["SNS with CloudTrail's message (as it is)", e.snsEvent(JSON.stringify(ctMessage))],
+    ['SQS-wrapped S3 event', e.sqsEvent(e.sqsRecord(M1, JSON.stringify(s3Event)))],
+    ['SQS-wrapped SNS-wrapped S3 event', e.sqsEvent(e.sqsRecord(M1, e.snsBody(JSON.stringify(s3Event))))],
+    ['SQS-wrapped CloudTrail message', e.sqsEvent(e.sqsRecord(M1, JSON.stringify(ctMessage)))],
+    ['EventBridge, key as it is', eventBridge(KEY)],
+    ['SQS-wrapped EventBridge, key as it is', e.sqsEvent(e.sqsRecord(M1, JSON.stringify(eventBridge(KEY))))],
+    ['S3 Batch Operations 1.0 (URL-encoded)', batch('1.0')],
+    ['S3 Batch Operations 2.0 (URL-encoded)', batch('2.0')],
+  ])('%s: the exact key', (_name, event) => {
+    const found = objectsFromEvent(JSON.parse(JSON.stringify(event)));
+    expect(found.ignored).toEqual([]);
+    expect(found.objects.map((o) => o.key)).toEqual([KEY]);
+    // "%c" is no valid encoding, so an EventBridge key with it can only be meant as it is.
+    expect(found.objects[0]?.alternateKey).toBeUndefined();
+  });
+
+  it('EventBridge with an encoded key: read as given, with the decoded key as the alternate', () => {
+    const found = objectsFromEvent(eventBridge(ENCODED));
+    expect(found.objects).toEqual([expect.objectContaining({ key: ENCODED, alternateKey: KEY })]);
+  });
+
+  it('EventBridge with a plain CloudTrail key: no alternate', () => {
+    const plain =
+      'AWSLogs/111122223333/CloudTrail/eu-west-1/2025/03/01/111122223333_CloudTrail_eu-west-1_20250301T0005Z_x.json.gz';
+    expect(objectsFromEvent(eventBridge(plain)).objects[0]).not.toHaveProperty('alternateKey');
   });
 });
 

@@ -14,6 +14,8 @@ export interface SlackWebhookNotifierOptions {
   allowedHosts?: string[];
   /** How to wait (default: a timer); inject one to test or to log waits. */
   sleep?: (ms: number) => Promise<void>;
+  /** The clock, epoch ms (default `Date.now`): paces `send` calls and reads `Retry-After` dates. */
+  now?: () => number;
   /** Pause between two messages (default 1,000 ms: Slack allows about one message per second). */
   minIntervalMs?: number;
   /** The longest `Retry-After` honoured, in seconds; longer ones are cut to this (default 60). */
@@ -47,6 +49,7 @@ export class SlackWebhookNotifier {
   readonly #secrets: [secret: string, shown: string][];
   readonly #fetch: typeof fetch;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
   readonly #maxRetries: number;
   readonly #minIntervalMs: number;
   readonly #maxRetryAfterMs: number;
@@ -62,6 +65,7 @@ export class SlackWebhookNotifier {
     this.#secrets = secretParts(options.webhookUrl, this.#url);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#now = options.now ?? Date.now;
     this.#maxRetries = wholeNumber('maxRetries', options.maxRetries ?? 3);
     this.#minIntervalMs = wholeNumber('minIntervalMs', options.minIntervalMs ?? 1000);
     this.#maxRetryAfterMs = wholeNumber('maxRetryAfterSeconds', options.maxRetryAfterSeconds ?? 60) * 1000;
@@ -99,7 +103,7 @@ export class SlackWebhookNotifier {
       if (index > 0) {
         if (this.#minIntervalMs > 0) await this.#sleep(this.#minIntervalMs);
       } else if (this.#lastPostAt !== undefined) {
-        const remaining = this.#lastPostAt + this.#minIntervalMs - Date.now();
+        const remaining = this.#lastPostAt + this.#minIntervalMs - this.#now();
         if (remaining > 0) await this.#sleep(remaining);
       }
       await this.#deliver(messages[index], index, total);
@@ -138,7 +142,7 @@ export class SlackWebhookNotifier {
       if (!retryable || attempt > this.#maxRetries) {
         throw new SlackDeliveryError({ ...failure, status, retryable, ...(slackError ? { slackError } : {}) });
       }
-      const retryAfter = status === 429 ? parseRetryAfter(outcome.retryAfter) : undefined;
+      const retryAfter = status === 429 ? parseRetryAfter(outcome.retryAfter, this.#now()) : undefined;
       await this.#sleep(
         retryAfter === undefined ? this.#backoff(attempt) : Math.min(retryAfter * 1000, this.#maxRetryAfterMs),
       );
@@ -157,7 +161,7 @@ export class SlackWebhookNotifier {
     | { kind: 'http'; status: number; slackError?: string; retryAfter: string | null }
   > {
     let response: Response;
-    this.#lastPostAt = Date.now();
+    this.#lastPostAt = this.#now();
     try {
       response = await this.#fetch(this.#url.href, {
         method: 'POST',
@@ -304,7 +308,7 @@ function secretParts(raw: string, url: URL): [secret: string, shown: string][] {
 }
 
 /** `Retry-After` as seconds: a whole number of seconds or an HTTP date; undefined when absent or unreadable. */
-function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;

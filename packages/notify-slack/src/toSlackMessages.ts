@@ -313,12 +313,15 @@ function header(text: string): SlackBlock {
   return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
 }
 
+/** `verbatim`: Slack does not auto-link bare URLs, channel names or `@here` in it; only `<...>` markup acts. */
 function section(text: string): SlackBlock & { type: 'section' } {
-  return { type: 'section', text: { type: 'mrkdwn', text } };
+  return { type: 'section', text: { type: 'mrkdwn', text, verbatim: true } };
 }
 
 function context(...texts: (string | undefined)[]): SlackBlock {
-  const elements = texts.filter((text) => text !== undefined).map((text) => ({ type: 'mrkdwn' as const, text }));
+  const elements = texts
+    .filter((text) => text !== undefined)
+    .map((text) => ({ type: 'mrkdwn' as const, text, verbatim: true }));
   return { type: 'context', elements };
 }
 
@@ -364,7 +367,7 @@ function neverEntry(principal: PrincipalAssessment): Entry {
     .map((role) => {
       const source = role.allowedBy?.source;
       return limitLine(
-        `• ${roleLabel(role.role)}: allowed, never switched${source ? ` (allowed by ${escapeText(clip(oneLine(source), 200))})` : ''}`,
+        `• ${roleLabel(role.role)}: allowed, never switched${source ? ` (allowed by ${userText(clip(oneLine(source), 200))})` : ''}`,
       );
     });
   return { head: limitLine(principalLine(principal)), lines };
@@ -385,8 +388,8 @@ function principalLine(assessment: PrincipalAssessment): string {
   const name = principal.name.trim() === '' ? principal.key : principal.name;
   const kind = KIND_LABELS[principal.kind] ?? String(principal.kind);
   const account = principal.account ? ` · account ${code(clip(principal.account, 32))}` : '';
-  // Names are bold; `*` cannot occur in IAM names, but would end the bold early, so it is swapped for `∗`.
-  const shown = escapeText(clip(oneLine(name), 120)).replaceAll('*', '∗');
+  // Names are bold: `*`, and `_`/`~` where they could open or close italics or strikethrough, are swapped for look-alikes.
+  const shown = boldSafe(userText(clip(oneLine(name), 120)));
   return `*${shown}* · ${escapeText(kind)}${account}`;
 }
 
@@ -434,15 +437,58 @@ export function escapeText(text: string): string {
 
 /** An inline code span; a backtick inside would end it early, so it becomes `'`. */
 function code(text: string): string {
-  return `\`${escapeText(oneLine(text).replaceAll('`', "'"))}\``;
+  return `\`${userText(oneLine(text).replaceAll('`', "'"))}\``;
 }
 
-/** Replaces line breaks and other control characters with spaces, so one value stays on one line. */
+/** Text from a name, ARN or policy: Slack's control characters escaped and `@here`/`@channel`/`@everyone` defused. */
+function userText(text: string): string {
+  return escapeText(text).replace(/@(?=(?:here|channel|everyone)(?![\w-]))/gi, '＠');
+}
+
+const BOLD_LOOKALIKES: Record<string, string> = { '*': '∗', _: '＿', '~': '～' };
+
+/** `*` always, `_` and `~` unless between two letters or digits (where Slack never formats), become look-alikes. */
+function boldSafe(text: string): string {
+  const chars = [...text];
+  const wordy = (char: string | undefined) => char !== undefined && /^[\p{L}\p{N}]$/u.test(char);
+  return chars
+    .map((char, i) => {
+      const lookalike = BOLD_LOOKALIKES[char];
+      if (lookalike === undefined) return char;
+      if (char !== '*' && wordy(chars[i - 1]) && wordy(chars[i + 1])) return char;
+      return lookalike;
+    })
+    .join('');
+}
+
+/**
+ * Characters that reorder, hide or break text (bidi controls, zero-width and other invisible
+ * format characters, line and paragraph separators, C1 controls): shown as `[U+XXXX]` instead.
+ */
+function isInvisible(point: number): boolean {
+  return (
+    (point >= 0x80 && point <= 0x9f) ||
+    point === 0xad ||
+    point === 0x61c ||
+    point === 0x180e ||
+    (point >= 0x200b && point <= 0x200f) ||
+    (point >= 0x2028 && point <= 0x202e) ||
+    (point >= 0x2060 && point <= 0x206f) ||
+    point === 0x3164 ||
+    point === 0xfeff ||
+    (point >= 0xfff9 && point <= 0xfffb) ||
+    (point >= 0xe0000 && point <= 0xe007f)
+  );
+}
+
+/** Keeps a value on one visible line: C0 controls become spaces, invisible and bidi characters `[U+XXXX]`. */
 function oneLine(text: string): string {
   let out = '';
   for (const char of text) {
     const point = char.codePointAt(0) ?? 0;
-    out += point < 0x20 || point === 0x7f ? ' ' : char;
+    if (point < 0x20 || point === 0x7f) out += ' ';
+    else if (isInvisible(point)) out += `[U+${point.toString(16).toUpperCase().padStart(4, '0')}]`;
+    else out += char;
   }
   return out;
 }

@@ -3,6 +3,8 @@ export interface SlackText {
   type: 'plain_text' | 'mrkdwn';
   text: string;
   emoji?: boolean;
+  /** mrkdwn only: when true, Slack acts on explicit `<...>` markup only, never on bare URLs, names or `@here`. */
+  verbatim?: boolean;
 }
 
 /** The Block Kit blocks lastswitch renders. */

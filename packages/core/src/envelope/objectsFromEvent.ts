@@ -13,6 +13,12 @@ export interface TrailObjectRef {
   versionId?: string;
   /** SQS `messageId` or S3 Batch `taskId`: what to report back when this object fails. */
   itemId?: string;
+  /**
+   * EventBridge only: the key URL-decoded (`+` as space), when that differs from `key`. AWS does not
+   * document whether EventBridge encodes keys (its samples show none needing it), so `key` is read
+   * as given and this form only if S3 does not find `key`.
+   */
+  alternateKey?: string;
 }
 
 /**
@@ -154,12 +160,16 @@ class _Collector {
   readonly objects: TrailObjectRef[] = [];
   readonly ignored: IgnoredItem[] = [];
 
-  add(ref: { bucket: string; key: string; versionId?: string | null | undefined }, itemId: string | undefined): void {
+  add(
+    ref: { bucket: string; key: string; versionId?: string | null | undefined; alternateKey?: string },
+    itemId: string | undefined,
+  ): void {
     this.objects.push({
       bucket: ref.bucket,
       key: ref.key,
       ...(typeof ref.versionId === 'string' && ref.versionId.length > 0 ? { versionId: ref.versionId } : {}),
       ...(itemId === undefined ? {} : { itemId }),
+      ...(ref.alternateKey === undefined ? {} : { alternateKey: ref.alternateKey }),
     });
   }
 
@@ -227,9 +237,22 @@ class _Collector {
     }
     const detail = EventBridgeObjectCreatedSchema.safeParse(event.data.detail);
     if (!detail.success) return false;
-    // EventBridge carries the key as it is (not URL-encoded).
+    // EventBridge carries the key as it is (its documented samples are not URL-encoded); keep the
+    // decoded reading too, in case a key was encoded after all.
+    const key = detail.data.object.key;
+    let decoded: string | undefined;
+    try {
+      decoded = decodeS3Key(key);
+    } catch {
+      decoded = undefined; // not a valid encoding ("%z"), so the key can only be meant as it is
+    }
     this.add(
-      { bucket: detail.data.bucket.name, key: detail.data.object.key, versionId: detail.data.object['version-id'] },
+      {
+        bucket: detail.data.bucket.name,
+        key,
+        versionId: detail.data.object['version-id'],
+        ...(decoded !== undefined && decoded !== key ? { alternateKey: decoded } : {}),
+      },
       itemId,
     );
     return true;
