@@ -40,3 +40,4 @@ export {
   rosterPrincipalRef,
   rosterRoleRef,
 } from './roster.js';
+export { type HtmlReportOptions, renderHtmlReport, toScriptJson } from './renderHtmlReport.js';
