@@ -1,5 +1,5 @@
 import type { PlanAction, RemovalPlan } from '../grants/plan-removals.js';
-import type { AccessStatus, Assessment, PrincipalRef, RoleRef, SwitchMethod } from '../model.js';
+import type { AccessStatus, Assessment, PairAssessment, PrincipalRef, RoleRef, SwitchMethod } from '../model.js';
 import { HTML_REPORT_CLIENT, HTML_REPORT_CSS } from './htmlReportClient.js';
 import { ReportOptionsError } from './report.js';
 
@@ -68,6 +68,7 @@ export function toScriptJson(value: unknown): string {
 
 interface Interner<T> {
   index(key: string, make: () => T): number;
+  seen: Map<string, number>;
   rows: T[];
 }
 
@@ -76,6 +77,7 @@ function _interner<T>(): Interner<T> {
   const rows: T[] = [];
   return {
     rows,
+    seen,
     index(key, make) {
       let i = seen.get(key);
       if (i === undefined) {
@@ -184,25 +186,47 @@ export function renderHtmlReport(assessment: Assessment, options: HtmlReportOpti
   const principals = _interner<PrincipalRow>();
   const roles = _interner<RoleRow>();
   const sources = _interner<string>();
+  // Monomorphic loop, no closures per pair: this is the hot path of a 100,000-pair report.
+  /** Principal key or ARN → index, for filing plan items. */
   const lookup = new Map<string, number>();
-  const pairs: PairRow[] = new Array(assessment.pairs.length);
+  const roleIndex = new Map<string, number>();
+  const sourceIndex = new Map<string, number>();
+  const list = assessment.pairs;
+  const pairs: PairRow[] = [];
   let anyGrant = false;
-  for (let k = 0; k < assessment.pairs.length; k++) {
-    const p = assessment.pairs[k];
-    if (p === undefined) continue;
-    const pi = principals.index(p.principal.key, () => _principalRow(p.principal));
-    lookup.set(p.principal.key, pi);
-    if (p.principal.arn !== undefined && !lookup.has(p.principal.arn)) lookup.set(p.principal.arn, pi);
-    const ri = roles.index(p.role.key, () => _roleRow(p.role));
+  for (let k = 0; k < list.length; k++) {
+    const p = list[k] as PairAssessment;
+    const principal = p.principal;
+    let pi = principals.seen.get(principal.key);
+    if (pi === undefined) {
+      pi = principals.rows.length;
+      principals.rows.push(_principalRow(principal));
+      principals.seen.set(principal.key, pi);
+      lookup.set(principal.key, pi);
+      if (principal.arn !== undefined && !lookup.has(principal.arn)) lookup.set(principal.arn, pi);
+    }
+    let ri = roleIndex.get(p.role.key);
+    if (ri === undefined) {
+      ri = roles.rows.length;
+      roles.rows.push(_roleRow(p.role));
+      roleIndex.set(p.role.key, ri);
+    }
     let via = 0;
     for (const m of p.via) via |= METHOD_BIT.get(m) ?? 0;
     let source = -1;
-    if (p.allowedBy !== undefined) {
+    const allowed = p.allowedBy;
+    if (allowed !== undefined) {
       anyGrant = true;
-      const text = p.allowedBy.source ?? p.allowedBy.role ?? '*';
-      source = sources.index(text, () => text);
+      const text = allowed.source ?? allowed.role ?? '*';
+      let si = sourceIndex.get(text);
+      if (si === undefined) {
+        si = sources.rows.length;
+        sources.rows.push(text);
+        sourceIndex.set(text, si);
+      }
+      source = si;
     }
-    pairs[k] = [
+    pairs.push([
       pi,
       ri,
       STATUS_CODE[p.status],
@@ -211,7 +235,7 @@ export function renderHtmlReport(assessment: Assessment, options: HtmlReportOpti
       p.daysSince ?? null,
       via,
       source,
-    ];
+    ]);
   }
   const data = {
     v: 1,
