@@ -37,7 +37,9 @@ thead th[aria-sort=descending] button::after{content:" \25BC"}
 #pairs tbody tr:hover{background:#eef3fb}
 td.c-age,td.c-last{white-space:nowrap}
 td.c-num{text-align:right}
-.wrap{overflow-wrap:anywhere}
+.wrap{overflow-wrap:break-word}
+td.c-principal,td.c-role{white-space:nowrap}
+.arn{display:block;color:var(--muted);font-size:12px}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
 .b-active{background:var(--active-bg);color:var(--active)}.b-stale{background:var(--stale-bg);color:var(--stale)}.b-never{background:var(--never-bg);color:var(--never)}
 #matrix th.row{position:sticky;left:0;background:#fff;z-index:1;white-space:nowrap;max-width:22em;overflow:hidden;text-overflow:ellipsis}
@@ -46,7 +48,7 @@ td.c-num{text-align:right}
 #matrix td{text-align:center;min-width:34px;padding:2px 4px;border:1px solid #fff;cursor:pointer;font-size:12px}
 .s-active{background:var(--active-bg);color:var(--active)}.s-stale{background:var(--stale-bg);color:var(--stale)}.s-never{background:var(--never-bg);color:var(--never)}.s-none{background:var(--none-bg);color:transparent}
 #matrix td.s-none{cursor:default}
-#detail{position:fixed;top:0;right:0;bottom:0;width:min(760px,100%);background:#fff;border-left:1px solid var(--line);box-shadow:-6px 0 18px rgba(0,0,0,.12);overflow:auto;padding:12px 20px;z-index:5}
+#detail{position:fixed;top:0;right:0;bottom:0;width:min(920px,100%);background:#fff;border-left:1px solid var(--line);box-shadow:-6px 0 18px rgba(0,0,0,.12);overflow:auto;padding:12px 20px;z-index:5}
 #detail[hidden]{display:none}
 #detail .close{float:right}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:6px 0}
@@ -92,6 +94,7 @@ export const HTML_REPORT_CLIENT = String.raw`
     return parent;
   }
   function num(n) { return Number(n).toLocaleString('en-US'); }
+  function plural(n, one, many) { return num(n) + ' ' + (n === 1 ? one : many); }
   function day(ms) { return ms === null ? '-' : new Date(ms).toISOString().slice(0, 10); }
   function minute(ms) { return ms === null ? '-' : new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + 'Z'; }
   function age(d) { return d === null ? '-' : d === 1 ? '1 day' : num(d) + ' days'; }
@@ -148,7 +151,7 @@ export const HTML_REPORT_CLIENT = String.raw`
   add(header, cards);
   if (D.plan) {
     var ps = D.plan.summary;
-    add(header, el('p', 'meta', 'Removal plan of ' + D.plan.generatedAt + ': ' + num(ps.actions) + ' proposed changes for ' + num(ps.grants) + ' grants (' + num(ps.stale) + ' stale, ' + num(ps.never) + ' never used). Nothing has been applied; click a principal to see their changes.'));
+    add(header, el('p', 'meta', 'Removal plan of ' + D.plan.generatedAt + ': ' + plural(ps.actions, 'proposed change', 'proposed changes') + ' for ' + plural(ps.grants, 'grant', 'grants') + ' (' + num(ps.stale) + ' stale, ' + num(ps.never) + ' never used). Nothing has been applied; click a principal to see their changes.'));
   }
   add(app, header);
   var main = el('main');
@@ -532,16 +535,21 @@ export const HTML_REPORT_CLIENT = String.raw`
       var t = el('table');
       t.className = 'detail-roles';
       var hr = el('tr');
-      ['Status', 'Role', 'Account', 'First switch', 'Last switch', 'Age', 'Via', 'Grant'].forEach(function (h) { add(hr, el('th', null, h)); });
+      var heads = ['Status', 'Role', 'Account', 'First switch', 'Last switch', 'Age', 'Via'];
+      if (D.showGrants) heads.push('Grant');
+      heads.forEach(function (h) { add(hr, el('th', null, h)); });
       add(t, add(el('thead'), hr));
       var tb = el('tbody');
       list.forEach(function (k) {
         var row = PAIRS[k];
         var tr = el('tr');
         tr.setAttribute('data-status', STATUS[row[2]]);
-        add(tr, add(el('td'), badge(row[2])), el('td', 'wrap', R[row[1]][3] === '*' ? 'any role' : R[row[1]][3]),
+        var roleCell = el('td', null, roleLabel(row[1]));
+        if (R[row[1]][3] !== roleLabel(row[1])) add(roleCell, el('span', 'arn', R[row[1]][3]));
+        add(tr, add(el('td'), badge(row[2])), roleCell,
           el('td', null, accountLabel(R[row[1]][2])), el('td', 'c-last', minute(row[4])), el('td', 'c-last', minute(row[3])),
-          el('td', 'c-age', age(row[5])), el('td', null, via(row[6])), el('td', 'wrap', source(row[7])));
+          el('td', 'c-age', age(row[5])), el('td', null, via(row[6])));
+        if (D.showGrants) add(tr, el('td', 'wrap', source(row[7])));
         add(tb, tr);
       });
       add(t, tb);
