@@ -84,7 +84,12 @@ beforeAll(async () => {
         {
           kind: 'edit-statement',
           account: '111111111111',
-          principal: { key: 'arn:aws:iam::111111111111:user/dave', kind: 'iam-user', account: '111111111111', name: 'dave' },
+          principal: {
+            key: 'arn:aws:iam::111111111111:user/dave',
+            kind: 'iam-user',
+            account: '111111111111',
+            name: 'dave',
+          },
           summary: 'Remove arn:aws:iam::222222222222:role/BillingViewer from statement #0 of inline policy switch',
           policy: { kind: 'user-inline', name: 'switch', owner: 'dave' },
           statementIndex: 0,
@@ -184,7 +189,8 @@ describe('the HTML report of the sample trail, in Chromium', () => {
       const worst = new Map<string, string>();
       for (const p of dave) {
         const before = worst.get(p.roleAccount);
-        if (before === undefined || rank[p.status] > rank[before as keyof typeof rank]) worst.set(p.roleAccount, p.status);
+        if (before === undefined || rank[p.status] > rank[before as keyof typeof rank])
+          worst.set(p.roleAccount, p.status);
       }
       const row = page.locator('#matrix tbody tr', { hasText: 'dave (111111111111)' });
       const cells = await row.locator('td').evaluateAll((tds) => tds.map((td) => td.getAttribute('data-status')));
@@ -305,7 +311,12 @@ describe('a 100,000-pair HTML report in Chromium', () => {
       const roleName = `Role${Math.floor(i / 2500)}`;
       entries.push({
         principal: { key: `arn:aws:iam::111111111111:user/${name}`, kind: 'iam-user', account: '111111111111', name },
-        role: { key: `arn:aws:iam::${account}:role/${roleName}`, account, name: roleName, arn: `arn:aws:iam::${account}:role/${roleName}` },
+        role: {
+          key: `arn:aws:iam::${account}:role/${roleName}`,
+          account,
+          name: roleName,
+          arn: `arn:aws:iam::${account}:role/${roleName}`,
+        },
         firstSeen: now - ((i % 400) + 30) * day,
         lastSeen: now - (i % 400) * day,
         methods: ['AssumeRole'],

@@ -196,7 +196,10 @@ describe('renderHtmlReport', () => {
       {
         title: 'Edit statement',
         summary: 'Remove arn:aws:iam::333333333333:role/Old from statement #0',
-        where: ['policy: inline policy switch of bob, statement #0', 'remove from Resource: arn:aws:iam::333333333333:role/Old'],
+        where: [
+          'policy: inline policy switch of bob, statement #0',
+          'remove from Resource: arn:aws:iam::333333333333:role/Old',
+        ],
       },
     ]);
     expect(data.plan?.skipped[bobIndex]).toEqual([['arn:aws:iam::*:role/X', 'in grace']]);
@@ -209,7 +212,9 @@ describe('renderHtmlReport', () => {
   it('renders 100,000 pairs into one page holding all of them', async () => {
     const entries: LedgerEntry[] = [];
     for (let i = 0; i < 100_000; i++) {
-      entries.push(entry(user(`user${i % 2500}`), role(`Role${Math.floor(i / 2500)}`, String(100000000000 + (i % 40))), i % 400));
+      entries.push(
+        entry(user(`user${i % 2500}`), role(`Role${Math.floor(i / 2500)}`, String(100000000000 + (i % 40))), i % 400),
+      );
     }
     const assessment = await assessLedger(entries, { now: NOW, staleAfterDays: 90 });
     const html = renderHtmlReport(assessment);

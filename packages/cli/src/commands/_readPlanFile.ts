@@ -83,7 +83,10 @@ export async function readPlanFile(path: string, ctx: CliContext): Promise<Remov
     actions: raw.actions.map((a, i) => _action(a, i, path)),
     skipped: list(raw.skipped).filter(
       (k): k is RemovalPlan['skipped'][number] =>
-        _isObject(k) && typeof k.principal === 'string' && typeof k.resource === 'string' && typeof k.reason === 'string',
+        _isObject(k) &&
+        typeof k.principal === 'string' &&
+        typeof k.resource === 'string' &&
+        typeof k.reason === 'string',
     ),
     ineffective: list(raw.ineffective) as RemovalPlan['ineffective'],
     problems: list(raw.problems) as RemovalPlan['problems'],

@@ -4,8 +4,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { openStore } from '../store/openStore.js';
-import { type AssessOptions, addAssessOptions, assessFromStore, writeOutputFile } from './_shared.js';
 import { readPlanFile } from './_readPlanFile.js';
+import { type AssessOptions, addAssessOptions, assessFromStore, writeOutputFile } from './_shared.js';
 
 /** `--width`: a whole number of columns, at least 40. */
 function parseWidth(value: string): number {
@@ -67,9 +67,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
     throw new UsageError('--plan is only used by --format html (for a plan on its own, run `lastswitch plan`)');
   }
   if (options.format === 'html' && !options.output && ctx.stdout.isTTY) {
-    throw new UsageError(
-      '--format html writes a whole web page: add --output review.html (or pipe it: > review.html)',
-    );
+    throw new UsageError('--format html writes a whole web page: add --output review.html (or pipe it: > review.html)');
   }
   // Read the plan before the ledger, so a bad plan file fails fast.
   const plan = options.plan === undefined ? undefined : await readPlanFile(options.plan, ctx);

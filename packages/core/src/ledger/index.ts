@@ -16,6 +16,7 @@ export {
   pairKey,
 } from './fold.js';
 export { MemoryLedgerStore } from './memory-store.js';
+export { type HtmlReportOptions, renderHtmlReport, toScriptJson } from './renderHtmlReport.js';
 export {
   csvCell,
   formatAge,
@@ -40,4 +41,3 @@ export {
   rosterPrincipalRef,
   rosterRoleRef,
 } from './roster.js';
-export { type HtmlReportOptions, renderHtmlReport, toScriptJson } from './renderHtmlReport.js';

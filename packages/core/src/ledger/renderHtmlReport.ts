@@ -18,7 +18,12 @@ export interface HtmlReportOptions {
 }
 
 const STATUS_CODE: Record<AccessStatus, number> = { active: 0, stale: 1, never: 2 };
-const METHODS: readonly SwitchMethod[] = ['AssumeRole', 'SwitchRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity'];
+const METHODS: readonly SwitchMethod[] = [
+  'AssumeRole',
+  'SwitchRole',
+  'AssumeRoleWithSAML',
+  'AssumeRoleWithWebIdentity',
+];
 const METHOD_BIT = new Map(METHODS.map((m, i) => [m, 1 << i]));
 const PLAN_TITLES: Record<PlanAction['kind'], string> = {
   'remove-from-group': 'Remove from group',
