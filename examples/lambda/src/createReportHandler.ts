@@ -6,6 +6,7 @@ import {
   toSlackMessages,
 } from '@lastswitch/notify-slack';
 import { type HandlerLogger, silentLogger } from './logger.js';
+import { type HtmlReportTarget, putHtmlReport } from './putHtmlReport.js';
 
 /** What the report handler needs; the webhook URL is fetched through `webhookUrl` (cache it: see `cachedWebhookUrl`). */
 export interface ReportHandlerOptions {
@@ -23,6 +24,8 @@ export interface ReportHandlerOptions {
   now?: () => number;
   /** Delivery tuning passed to `SlackWebhookNotifier` (retries, pacing). */
   delivery?: Omit<SlackWebhookNotifierOptions, 'webhookUrl' | 'allowedHosts'>;
+  /** Also write the HTML access review to S3 and link it (presigned, short-lived) in the Slack message. */
+  html?: HtmlReportTarget;
 }
 
 /** What one report run did. */
@@ -31,7 +34,12 @@ export interface ReportResult {
   summary: { principals: number; pairs: number; active: number; stale: number; never: number };
   messages: number;
   delivered: number;
+  /** With `html`: where the page went (never its link), or why it could not be written. */
+  html?: { bucket: string; key: string; expiresAt: string } | { error: string };
 }
+
+/** Longest link Slack messages accept (see `@lastswitch/notify-slack`). */
+const MAX_SLACK_LINK = 2000;
 
 /**
  * Builds the scheduled report Lambda handler: assess the ledger at invocation time and post the stale
@@ -65,8 +73,28 @@ export function createReportHandler(options: ReportHandlerOptions) {
   return async function report(_event?: unknown): Promise<ReportResult> {
     const at = now();
     const assessment = await assessStore(options.store, { now: at, staleAfterDays: options.staleAfterDays });
-    const messages = toSlackMessages(assessment, options.slack);
     logger.info('ledger assessed', { staleAfterDays: options.staleAfterDays, ...assessment.summary });
+    let slackOptions = options.slack;
+    let html: ReportResult['html'];
+    if (options.html !== undefined) {
+      // The page is a bonus: if S3 fails, Slack still gets the report (without the link).
+      try {
+        const put = await putHtmlReport(assessment, options.html);
+        html = { bucket: put.bucket, key: put.key, expiresAt: put.expiresAt };
+        // The presigned URL is a bearer secret: log where the page is, never the link.
+        logger.info('html report written', { ...html, bytes: put.bytes });
+        if (put.url.length <= MAX_SLACK_LINK) {
+          slackOptions = { ...options.slack, link: { url: put.url, text: 'Open the access review' } };
+        } else {
+          logger.warn('html report link too long for Slack: not linked', { key: put.key, length: put.url.length });
+        }
+      } catch (error) {
+        const e = error as { name?: string; message?: string };
+        html = { error: `${e.name ?? 'Error'}: ${e.message ?? String(error)}` };
+        logger.error('html report not written', { bucket: options.html.bucket, error: e.name, detail: e.message });
+      }
+    }
+    const messages = toSlackMessages(assessment, slackOptions);
     const slack = await notifierFor();
     try {
       const sent = await slack.send(messages);
@@ -76,6 +104,7 @@ export function createReportHandler(options: ReportHandlerOptions) {
         summary: assessment.summary,
         messages: sent.total,
         delivered: sent.delivered,
+        ...(html === undefined ? {} : { html }),
       };
     } catch (error) {
       // SlackDeliveryError's message and fields carry the URL redacted; log only those.

@@ -2,6 +2,7 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -33,4 +34,15 @@ export const handler = createReportHandler({
     ...(config.link ? { link: config.link } : {}),
   },
   logger,
+  ...(config.html
+    ? {
+        html: {
+          s3: new S3Client({}),
+          bucket: config.html.bucket,
+          prefix: config.html.prefix,
+          linkExpiresInSeconds: config.html.linkExpiresInSeconds,
+          ...(config.title ? { render: { title: config.title } } : {}),
+        },
+      }
+    : {}),
 });
