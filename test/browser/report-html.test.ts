@@ -1,11 +1,12 @@
+/// <reference lib="dom" />
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { assessLedger, type LedgerEntry, renderHtmlReport } from '@lastswitch/core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireBuiltCli, runCli, SAMPLE_TRAIL, tempDir } from '../../packages/cli/test/_cli.js';
+import { assessLedger, type LedgerEntry, renderHtmlReport } from '../../packages/core/src/index.js';
 
 /** Debian's Chromium; `.ci/run` installs it. */
 const CHROMIUM = '/usr/bin/chromium';
