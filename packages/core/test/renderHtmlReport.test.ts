@@ -221,7 +221,7 @@ describe('renderHtmlReport', () => {
     const data = dataOf(html);
     expect(data.pairs).toHaveLength(100_000);
     expect(data.principals).toHaveLength(2500);
-  });
+  }, 120_000);
 
   it('rejects a bad grace period', async () => {
     const assessment = await assessLedger([], { now: NOW, staleAfterDays: 90 });
