@@ -37,6 +37,8 @@ export default defineConfig({
       project('lambda', 'examples/lambda', withLocalAws),
       project('cdk', 'examples/cdk', { testTimeout: 120_000 }),
       project('smoke', '.', { include: ['test/*.test.ts'], ...withLocalAws }),
+      // Debian's Chromium (/usr/bin/chromium, installed by .ci/run) driven by playwright-core.
+      project('browser', '.', { include: ['test/browser/**/*.test.ts'], testTimeout: 120_000 }),
     ],
   },
 });

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // `pnpm demo`: scans the sample trail into a temporary ledger with the built CLI, then prints the
-// report as of a fixed date, so the output is the same on every machine.
+// report as of a fixed date, so the output is the same on every machine; also writes the HTML
+// access review to <tmp>/lastswitch-demo/review.html and prints its path.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const cliDir = dirname(createRequire(import.meta.url).resolve('lastswitch/package.json'));
@@ -32,6 +33,10 @@ try {
   run(['scan', join(here, 'AWSLogs'), '--no-progress']);
   run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30']);
   run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--by', 'principal']);
+  const html = join(tmpdir(), 'lastswitch-demo', 'review.html');
+  mkdirSync(dirname(html), { recursive: true });
+  run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--format', 'html', '--output', html]);
+  console.log(`The HTML access review: ${html}\nOpen it in a browser: ${pathToFileURL(html).href}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

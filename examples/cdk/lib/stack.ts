@@ -72,6 +72,12 @@ export interface LastswitchStackProps extends StackProps {
   alarmEmail?: string;
   /** The handler code; default the bundles in `examples/lambda/dist`. */
   code?: lambda.Code;
+  /**
+   * Also write each report as an HTML access review to a new private bucket (under `reports/`,
+   * deleted after `expireAfterDays`, default 30) and link it in Slack through a presigned URL
+   * valid `linkExpiresInSeconds` (default 3600). Off by default.
+   */
+  htmlReports?: boolean | { expireAfterDays?: number; linkExpiresInSeconds?: number };
 }
 
 /** Cuts a trailing slash and adds one, so `''`, `'p'` and `'p/'` all work. */
@@ -143,6 +149,8 @@ export class LastswitchStack extends Stack {
   readonly backfillRole: iam.Role;
   /** How new trail files reach the queue. */
   readonly trailNotifications: TrailNotifications;
+  /** With `htmlReports`: the private bucket the HTML access reviews go to. */
+  readonly htmlReportBucket?: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: LastswitchStackProps = {}) {
     super(scope, id, props);
@@ -270,6 +278,8 @@ export class LastswitchStack extends Stack {
     });
     // Scan to assess; Put/Update for the delivery records that keep each scheduled report posted once.
     this.table.grant(this.report, 'dynamodb:Scan', 'dynamodb:PutItem', 'dynamodb:UpdateItem');
+    if (props.htmlReports)
+      this.htmlReportBucket = this.addHtmlReports(props.htmlReports === true ? {} : props.htmlReports);
     if (props.webhookSecretName) {
       const secret = secretsmanager.Secret.fromSecretNameV2(this, 'WebhookSecret', props.webhookSecretName);
       this.report.addToRolePolicy(
@@ -571,6 +581,46 @@ export class LastswitchStack extends Stack {
     });
     errors.addAlarmAction(action);
     return topic;
+  }
+
+  /** The private bucket for HTML reviews, with expiry; the report Lambda may write and read `reports/` only. */
+  private addHtmlReports(options: { expireAfterDays?: number; linkExpiresInSeconds?: number }): s3.Bucket {
+    const days = options.expireAfterDays ?? 30;
+    if (!Number.isInteger(days) || days < 1 || days > 3650) {
+      throw new Error(`lastswitch: htmlReports.expireAfterDays must be a whole number from 1 to 3650, got ${days}`);
+    }
+    const seconds = options.linkExpiresInSeconds ?? 3600;
+    if (!Number.isInteger(seconds) || seconds < 60 || seconds > 604_800) {
+      throw new Error(
+        `lastswitch: htmlReports.linkExpiresInSeconds must be a whole number from 60 to 604800, got ${seconds}`,
+      );
+    }
+    const prefix = 'reports/';
+    const bucket = new s3.Bucket(this, 'HtmlReportBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [
+        { id: 'expire-reports', prefix, expiration: Duration.days(days) },
+        { id: 'abort-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.report.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    this.report.addEnvironment('REPORT_HTML_BUCKET', bucket.bucketName);
+    this.report.addEnvironment('REPORT_HTML_PREFIX', prefix);
+    this.report.addEnvironment('REPORT_HTML_LINK_EXPIRES_SECONDS', String(seconds));
+    new CfnOutput(this, 'HtmlReportBucketName', {
+      value: bucket.bucketName,
+      description: `the HTML access reviews (kept ${days} days)`,
+    });
+    return bucket;
   }
 
   /**

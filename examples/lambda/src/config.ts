@@ -46,6 +46,8 @@ export interface ReportConfig {
   title?: string;
   mention?: string;
   link?: { url: string; text: string };
+  /** `REPORT_HTML_BUCKET` (+ `REPORT_HTML_PREFIX`, `REPORT_HTML_LINK_EXPIRES_SECONDS`): also write the HTML review there. */
+  html?: { bucket: string; prefix: string; linkExpiresInSeconds: number };
 }
 
 /** A variable's text, trimmed; blank counts as unset. */
@@ -117,6 +119,16 @@ export const ReportEnvSchema = z.object({
   REPORT_MENTION: OptionalTextSchema,
   REPORT_LINK_URL: urlSchema(false),
   REPORT_LINK_TEXT: OptionalTextSchema,
+  REPORT_HTML_BUCKET: OptionalTextSchema.refine(
+    (name) =>
+      name === undefined || (name.length >= 3 && name.length <= 63 && /^[a-z0-9][a-z0-9.-]*[a-z0-9]$/.test(name)),
+    'must be an S3 bucket name (3–63 of a-z 0-9 . -)',
+  ),
+  REPORT_HTML_PREFIX: OptionalTextSchema.refine(
+    (prefix) => prefix === undefined || (prefix.length <= 512 && !prefix.startsWith('/')),
+    'must be an S3 key prefix (at most 512 characters, not starting with /)',
+  ),
+  REPORT_HTML_LINK_EXPIRES_SECONDS: wholeNumberSchema(60, 604_800, 3600),
 });
 
 /** Parses `env` with `schema`; the first problem becomes a `ConfigError` naming its variable. */
@@ -174,5 +186,12 @@ export function readReportConfig(env: Env): ReportConfig {
   if (vars.REPORT_MENTION !== undefined) config.mention = vars.REPORT_MENTION;
   if (vars.REPORT_LINK_URL !== undefined)
     config.link = { url: vars.REPORT_LINK_URL, text: vars.REPORT_LINK_TEXT ?? 'Details' };
+  if (vars.REPORT_HTML_BUCKET !== undefined) {
+    config.html = {
+      bucket: vars.REPORT_HTML_BUCKET,
+      prefix: vars.REPORT_HTML_PREFIX ?? 'reports/',
+      linkExpiresInSeconds: vars.REPORT_HTML_LINK_EXPIRES_SECONDS,
+    };
+  }
   return config;
 }

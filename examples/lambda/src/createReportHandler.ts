@@ -7,6 +7,7 @@ import {
 } from '@lastswitch/notify-slack';
 import type { DeliveryLog } from './DynamoDBDeliveryLog.js';
 import { type HandlerLogger, silentLogger } from './logger.js';
+import { type HtmlReportTarget, putHtmlReport } from './putHtmlReport.js';
 
 /** What the report handler needs; the webhook URL is fetched through `webhookUrl` (cache it: see `cachedWebhookUrl`). */
 export interface ReportHandlerOptions {
@@ -31,6 +32,8 @@ export interface ReportHandlerOptions {
   deliveries?: DeliveryLog;
   /** Stop, and let Lambda's retry continue, when less than this many ms are left before the next message (default 20,000). */
   reserveMs?: number;
+  /** Also write the HTML access review to S3 and link it (presigned, short-lived) in the Slack message. */
+  html?: HtmlReportTarget;
 }
 
 /** The part of the Lambda context the handler uses. */
@@ -50,6 +53,8 @@ export interface ReportResult {
   delivered: number;
   /** Messages an earlier invocation of the same run posted (or started to post), not posted again. */
   skipped: number;
+  /** With `html`: where the page went (never its link), or why it could not be written. */
+  html?: { bucket: string; key: string; expiresAt: string } | { error: string };
 }
 
 /** The run stopped before posting every message (time running out, or Slack refused one); a retry continues it. */
@@ -73,6 +78,9 @@ function scheduledTime(event: unknown): number | undefined {
   const at = Date.parse(time);
   return Number.isFinite(at) ? at : undefined;
 }
+
+/** Longest link Slack messages accept (see `@lastswitch/notify-slack`). */
+const MAX_SLACK_LINK = 2000;
 
 /**
  * Builds the scheduled report Lambda handler: assess the ledger as of the scheduled time and post
@@ -111,7 +119,27 @@ export function createReportHandler(options: ReportHandlerOptions) {
     const at = scheduled ?? now();
     const run = scheduled !== undefined ? new Date(scheduled).toISOString() : context?.awsRequestId;
     const assessment = await assessStore(options.store, { now: at, staleAfterDays: options.staleAfterDays });
-    const messages = toSlackMessages(assessment, options.slack);
+    let slackOptions = options.slack;
+    let html: ReportResult['html'];
+    if (options.html !== undefined) {
+      // The page is a bonus: if S3 fails, Slack still gets the report (without the link).
+      try {
+        const put = await putHtmlReport(assessment, options.html);
+        html = { bucket: put.bucket, key: put.key, expiresAt: put.expiresAt };
+        // The presigned URL is a bearer secret: log where the page is, never the link.
+        logger.info('html report written', { ...html, bytes: put.bytes });
+        if (put.url.length <= MAX_SLACK_LINK) {
+          slackOptions = { ...options.slack, link: { url: put.url, text: 'Open the access review' } };
+        } else {
+          logger.warn('html report link too long for Slack: not linked', { key: put.key, length: put.url.length });
+        }
+      } catch (error) {
+        const e = error as { name?: string; message?: string };
+        html = { error: `${e.name ?? 'Error'}: ${e.message ?? String(error)}` };
+        logger.error('html report not written', { bucket: options.html.bucket, error: e.name, detail: e.message });
+      }
+    }
+    const messages = toSlackMessages(assessment, slackOptions);
     logger.info('ledger assessed', { run, staleAfterDays: options.staleAfterDays, ...assessment.summary });
     const slack = await notifierFor();
     const deliveries = run === undefined ? undefined : options.deliveries;
@@ -171,6 +199,7 @@ export function createReportHandler(options: ReportHandlerOptions) {
       messages: total,
       delivered,
       skipped,
+      ...(html === undefined ? {} : { html }),
     };
   };
 }

@@ -44,4 +44,12 @@ export {
 } from './DynamoDBDeliveryLog.js';
 export { describeFailure, type FailureDescription } from './describeFailure.js';
 export { type HandlerLogger, silentLogger } from './logger.js';
+export {
+  DEFAULT_LINK_EXPIRES_SECONDS,
+  type HtmlReportTarget,
+  htmlReportKey,
+  MAX_LINK_EXPIRES_SECONDS,
+  type PutHtmlReport,
+  putHtmlReport,
+} from './putHtmlReport.js';
 export { cachedWebhookUrl, readWebhookUrl, type WebhookClients, WebhookUrlError } from './webhookUrl.js';

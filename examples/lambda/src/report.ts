@@ -2,6 +2,7 @@
 
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -36,6 +37,17 @@ const report = createReportHandler({
   logger,
   // Each message is recorded in the ledger table before it is posted, so Lambda's retries never repeat one.
   deliveries: new DynamoDBDeliveryLog({ client, tableName: config.ledgerTable, now: Date.now }),
+  ...(config.html
+    ? {
+        html: {
+          s3: new S3Client({}),
+          bucket: config.html.bucket,
+          prefix: config.html.prefix,
+          linkExpiresInSeconds: config.html.linkExpiresInSeconds,
+          ...(config.title ? { render: { title: config.title } } : {}),
+        },
+      }
+    : {}),
 });
 
 /** The Lambda entry point: `report.handler`. */

@@ -1,9 +1,10 @@
-import { type AccessStatus, renderReportChunks } from '@lastswitch/core';
+import { type AccessStatus, renderHtmlReport, renderReportChunks } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { parseWidth } from '../options.js';
 import { openStore } from '../store/openStore.js';
+import { readPlanFile } from './_readPlanFile.js';
 import { type AssessOptions, addAssessOptions, assessFromStore, writeChunks, writeOutputFile } from './_shared.js';
 
 /** `--fail-on stale,never`: the statuses that make `report` exit 3. */
@@ -18,11 +19,12 @@ export function parseFailOn(value: string): AccessStatus[] {
 }
 
 interface ReportOptions extends AssessOptions {
-  format: 'table' | 'json' | 'csv' | 'markdown';
+  format: 'table' | 'json' | 'csv' | 'markdown' | 'html';
   by: 'pair' | 'principal';
   output?: string;
   width?: number;
   failOn?: AccessStatus[];
+  plan?: string;
 }
 
 const EXAMPLES = `
@@ -33,6 +35,11 @@ Examples:
   $ lastswitch report --roster allowed.csv --format markdown   # adds who is allowed but never switched
   $ lastswitch report --store dynamodb:lastswitch-ledger --format csv
   $ lastswitch report --fail-on stale,never --format json --output report.json   # CI: exit 3 on findings
+  $ lastswitch report --format html --grants iam-*.json --plan plan.json --output review.html
+
+--format html writes one self-contained page (no network requests) with a principal x account
+matrix, a filterable table and per-principal details (with --plan: the proposed changes). It is a
+whole web page, so it goes to --output or a pipe, never to a terminal.
 
 Exit codes: 0 ok; 1 the ledger does not exist (unless --allow-empty) or cannot be read; 2 bad usage;
 3 with --fail-on, the report has rows of those statuses.
@@ -48,7 +55,9 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
     );
   addAssessOptions(command)
     .addOption(
-      new Option('--format <format>', 'output format').choices(['table', 'json', 'csv', 'markdown']).default('table'),
+      new Option('--format <format>', 'output format')
+        .choices(['table', 'json', 'csv', 'markdown', 'html'])
+        .default('table'),
     )
     .addOption(
       new Option('--by <unit>', 'one row per pair or per principal').choices(['pair', 'principal']).default('pair'),
@@ -60,6 +69,7 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
       'exit 3 when the report has rows of these statuses: stale, never or stale,never',
       parseFailOn,
     )
+    .option('--plan <file>', 'html only: a `lastswitch plan --format json` file; its changes show per principal')
     .addHelpText('after', EXAMPLES)
     .action(async (options: ReportOptions) => {
       await runReport(options, ctx);
@@ -78,6 +88,14 @@ function* withFinalNewline(chunks: Iterable<string>): Generator<string> {
 }
 
 async function runReport(options: ReportOptions, ctx: CliContext): Promise<void> {
+  if (options.plan !== undefined && options.format !== 'html') {
+    throw new UsageError('--plan is only used by --format html (for a plan on its own, run `lastswitch plan`)');
+  }
+  if (options.format === 'html' && !options.output && ctx.stdout.isTTY) {
+    throw new UsageError('--format html writes a whole web page: add --output review.html (or pipe it: > review.html)');
+  }
+  // Read the plan before the ledger, so a bad plan file fails fast.
+  const plan = options.plan === undefined ? undefined : await readPlanFile(options.plan, ctx);
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
     const { assessment, empty, exists } = await assessFromStore(opened, options, ctx);
@@ -104,7 +122,17 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
       options.width ??
       (!options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : 240);
     // Written chunk by chunk: a JSON report of a million pairs is larger than one string may be.
-    const body = withFinalNewline(renderReportChunks(assessment, options.format, { by: options.by, width }));
+    const body =
+      options.format === 'html'
+        ? withFinalNewline([
+            renderHtmlReport(assessment, {
+              ...(options.roster || options.grants ? { graceDays: options.graceDays ?? options.staleAfter } : {}),
+              ...(grantsFrom(options) === undefined ? {} : { grantsFrom: grantsFrom(options) }),
+              ...(options.grants ? { showGrants: true } : {}),
+              ...(plan === undefined ? {} : { plan }),
+            }),
+          ])
+        : withFinalNewline(renderReportChunks(assessment, options.format, { by: options.by, width }));
     if (options.output) {
       await writeOutputFile(options.output, body, ctx, 'the report', opened.store);
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);
@@ -114,4 +142,10 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
   } finally {
     opened.close();
   }
+}
+
+/** What the grants came from, for the HTML summary: the snapshot and roster file names. */
+function grantsFrom(options: ReportOptions): string | undefined {
+  const files = [...(options.grants ?? []), ...(options.roster ? [options.roster] : [])].map((f) => basename(f));
+  return files.length === 0 ? undefined : files.join(', ');
 }

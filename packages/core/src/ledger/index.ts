@@ -19,6 +19,7 @@ export {
   pairKey,
 } from './fold.js';
 export { MemoryLedgerStore } from './memory-store.js';
+export { type HtmlReportOptions, renderHtmlReport, toScriptJson } from './renderHtmlReport.js';
 export {
   csvCell,
   formatAge,
