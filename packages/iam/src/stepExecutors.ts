@@ -493,37 +493,39 @@ function _identityStoreMembership(action: PlanAction, ctx: ExecutorContext): Ste
     client: _needs(ctx.clients.identityStore, 'Identity Store'),
     sdk: await import('@aws-sdk/client-identitystore'),
   });
+  /** The user's membership id in the group (ListGroupMembershipsForMember, every page), if any. */
+  const find = async (): Promise<string | undefined> => {
+    const { client, sdk } = await store();
+    let token: string | undefined;
+    do {
+      const page = await _call(ctx, () =>
+        client.send(
+          new sdk.ListGroupMembershipsForMemberCommand({
+            IdentityStoreId: m.identityStoreId,
+            MemberId: { UserId: m.userId },
+            NextToken: token,
+          }),
+        ),
+      );
+      const found = page.GroupMemberships?.find((g) => g.GroupId === m.groupId);
+      if (found) return found.MembershipId ?? m.membershipId;
+      token = page.NextToken;
+    } while (token);
+    return undefined;
+  };
   return {
     target: `membership of Identity Center user ${m.userName} in group ${m.groupName}`,
     prior: { present: true },
     intended: { present: false },
     async read() {
-      const { client, sdk } = await store();
-      const out = await _orMissing(ctx, () =>
-        client.send(
-          new sdk.GetGroupMembershipIdCommand({
-            IdentityStoreId: m.identityStoreId,
-            GroupId: m.groupId,
-            MemberId: { UserId: m.userId },
-          }),
-        ),
-      );
-      return out?.MembershipId ? { present: true } : { present: false };
+      const id = await find();
+      return id ? { present: true } : { present: false };
     },
     async apply(_live, before) {
       await before({});
       const { client, sdk } = await store();
-      // The live membership id: the plan's may be stale if the membership was re-created with the same user.
-      const got = await _call(ctx, () =>
-        client.send(
-          new sdk.GetGroupMembershipIdCommand({
-            IdentityStoreId: m.identityStoreId,
-            GroupId: m.groupId,
-            MemberId: { UserId: m.userId },
-          }),
-        ),
-      );
-      const id = got.MembershipId ?? m.membershipId;
+      // The live membership id: the plan's is stale when the membership was re-created since.
+      const id = (await find()) ?? m.membershipId;
       await _call(ctx, () =>
         client.send(new sdk.DeleteGroupMembershipCommand({ IdentityStoreId: m.identityStoreId, MembershipId: id })),
       );
