@@ -110,10 +110,11 @@ export class Journal {
   private constructor(
     readonly path: string,
     readonly records: JournalRecord[],
-    private torn: boolean,
+    /** Byte length of the whole lines, when a crash left a torn last line to cut off before the next write. */
+    private tornAt: number | undefined,
   ) {}
 
-  /** Opens (or starts) the journal at `path`, reading the lines already there. A torn last line (crash mid-write) is ignored. */
+  /** Opens (or starts) the journal at `path`, reading the lines already there. A torn last line (crash mid-write) is ignored, and cut off at the next write. */
   static async open(path: string): Promise<Journal> {
     let text = '';
     try {
@@ -139,7 +140,8 @@ export class Journal {
     if (first && (first.type !== 'start' || first.journal !== 'lastswitch.apply-journal')) {
       throw new JournalError(`${path} is not a lastswitch apply journal`);
     }
-    return new Journal(path, records, text !== '' && !text.endsWith('\n'));
+    const torn = text !== '' && !text.endsWith('\n');
+    return new Journal(path, records, torn ? Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)) : undefined);
   }
 
   /** The `start` line, if the journal has one. */
@@ -153,9 +155,12 @@ export class Journal {
     const created = this.records.length === 0;
     const handle = await open(this.path, 'a', 0o600);
     try {
-      // A torn line left by a crash is ended first, so this record stays a line of its own.
-      await handle.write(`${this.torn ? '\n' : ''}${JSON.stringify(record)}\n`);
-      this.torn = false;
+      // A torn line left by a crash was never acknowledged: it is cut off, so every line stays whole.
+      if (this.tornAt !== undefined) {
+        await handle.truncate(this.tornAt);
+        this.tornAt = undefined;
+      }
+      await handle.write(`${JSON.stringify(record)}\n`);
       await handle.sync();
     } finally {
       await handle.close();
