@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
+import { registerApplyCommand } from './commands/apply.js';
 import { registerIamCommand } from './commands/iam.js';
 import { registerNotifyCommand } from './commands/notify.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScanCommand } from './commands/scan.js';
+import { registerUndoCommand } from './commands/undo.js';
 import { type CliContext, processContext } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
@@ -15,9 +17,10 @@ Examples:
   $ lastswitch notify slack --webhook-url-env SLACK_WEBHOOK_URL
   $ lastswitch iam snapshot --output iam-prod.json  # who is allowed to switch into what (one file per account)
   $ lastswitch plan --grants iam-*.json             # dry run: the policy changes that remove unused grants
+  $ lastswitch apply plan.json --yes                # carry out a JSON plan (journaled); undo puts it back
 
 Stores (--store, or $LASTSWITCH_STORE): file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE.
-Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.
+Exit codes: 0 ok, 1 some files, a delivery or an apply step failed, 2 bad usage.
 Run \`lastswitch <command> --help\` for a command's options.
 `;
 
@@ -44,6 +47,8 @@ export function createProgram(ctx: CliContext): Command {
   registerNotifyCommand(program, ctx);
   registerIamCommand(program, ctx);
   registerPlanCommand(program, ctx);
+  registerApplyCommand(program, ctx);
+  registerUndoCommand(program, ctx);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LastswitchError, type PlanAction } from '@lastswitch/core';
 
@@ -153,6 +153,7 @@ export class Journal {
   /** Appends one line and fsyncs it (and the folder, when the file is new). */
   async append(record: JournalRecord): Promise<void> {
     const created = this.records.length === 0;
+    if (created) await mkdir(dirname(this.path), { recursive: true });
     const handle = await open(this.path, 'a', 0o600);
     try {
       // A torn line left by a crash was never acknowledged: it is cut off, so every line stays whole.
