@@ -32,7 +32,7 @@ export function editStatementResources(
   if (!_isObject(statement)) return undefined;
   const raw = statement.Resource;
   const resources = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
-  if (!resources || !resources.every((r) => typeof r === 'string')) return undefined;
+  if (!resources?.every((r) => typeof r === 'string')) return undefined;
   const kept = (resources as string[]).filter((r) => !remove.includes(r));
   for (const r of add) if (!kept.includes(r)) kept.push(r);
   if (kept.length === 0) return removeStatement(document, index);
@@ -64,7 +64,7 @@ export function removeTrustPrincipals(
   const principal = statement.Principal;
   const raw = principal.AWS;
   const aws = typeof raw === 'string' ? [raw] : Array.isArray(raw) ? raw : undefined;
-  if (!aws || !aws.every((p) => typeof p === 'string')) return undefined;
+  if (!aws?.every((p) => typeof p === 'string')) return undefined;
   const kept = (aws as string[]).filter((p) => !principals.includes(p));
   if (kept.length === aws.length) return undefined;
   if (kept.length === 0) {
