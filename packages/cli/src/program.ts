@@ -20,7 +20,7 @@ Examples:
   $ lastswitch apply plan.json --yes                # carry out a JSON plan (journaled); undo puts it back
 
 Stores (--store, or $LASTSWITCH_STORE): file:PATH (default file:.lastswitch/ledger.json) or dynamodb:TABLE.
-Exit codes: 0 ok, 1 some files, a delivery or an apply step failed, 2 bad usage.
+Exit codes: 0 ok, 1 some files failed or a delivery failed, 2 bad usage.
 Run \`lastswitch <command> --help\` for a command's options.
 `;
 

@@ -241,6 +241,14 @@ describe('lastswitch plan → apply → undo', () => {
     expect(undo.stderr).toContain('Restored 1 step');
   });
 
+  it.each([['apply'], ['undo']])('%s --help explains the safety rules with examples', async (command) => {
+    const run = await cli([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Examples:');
+    expect(run.stdout).toContain('--yes');
+    expect(run.stdout).toContain(command === 'apply' ? 'review steps are never applied' : 'refused, named, otherwise');
+  });
+
   it('rejects bad usage with exit code 2', async () => {
     await cli(['iam', 'snapshot', '--output', 'usage.json']);
     await cli([
