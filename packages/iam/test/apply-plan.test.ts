@@ -308,6 +308,8 @@ describe('applyPlan and undoJournal against moto', () => {
 
     const again = await undoJournal(await Journal.open(path), options());
     expect(byOutcome(again.steps)).toEqual({ 'already-restored': 5 });
+    // An undone journal is never reused to apply again: that would skip steps it shows applied.
+    await expect(applyPlan(plan, options(await Journal.open(path)))).rejects.toThrow('has been undone');
   });
 
   it('refuses a step whose policy changed after the plan was made, and applies the others', async () => {
