@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
+import { registerApplyCommand } from './commands/apply.js';
 import { registerIamCommand } from './commands/iam.js';
 import { registerLedgerCommand } from './commands/ledger.js';
 import { registerNotifyCommand } from './commands/notify.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScanCommand } from './commands/scan.js';
+import { registerUndoCommand } from './commands/undo.js';
 import { type CliContext, processContext } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
@@ -17,6 +19,7 @@ Examples:
   $ lastswitch iam snapshot --output iam-prod.json  # who is allowed to switch into what (one file per account)
   $ lastswitch plan --grants iam-*.json             # dry run: the policy changes that remove unused grants
   $ lastswitch ledger export --output ledger.json   # the ledger as portable, diffable JSON
+  $ lastswitch apply plan.json --yes                # carry out a JSON plan (journaled); undo puts it back
 
 Stores (--store, or $LASTSWITCH_STORE): sqlite:PATH (default sqlite:.lastswitch/ledger.db), file:PATH (a JSON
 ledger) or dynamodb:TABLE. \`lastswitch ledger export\` / \`import\` move a ledger between them.
@@ -49,6 +52,8 @@ export function createProgram(ctx: CliContext): Command {
   registerIamCommand(program, ctx);
   registerPlanCommand(program, ctx);
   registerLedgerCommand(program, ctx);
+  registerApplyCommand(program, ctx);
+  registerUndoCommand(program, ctx);
   return program;
 }
 

@@ -1,5 +1,6 @@
 /**
- * @lastswitch/iam — read IAM authorization snapshots so lastswitch knows who is *allowed* to switch into what.
+ * @lastswitch/iam — read IAM authorization snapshots so lastswitch knows who is *allowed* to switch
+ * into what, and apply / undo a removal plan with live-state checks and a journal.
  *
  * @example
  * ```ts
@@ -12,5 +13,32 @@
  * ```
  */
 
+export {
+  type ApplyPlanOptions,
+  applyPlan,
+  describeError,
+  type LedgerCheck,
+  type RunOptions,
+  type RunResult,
+  type StepOutcome,
+  summarizeRun,
+} from './applyPlan.js';
 export { IamSnapshotError, snapshotFromAuthorizationDetails } from './build-snapshot.js';
+export {
+  Journal,
+  type JournalAfter,
+  type JournalBefore,
+  JournalError,
+  type JournalRecord,
+  type JournalStart,
+  type JournalUndoAfter,
+  type JournalUndoBefore,
+  type LiveState,
+  type PolicyVersionRecord,
+  type StepResult,
+} from './journal.js';
+export { type PlanFile, type PlanFileAction, PlanFileError, parsePlanFile } from './planFile.js';
 export { type ReadSnapshotOptions, readAuthorizationSnapshot } from './read-authorization-snapshot.js';
+export { awsErrorName, isThrottling, type RetryOptions, withRetry } from './retry.js';
+export { type ApplyClients, matchesState, parsePolicyDocument, StepError } from './stepExecutors.js';
+export { undoJournal } from './undoJournal.js';

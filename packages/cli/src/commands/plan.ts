@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import {
   type AuthorizationSnapshot,
   assessLedger,
   type GrantEvaluation,
   grantsFromSnapshot,
   grantsToRoster,
+  type PlanSource,
   parseAuthorizationSnapshot,
   planRemovals,
   type RosterEntry,
@@ -34,16 +36,27 @@ Examples:
   $ lastswitch plan --grants iam-*.json --stale-after 200 --format json --output plan.json
 
 The plan is a dry run: it names the policy statements, group memberships and trust policies to
-change, and changes nothing. Evaluated: identity policies (user, group, inline, managed), explicit
+change, and changes nothing. A JSON plan records the snapshots' digests and the exact state each
+step changes, so \`lastswitch apply plan.json\` can carry it out safely. Evaluated: identity policies (user, group, inline, managed), explicit
 Deny, permissions boundaries and trust policies. Not evaluated: SCPs, session policies, other
 resource-based policies, and conditions (flagged instead).
 `;
 
 /** Reads and checks authorization snapshot files; a bad file is a usage error naming it. */
 export async function readSnapshotFiles(paths: readonly string[], ctx: CliContext): Promise<AuthorizationSnapshot[]> {
+  return (await _readSnapshotSources(paths, ctx)).snapshots;
+}
+
+/** Reads snapshot files with the SHA-256 digest of each, for the plan to record what it was made from. */
+async function _readSnapshotSources(
+  paths: readonly string[],
+  ctx: CliContext,
+): Promise<{ snapshots: AuthorizationSnapshot[]; madeFrom: PlanSource[] }> {
   const snapshots: AuthorizationSnapshot[] = [];
+  const madeFrom: PlanSource[] = [];
   for (const path of paths) {
     const text = await readUserFile(path, ctx, 'the IAM snapshot ');
+    const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -51,12 +64,14 @@ export async function readSnapshotFiles(paths: readonly string[], ctx: CliContex
       throw new UsageError(`the IAM snapshot ${path} is not JSON: ${(error as Error).message}`, { cause: error });
     }
     try {
-      snapshots.push(parseAuthorizationSnapshot(json, path));
+      const snapshot = parseAuthorizationSnapshot(json, path);
+      snapshots.push(snapshot);
+      madeFrom.push({ file: path, sha256, account: snapshot.account, takenAt: snapshot.takenAt });
     } catch (error) {
       throw new UsageError(`${(error as Error).message} (make one with \`lastswitch iam snapshot\`)`, { cause: error });
     }
   }
-  return snapshots;
+  return { snapshots, madeFrom };
 }
 
 /** Reads snapshot files and evaluates them into grants, printing what could not be evaluated to stderr. */
@@ -108,7 +123,9 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
 }
 
 async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
-  const evaluation = await readGrants(options.grants, ctx);
+  const { snapshots, madeFrom } = await _readSnapshotSources(options.grants, ctx);
+  const evaluation = grantsFromSnapshot(snapshots);
+  for (const p of evaluation.problems) ctx.stderr.write(`warning: ${p.account} ${p.entity}: ${p.message}\n`);
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
     // A mistyped store would make every grant look unused: refuse it unless --allow-empty.
@@ -122,7 +139,11 @@ async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
       staleAfterDays: options.staleAfter,
       aliases: opened.store.aliases(),
     });
-    const plan = planRemovals(assessment, evaluation, { graceDays: options.graceDays ?? options.staleAfter });
+    const plan = planRemovals(assessment, evaluation, {
+      graceDays: options.graceDays ?? options.staleAfter,
+      snapshots,
+      madeFrom,
+    });
     const text = renderPlan(plan, options.format);
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {

@@ -7,6 +7,13 @@ export {
   grantsToRoster,
   type UsedRole,
 } from './assess-grants.js';
+export {
+  canonicalJson,
+  editStatementResources,
+  hasStatements,
+  removeStatement,
+  removeTrustPrincipals,
+} from './editPolicy.js';
 export { hasWildcard, matchArnPattern, matchGlob, patternCanMatchRole, patternCovers } from './glob.js';
 export {
   type DroppedGrant,
@@ -21,13 +28,20 @@ export {
   type StatementScope,
 } from './grants-from-snapshot.js';
 export {
+  type AccountAssignmentRef,
   type AffectedPrincipal,
   ALSO_AFFECTS_LIMIT,
+  type IdentityStoreMembershipRef,
   type IneffectiveGrant,
+  PLAN_VERSION,
   type PlanAction,
   type PlanActionKind,
   type PlanGrant,
+  type PlannedChange,
+  type PlanRemovalsOptions,
   type PlanSkip,
+  type PlanSource,
+  type PriorState,
   planRemovals,
   type RemovalPlan,
 } from './plan-removals.js';

@@ -1,8 +1,11 @@
 import type { Assessment, PrincipalRef } from '../model.js';
 import { type AssessGrantsOptions, assessGrants, describeGrantSource, type GrantUsage } from './assess-grants.js';
+import { editStatementResources, hasStatements, removeStatement, removeTrustPrincipals } from './editPolicy.js';
 import type { DropReason, Grant, GrantEvaluation, GrantProblem, GrantSourceKind } from './grants-from-snapshot.js';
+import { readStatements } from './policy.js';
+import type { AuthorizationSnapshot, PolicyDocument } from './snapshot.js';
 
-/** What a plan step changes. Nothing is ever applied by lastswitch. */
+/** What a plan step changes; `lastswitch apply` carries out every kind but `review`. */
 export type PlanActionKind =
   /** Remove some ARNs/patterns from a statement's `Resource` list (and maybe add the roles actually used). */
   | 'edit-statement'
@@ -14,6 +17,8 @@ export type PlanActionKind =
   | 'detach-policy'
   /** Remove the user from a role's trust policy statement. */
   | 'remove-trust-principal'
+  /** Delete an IAM Identity Center account assignment. */
+  | 'delete-account-assignment'
   /** A change would touch more than role switching (or other principals): a human must decide. */
   | 'review';
 
@@ -35,8 +40,53 @@ export interface AffectedPrincipal {
   status: GrantUsage['status'];
 }
 
+/** An IAM Identity Center account assignment (permission set → principal in an account). */
+export interface AccountAssignmentRef {
+  instanceArn: string;
+  identityStoreId: string;
+  accountId: string;
+  permissionSetArn: string;
+  permissionSetName: string;
+  principalType: 'USER' | 'GROUP';
+  principalId: string;
+}
+
+/** A user's membership in an IAM Identity Center (identity store) group. */
+export interface IdentityStoreMembershipRef {
+  identityStoreId: string;
+  groupId: string;
+  groupName: string;
+  userId: string;
+  membershipId: string;
+  userName: string;
+}
+
+/** The exact state a step changes, as the snapshots showed it: `apply` refuses the step when the live state differs. */
+export interface PriorState {
+  /** The inline policy, trust policy, or managed policy default-version document. */
+  document?: PolicyDocument;
+  /** The managed policy's default version id. */
+  versionId?: string;
+  /** This step's prior state is what step `afterStep` leaves (several steps change one document, in plan order). */
+  afterStep?: number;
+  /** `remove-from-group`: the IAM user is in the group. */
+  membership?: { user: string; group: string };
+  /** `detach-policy`: the managed policy is attached to the user. */
+  attachment?: { user: string; policyArn: string };
+}
+
+/** The state a step leaves. */
+export interface PlannedChange {
+  /** The new inline or trust policy document, or the new default version of the managed policy. */
+  document?: PolicyDocument;
+  /** The inline policy is deleted (the step removes its last statement). */
+  deletePolicy?: true;
+}
+
 /** One dry-run change. */
 export interface PlanAction {
+  /** The step number (1-based, in plan order), for `apply --only`. */
+  step?: number;
   kind: PlanActionKind;
   account: string;
   /** The user whose unused access this removes. */
@@ -67,6 +117,16 @@ export interface PlanAction {
   alsoAffects?: AffectedPrincipal[];
   alsoAffectsCount?: number;
   notes: string[];
+  /** `remove-trust-principal`: the principal ARNs / unique ids taken out of the statement. */
+  removePrincipals?: string[];
+  /** The live state the step changes (absent when the snapshots given did not show it: `apply` then refuses the step). */
+  prior?: PriorState;
+  /** What the step leaves. */
+  change?: PlannedChange;
+  /** `delete-account-assignment`: the Identity Center assignment to delete. */
+  assignment?: AccountAssignmentRef;
+  /** `remove-from-group` of an Identity Center group: the membership to delete. */
+  identityStoreGroup?: IdentityStoreMembershipRef;
 }
 
 /** How many other principals a plan step lists by name (`alsoAffectsCount` has the total). */
@@ -80,9 +140,26 @@ export interface PlanSkip {
   reason: string;
 }
 
+/** A file a plan was made from, and its SHA-256 digest. */
+export interface PlanSource {
+  file: string;
+  sha256: string;
+  account?: string;
+  /** The snapshot time, epoch ms. */
+  takenAt?: number;
+}
+
+/** The format version of plans written by this lastswitch (1: no `version` field, no prior states). */
+export const PLAN_VERSION = 2;
+
 /** A dry-run removal plan: what to change to take away stale and never-used switch-role grants. */
 export interface RemovalPlan {
+  format: 'lastswitch.removal-plan';
+  /** `PLAN_VERSION`. */
+  version: number;
   dryRun: true;
+  /** The snapshot files it was made from, with digests. */
+  madeFrom: PlanSource[];
   generatedAt: number;
   staleAfterDays: number;
   graceDays: number;
@@ -114,11 +191,37 @@ function _planGrant(usage: GrantUsage): PlanGrant {
   };
 }
 
-/** True when every action the statement allows is an STS action (so editing it changes nothing else). */
-function _onlySts(grant: Grant): boolean {
-  const actions = grant.statement.actions;
+/** True when every action listed is an STS action (so a change to its statement changes nothing else). */
+function _onlySts(actions: readonly string[] | undefined): boolean {
   if (!actions) return false;
   return actions.every((a) => a.toLowerCase().startsWith('sts:'));
+}
+
+/** Why removing a whole document's effect (group membership, attachment) does more than remove role switching. */
+function _documentReasons(document: PolicyDocument, where: string): string[] {
+  const reasons: string[] = [];
+  const read = readStatements(document);
+  const others = new Set<string>();
+  let denies = false;
+  for (const s of read.statements) {
+    if (s.effect === 'Deny') denies = true;
+    else if (!_onlySts(s.actions)) for (const a of s.actions ?? ['NotAction']) others.add(a);
+  }
+  if (others.size > 0) reasons.push(`${where} also allows ${[...others].join(', ')}`);
+  if (denies) reasons.push(`${where} has Deny statements, which would no longer apply`);
+  if (read.problems.length > 0) reasons.push(`${where} has statements lastswitch cannot read`);
+  return reasons;
+}
+
+/** Options of `planRemovals`. */
+export interface PlanRemovalsOptions extends AssessGrantsOptions {
+  /**
+   * The snapshots the grants came from: with them, each step records the exact state it changes
+   * (so `apply` can check it), and every holder of a group or managed policy is known.
+   */
+  snapshots?: readonly AuthorizationSnapshot[];
+  /** The files the plan is made from, with digests (recorded in the plan). */
+  madeFrom?: PlanSource[];
 }
 
 function _removable(u: GrantUsage): boolean {
@@ -143,8 +246,9 @@ function _name(p: PrincipalRef): string {
 export function planRemovals(
   assessment: Assessment,
   grants: readonly Grant[] | GrantEvaluation,
-  options: AssessGrantsOptions = {},
+  options: PlanRemovalsOptions = {},
 ): RemovalPlan {
+  const lookup = _lookup(options.snapshots ?? []);
   const list = Array.isArray(grants) ? (grants as readonly Grant[]) : (grants as GrantEvaluation).grants;
   const problems = Array.isArray(grants) ? [] : [...(grants as GrantEvaluation).problems];
   const ineffective: IneffectiveGrant[] = Array.isArray(grants)
@@ -166,7 +270,15 @@ export function planRemovals(
   // Who else a group / managed policy serves, and whether they use it.
   const served = new Map<string, Map<string, GrantUsage['status']>>();
   const rank = { never: 0, stale: 1, active: 2 } as const;
-  for (const u of usages) {
+  const droppedUsages: GrantUsage[] = Array.isArray(grants)
+    ? []
+    : (grants as GrantEvaluation).dropped.map((d) => ({
+        grant: d.grant,
+        status: 'never',
+        inGrace: false,
+        usedRoles: [],
+      }));
+  for (const u of [...usages, ...droppedUsages]) {
     const keys = [
       u.grant.source.group ? `group:${u.grant.source.account}:${u.grant.source.group}` : undefined,
       u.grant.source.policyArn ? `policy:${u.grant.source.policyArn}` : undefined,
@@ -182,7 +294,7 @@ export function planRemovals(
   }
   // Sorted once per group / policy: still-active users first, then stale, then never; then by name.
   const sortedServed = new Map<string, AffectedPrincipal[]>();
-  const others = (key: string, self: PrincipalRef): { list: AffectedPrincipal[]; count: number } => {
+  const others = (key: string, self: PrincipalRef): Shared => {
     let sorted = sortedServed.get(key);
     if (!sorted) {
       sorted = [...(served.get(key) ?? new Map<string, GrantUsage['status']>())]
@@ -196,11 +308,11 @@ export function planRemovals(
       if (list.length >= ALSO_AFFECTS_LIMIT) break;
       if (other.principal !== me) list.push(other);
     }
-    const count = sorted.length - (served.get(key)?.has(me) ? 1 : 0);
-    return { list, count };
+    const extra = key.startsWith('policy:') ? lookup.holders(key.slice('policy:'.length), served.get(key), me) : [];
+    const count = sorted.length - (served.get(key)?.has(me) ? 1 : 0) + extra.length;
+    return { list, count, extra };
   };
-  const affects = (o: { list: AffectedPrincipal[]; count: number }) =>
-    o.count > 0 ? { alsoAffects: o.list, alsoAffectsCount: o.count } : {};
+  const affects = (o: Shared) => (o.count > 0 ? { alsoAffects: o.list, alsoAffectsCount: o.count } : {});
 
   // Bucket each user's grants by what holds them: a group, an attached managed policy, an inline statement, a trust policy.
   const buckets = new Map<string, GrantUsage[]>();
@@ -239,18 +351,34 @@ export function planRemovals(
       }
       if (unused.length === 0) continue;
       const served = others(groupKey, principal);
+      const group = source.group ?? '';
+      const documents = lookup.groupDocuments(source.account, group);
+      const reasons = documents
+        ? documents.flatMap((d) => _documentReasons(d.document, d.where))
+        : bucket.some((u) => !_onlySts(u.grant.statement.actions))
+          ? ["the group's policies allow more than role switching"]
+          : [];
+      const summary = `Remove ${principal.name} from group ${group} in account ${source.account}: none of the group's switch-role grants is in use by them`;
       actions.push({
-        kind: 'remove-from-group',
+        kind: reasons.length > 0 ? 'review' : 'remove-from-group',
         account: source.account,
         principal,
-        summary: `Remove ${principal.name} from group ${source.group} in account ${source.account}: none of the group's switch-role grants is in use by them`,
-        group: source.group ?? '',
+        summary:
+          reasons.length > 0
+            ? `Review: ${summary} — not proposed automatically because ${reasons.join('; ')}`
+            : summary,
+        group,
         grants: unused.map(_planGrant),
         ...affects(served),
         notes: [
           `the group stays as it is for its ${served.count} other member(s) with switch-role grants`,
-          "the group's policies may grant other permissions too; check them before removing the user",
+          ...(reasons.length > 0
+            ? reasons
+            : documents
+              ? []
+              : ["the group's policies may grant other permissions too; check them before removing the user"]),
         ],
+        ...(documents ? { prior: { membership: { user: principal.name, group } } } : {}),
       });
       continue;
     }
@@ -259,15 +387,40 @@ export function planRemovals(
       const policyKey = `policy:${source.policyArn}`;
       if (!bucket.some((u) => u.status === 'active')) {
         if (unused.length === 0) continue;
+        const arn = source.policyArn ?? '';
+        const managed = lookup.policy(source.account, arn);
+        const reasons = managed
+          ? _documentReasons(managed.document, 'the policy')
+          : bucket.some((u) => !_onlySts(u.grant.statement.actions))
+            ? ['the policy allows more than role switching']
+            : [];
+        const summary = `Detach managed policy ${arn} from user ${principal.name}: none of its switch-role grants is in use by them`;
         actions.push({
-          kind: 'detach-policy',
+          kind: reasons.length > 0 ? 'review' : 'detach-policy',
           account: source.account,
           principal,
-          summary: `Detach managed policy ${source.policyArn} from user ${principal.name}: none of its switch-role grants is in use by them`,
+          summary:
+            reasons.length > 0
+              ? `Review: ${summary} — not proposed automatically because ${reasons.join('; ')}`
+              : summary,
           policy: _policy(first.grant),
           grants: unused.map(_planGrant),
           ...affects(others(policyKey, principal)),
-          notes: ['the policy may grant other permissions too; check it before detaching'],
+          notes:
+            reasons.length > 0
+              ? reasons
+              : managed
+                ? []
+                : ['the policy may grant other permissions too; check it before detaching'],
+          ...(managed
+            ? {
+                prior: {
+                  document: managed.document,
+                  versionId: managed.defaultVersionId,
+                  attachment: { user: principal.name, policyArn: arn },
+                },
+              }
+            : {}),
         });
         continue;
       }
@@ -291,23 +444,33 @@ export function planRemovals(
           ...(source.sid ? { sid: source.sid } : {}),
           grants: [_planGrant(u)],
           notes: [],
+          removePrincipals: [...new Set([principal.arn ?? principal.key, principal.key, u.grant.principalId])].filter(
+            (p) => p !== '',
+          ),
         });
       }
       continue;
     }
-    _statementActions(bucket, source.statementIndex, { list: [], count: 0 }, actions);
+    _statementActions(bucket, source.statementIndex, { list: [], count: 0, extra: [] }, actions);
   }
 
   actions.sort(
     (a, b) => _cmp(a.account, b.account) || _cmp(a.principal.key, b.principal.key) || _cmp(a.summary, b.summary),
   );
+  actions.forEach((a, i) => {
+    a.step = i + 1;
+  });
+  _recordDocumentChanges(actions, lookup);
   const summary = { grants: usages.length, active: 0, stale: 0, never: 0, inGrace: 0, actions: actions.length };
   for (const u of usages) {
     summary[u.status] += 1;
     if (u.inGrace) summary.inGrace += 1;
   }
   return {
+    format: 'lastswitch.removal-plan',
+    version: PLAN_VERSION,
     dryRun: true,
+    madeFrom: options.madeFrom ?? [],
     generatedAt: assessment.generatedAt,
     staleAfterDays: assessment.staleAfterDays,
     graceDays,
@@ -349,12 +512,7 @@ function _byStatement(bucket: GrantUsage[]): Map<number, GrantUsage[]> {
 }
 
 /** The edit of one statement of a user's inline policy or of an attached managed policy. */
-function _statementActions(
-  group: GrantUsage[],
-  statementIndex: number,
-  shared: { list: AffectedPrincipal[]; count: number },
-  actions: PlanAction[],
-): void {
+function _statementActions(group: GrantUsage[], statementIndex: number, shared: Shared, actions: PlanAction[]): void {
   const first = group[0];
   if (!first) return;
   const { principal, source } = first.grant;
@@ -369,7 +527,7 @@ function _statementActions(
   const stmt = _stmt(source.sid, statementIndex);
   const touched = [...unused, ...narrow];
   const reviewReasons: string[] = [];
-  if (!_onlySts(first.grant)) {
+  if (!_onlySts(first.grant.statement.actions)) {
     const actions = (first.grant.statement.actions ?? first.grant.statement.notActions ?? []).join(', ');
     reviewReasons.push(
       first.grant.statement.notActions
@@ -379,8 +537,9 @@ function _statementActions(
   }
   if (first.grant.statement.notResources) reviewReasons.push('the statement uses NotResource');
   if (shared.count > 0) {
-    const names = shared.list.map((a) => a.principal).join(', ');
-    const more = shared.count > shared.list.length ? ` and ${shared.count - shared.list.length} more` : '';
+    const listed = [...shared.list.map((a) => a.principal), ...shared.extra];
+    const names = listed.join(', ');
+    const more = shared.count > listed.length ? ` and ${shared.count - listed.length} more` : '';
     reviewReasons.push(`the policy is also attached for ${names}${more}`);
   }
 
@@ -439,4 +598,152 @@ function _statementActions(
     ...(addResources.length > 0 ? { addResources } : {}),
     notes: [],
   });
+}
+
+/** Others served by a group or managed policy: listed principals with their use, the total, and holders without grants. */
+interface Shared {
+  list: AffectedPrincipal[];
+  count: number;
+  /** Holders of a managed policy that hold no switch-role grant through it (groups, roles, other users), by name. */
+  extra: string[];
+}
+
+interface Lookup {
+  /** Every holder of the managed policy not in `served` and not `self`: `user ARN`, `group NAME`, `role NAME`. */
+  holders(arn: string, served: Map<string, unknown> | undefined, self: string): string[];
+  policy(account: string, arn: string): AuthorizationSnapshot['policies'][number] | undefined;
+  groupDocuments(account: string, group: string): { document: PolicyDocument; where: string }[] | undefined;
+  inline(account: string, kind: 'user' | 'group', owner: string, name: string): PolicyDocument | undefined;
+  trust(account: string, role: string): PolicyDocument | undefined;
+}
+
+function _lookup(snapshots: readonly AuthorizationSnapshot[]): Lookup {
+  const byAccount = new Map<string, AuthorizationSnapshot>();
+  for (const s of snapshots) {
+    const before = byAccount.get(s.account);
+    if (!before || before.takenAt < s.takenAt) byAccount.set(s.account, s);
+  }
+  const policy = (account: string, arn: string) => byAccount.get(account)?.policies.find((p) => p.arn === arn);
+  return {
+    holders(arn, served, self) {
+      const out: string[] = [];
+      for (const s of byAccount.values()) {
+        for (const u of s.users) {
+          if (u.attachedPolicies.includes(arn) && u.arn !== self && !served?.has(u.arn)) out.push(u.arn);
+        }
+        for (const g of s.groups) if (g.attachedPolicies.includes(arn)) out.push(`group ${g.name}`);
+        for (const r of s.roles) if (r.attachedPolicies.includes(arn)) out.push(`role ${r.name}`);
+      }
+      return out;
+    },
+    policy,
+    groupDocuments(account, name) {
+      const group = byAccount.get(account)?.groups.find((g) => g.name === name);
+      if (!group) return undefined;
+      const documents = group.inlinePolicies.map((p) => ({
+        document: p.document,
+        where: `inline policy ${p.name} of group ${name}`,
+      }));
+      for (const arn of group.attachedPolicies) {
+        const managed = policy(account, arn);
+        if (!managed) return undefined;
+        documents.push({ document: managed.document, where: `managed policy ${arn} of group ${name}` });
+      }
+      return documents;
+    },
+    inline(account, kind, owner, name) {
+      const s = byAccount.get(account);
+      const holder = kind === 'user' ? s?.users.find((u) => u.name === owner) : s?.groups.find((g) => g.name === owner);
+      return holder?.inlinePolicies.find((p) => p.name === name)?.document;
+    },
+    trust(account, role) {
+      return byAccount.get(account)?.roles.find((r) => r.name === role)?.trustPolicy;
+    },
+  };
+}
+
+const _countStatements = (document: PolicyDocument): number => {
+  const raw = document.Statement;
+  return Array.isArray(raw) ? raw.length : raw === undefined ? 0 : 1;
+};
+
+/** Makes a step a `review` step with one more reason. */
+function _toReview(action: PlanAction, reason: string): void {
+  action.kind = 'review';
+  action.summary = `Review: ${action.summary} — not proposed automatically because ${reason}`;
+  action.notes = [...action.notes, reason];
+  delete action.change;
+}
+
+/**
+ * Records, for each step that rewrites a policy document, the document before and after. Steps
+ * changing one document are chained in plan order: each starts from what the previous one leaves
+ * (statement indexes shift when an earlier step removes a statement).
+ */
+function _recordDocumentChanges(actions: PlanAction[], lookup: Lookup): void {
+  const chains = new Map<string, { document: PolicyDocument; removed: number[]; step?: number; versionId?: string }>();
+  for (const action of actions) {
+    const policy = action.policy;
+    if (!policy || action.statementIndex === undefined) continue;
+    if (
+      action.kind !== 'edit-statement' &&
+      action.kind !== 'remove-statement' &&
+      action.kind !== 'remove-trust-principal' &&
+      action.kind !== 'review'
+    )
+      continue;
+    let key: string;
+    let start: PolicyDocument | undefined;
+    if (policy.kind === 'user-inline' || policy.kind === 'group-inline') {
+      const kind = policy.kind === 'user-inline' ? 'user' : 'group';
+      key = `inline|${action.account}|${kind}|${policy.owner ?? ''}|${policy.name}`;
+      start = lookup.inline(action.account, kind, policy.owner ?? '', policy.name);
+    } else if (policy.kind === 'trust-policy') {
+      key = `trust|${action.account}|${policy.owner ?? ''}`;
+      start = lookup.trust(action.account, policy.owner ?? '');
+    } else {
+      key = `managed|${policy.arn ?? ''}`;
+      start = policy.arn ? lookup.policy(action.account, policy.arn)?.document : undefined;
+    }
+    const chain = chains.get(key) ?? (start ? { document: start, removed: [] as number[] } : undefined);
+    // Without the document the step records no prior state, and `apply` refuses it.
+    if (!chain) continue;
+    if (!chains.has(key) && policy.versionId) chain.versionId = policy.versionId;
+    chains.set(key, chain);
+    const prior: PriorState = {
+      document: chain.document,
+      ...(chain.step === undefined && chain.versionId ? { versionId: chain.versionId } : {}),
+      ...(chain.step === undefined ? {} : { afterStep: chain.step }),
+    };
+    action.prior = prior;
+    if (action.kind === 'review') continue;
+    const original = action.statementIndex;
+    const index = original - chain.removed.filter((r) => r < original).length;
+    const next =
+      action.kind === 'remove-trust-principal'
+        ? removeTrustPrincipals(chain.document, index, action.removePrincipals ?? [])
+        : action.kind === 'remove-statement'
+          ? removeStatement(chain.document, index)
+          : editStatementResources(chain.document, index, action.removeResources ?? [], action.addResources ?? []);
+    if (!next) {
+      _toReview(action, `statement #${original} is not as the plan expects it`);
+      continue;
+    }
+    if (!hasStatements(next)) {
+      if (policy.kind === 'trust-policy') {
+        _toReview(action, 'it would leave the trust policy without statements');
+        continue;
+      }
+      if (policy.kind === 'user-managed' || policy.kind === 'group-managed') {
+        _toReview(action, 'it would leave the managed policy without statements (detach it instead)');
+        continue;
+      }
+      action.change = { deletePolicy: true };
+    } else {
+      action.change = { document: next };
+    }
+    if (_countStatements(next) < _countStatements(chain.document)) chain.removed.push(original);
+    chain.document = next;
+    chain.step = action.step;
+  }
 }

@@ -60,11 +60,17 @@ const TITLES: Record<PlanAction['kind'], string> = {
   'remove-statement': 'Remove statement',
   'edit-statement': 'Edit statement',
   'remove-trust-principal': 'Edit trust policy',
+  'delete-account-assignment': 'Delete account assignment',
   review: 'Review (not proposed automatically)',
 };
 
 function _action(a: PlanAction, n: number): string[] {
-  const lines = [`### ${n}. ${TITLES[a.kind]}: ${_md(a.principal.name)} in ${a.account}`, '', _md(a.summary), ''];
+  const lines = [
+    `### ${a.step ?? n}. ${TITLES[a.kind]}: ${_md(a.principal.name)} in ${a.account}`,
+    '',
+    _md(a.summary),
+    '',
+  ];
   if (a.policy) {
     const where = a.policy.arn
       ? _code(a.policy.arn)
@@ -74,6 +80,17 @@ function _action(a: PlanAction, n: number): string[] {
     lines.push(`- policy: ${where}${a.policy.versionId ? ` (${_md(a.policy.versionId)})` : ''}${statement}`);
   }
   if (a.group) lines.push(`- group: ${_code(a.group)}`);
+  if (a.assignment) {
+    const x = a.assignment;
+    lines.push(
+      `- assignment: permission set ${_code(x.permissionSetName)} for ${x.principalType.toLowerCase()} ${_code(x.principalId)} in ${x.accountId}`,
+    );
+  }
+  if (a.identityStoreGroup) {
+    lines.push(
+      `- Identity Center group: ${_code(a.identityStoreGroup.groupName)} (${_code(a.identityStoreGroup.groupId)})`,
+    );
+  }
   if (a.removeResources?.length) lines.push(`- remove from \`Resource\`: ${a.removeResources.map(_code).join(', ')}`);
   if (a.addResources?.length) lines.push(`- add to \`Resource\`: ${a.addResources.map(_code).join(', ')}`);
   if (a.alsoAffects?.length) {
@@ -98,8 +115,14 @@ function _markdown(plan: RemovalPlan): string {
   const lines = [
     '# lastswitch removal plan (dry run)',
     '',
-    `Generated ${_iso(plan.generatedAt)}; stale after ${plan.staleAfterDays} days; grace ${plan.graceDays} days. **Nothing has been changed**: review each step and apply it yourself.`,
+    `Generated ${_iso(plan.generatedAt)}; stale after ${plan.staleAfterDays} days; grace ${plan.graceDays} days. **Nothing has been changed**: review each step, then apply it yourself or with \`lastswitch apply\` (the JSON plan).`,
     '',
+    ...(plan.madeFrom.length > 0
+      ? [
+          `Made from: ${plan.madeFrom.map((f) => `${_code(f.file)} (sha256 ${f.sha256.slice(0, 12)}…)`).join(', ')}.`,
+          '',
+        ]
+      : []),
     `Grants: ${s.grants} (active ${s.active}, stale ${s.stale}, never used ${s.never}, of which in grace ${s.inGrace}). Proposed changes: ${s.actions}.`,
     '',
   ];
