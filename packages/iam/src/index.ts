@@ -14,3 +14,17 @@
 
 export { IamSnapshotError, snapshotFromAuthorizationDetails } from './build-snapshot.js';
 export { type ReadSnapshotOptions, readAuthorizationSnapshot } from './read-authorization-snapshot.js';
+export {
+  type ReadIdentityCenterOptions,
+  readIdentityCenterSnapshot,
+} from './readIdentityCenterSnapshot.js';
+export {
+  type AccountSnapshotResult,
+  type AssumedCredentials,
+  listOrganizationAccounts,
+  type OrganizationAccount,
+  type OrganizationSnapshots,
+  type ReadOrganizationOptions,
+  readOrganizationSnapshots,
+  SNAPSHOT_SESSION_NAME,
+} from './readOrganizationSnapshots.js';

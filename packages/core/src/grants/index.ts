@@ -32,6 +32,20 @@ export {
   type RemovalPlan,
 } from './plan-removals.js';
 export {
+  type IdentityCenterAssignment,
+  IdentityCenterAssignmentSchema,
+  type IdentityCenterGroup,
+  IdentityCenterGroupSchema,
+  type IdentityCenterPermissionSet,
+  IdentityCenterPermissionSetSchema,
+  type IdentityCenterSnapshot,
+  IdentityCenterSnapshotSchema,
+  type IdentityCenterUser,
+  IdentityCenterUserSchema,
+  isIdentityCenterSnapshot,
+  parseIdentityCenterSnapshot,
+} from './identityCenterSnapshot.js';
+export {
   type PolicyStatement,
   type PrincipalSet,
   readStatements,
