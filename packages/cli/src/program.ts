@@ -4,6 +4,7 @@ import { registerNotifyCommand } from './commands/notify.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScanCommand } from './commands/scan.js';
+import { registerSsoCommand } from './commands/sso.js';
 import { type CliContext, processContext } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
 import { VERSION } from './version.js';
@@ -43,6 +44,7 @@ export function createProgram(ctx: CliContext): Command {
   registerReportCommand(program, ctx);
   registerNotifyCommand(program, ctx);
   registerIamCommand(program, ctx);
+  registerSsoCommand(program, ctx);
   registerPlanCommand(program, ctx);
   return program;
 }

@@ -124,7 +124,10 @@ export async function readIdentityCenterSnapshot(options: ReadIdentityCenterOpti
       } else accounts.push(a.id);
     }
   } else {
-    throw new IamSnapshotError('NoAccounts', 'name the accounts whose assignments to read, or give an Organizations client');
+    throw new IamSnapshotError(
+      'NoAccounts',
+      'name the accounts whose assignments to read, or give an Organizations client',
+    );
   }
 
   const permissionSetArns = await _call('sso-admin ListPermissionSets', () =>
@@ -190,7 +193,10 @@ export async function readIdentityCenterSnapshot(options: ReadIdentityCenterOpti
     for (const a of list) {
       if (!a.AccountId || !a.PermissionSetArn || !a.PrincipalId) continue;
       if (a.PrincipalType !== 'USER' && a.PrincipalType !== 'GROUP') {
-        problems.push({ entity: `assignment ${a.PermissionSetArn} in ${a.AccountId}`, message: `unknown principal type ${a.PrincipalType}` });
+        problems.push({
+          entity: `assignment ${a.PermissionSetArn} in ${a.AccountId}`,
+          message: `unknown principal type ${a.PrincipalType}`,
+        });
         continue;
       }
       assignments.push({

@@ -179,7 +179,13 @@ async function _readAccount(
       );
       const c = assumed.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) {
-        return { account: account.id, ...named, ok: false, code: 'NoCredentials', reason: `STS gave no credentials for ${roleArn}` };
+        return {
+          account: account.id,
+          ...named,
+          ok: false,
+          code: 'NoCredentials',
+          reason: `STS gave no credentials for ${roleArn}`,
+        };
       }
       credentials = {
         accessKeyId: c.AccessKeyId,

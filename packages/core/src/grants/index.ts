@@ -21,17 +21,6 @@ export {
   type StatementScope,
 } from './grants-from-snapshot.js';
 export {
-  type AffectedPrincipal,
-  ALSO_AFFECTS_LIMIT,
-  type IneffectiveGrant,
-  type PlanAction,
-  type PlanActionKind,
-  type PlanGrant,
-  type PlanSkip,
-  planRemovals,
-  type RemovalPlan,
-} from './plan-removals.js';
-export {
   type IdentityCenterAssignment,
   IdentityCenterAssignmentSchema,
   type IdentityCenterGroup,
@@ -45,6 +34,17 @@ export {
   isIdentityCenterSnapshot,
   parseIdentityCenterSnapshot,
 } from './identityCenterSnapshot.js';
+export {
+  type AffectedPrincipal,
+  ALSO_AFFECTS_LIMIT,
+  type IneffectiveGrant,
+  type PlanAction,
+  type PlanActionKind,
+  type PlanGrant,
+  type PlanSkip,
+  planRemovals,
+  type RemovalPlan,
+} from './plan-removals.js';
 export {
   type PolicyStatement,
   type PrincipalSet,
