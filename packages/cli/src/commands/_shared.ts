@@ -129,7 +129,7 @@ export async function assessFromStore(
   ctx: CliContext,
 ): Promise<{ assessment: Assessment; empty: boolean }> {
   const fromFile = options.roster ? await readRoster(options.roster, ctx) : [];
-  const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx) : [];
+  const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   let count = 0;
   const entries = (async function* () {

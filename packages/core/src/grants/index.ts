@@ -21,6 +21,22 @@ export {
   type StatementScope,
 } from './grants-from-snapshot.js';
 export {
+  type AssignmentGrant,
+  type AssignmentRef,
+  type AssignmentUsage,
+  type AssignmentVia,
+  assessAssignmentGrants,
+  assignmentGrantsToRoster,
+  describeAssignmentGrant,
+  type IdentityCenterEvaluation,
+  type IdentityCenterGrantsOptions,
+  identityCenterGrants,
+  identityCenterKeyParts,
+  identityCenterRoleMatches,
+  unknownIdentityCenterPrincipals,
+} from './identityCenterGrants.js';
+export { type AssignmentPlan, planAssignmentRemovals, withAssignmentRemovals } from './identityCenterPlan.js';
+export {
   type IdentityCenterAssignment,
   IdentityCenterAssignmentSchema,
   type IdentityCenterGroup,
@@ -37,6 +53,7 @@ export {
 export {
   type AffectedPrincipal,
   ALSO_AFFECTS_LIMIT,
+  type IdentityStoreGroupRef,
   type IneffectiveGrant,
   type PlanAction,
   type PlanActionKind,

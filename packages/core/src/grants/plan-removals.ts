@@ -1,6 +1,7 @@
 import type { Assessment, PrincipalRef } from '../model.js';
 import { type AssessGrantsOptions, assessGrants, describeGrantSource, type GrantUsage } from './assess-grants.js';
 import type { DropReason, Grant, GrantEvaluation, GrantProblem, GrantSourceKind } from './grants-from-snapshot.js';
+import type { AssignmentRef } from './identityCenterGrants.js';
 
 /** What a plan step changes. Nothing is ever applied by lastswitch. */
 export type PlanActionKind =
@@ -8,12 +9,14 @@ export type PlanActionKind =
   | 'edit-statement'
   /** Remove a whole statement: none of its resources is used. */
   | 'remove-statement'
-  /** Remove the user from a group: none of the group's grants is used by them. */
+  /** Remove the user from a group (IAM, or an identity-store group: `identityStoreGroup`): none of the group's grants is used by them. */
   | 'remove-from-group'
   /** Detach a managed policy from the user: none of its grants is used by them. */
   | 'detach-policy'
   /** Remove the user from a role's trust policy statement. */
   | 'remove-trust-principal'
+  /** Delete an IAM Identity Center account assignment (a user's, or a group's nobody in it uses). */
+  | 'delete-account-assignment'
   /** A change would touch more than role switching (or other principals): a human must decide. */
   | 'review';
 
@@ -59,6 +62,10 @@ export interface PlanAction {
   removeResources?: string[];
   /** Role ARNs to put in instead (the ones actually used under a wildcard). */
   addResources?: string[];
+  /** `delete-account-assignment`: the Identity Center account assignment to delete. */
+  assignment?: AssignmentRef;
+  /** `remove-from-group` for an identity-store group (IAM groups use `group`). */
+  identityStoreGroup?: IdentityStoreGroupRef;
   grants: PlanGrant[];
   /**
    * Others served by the same group or managed policy (a change there affects them too): those
@@ -67,6 +74,16 @@ export interface PlanAction {
   alsoAffects?: AffectedPrincipal[];
   alsoAffectsCount?: number;
   notes: string[];
+}
+
+/** An identity-store group membership to remove: the group, the user, and the membership id. */
+export interface IdentityStoreGroupRef {
+  identityStoreId: string;
+  groupId: string;
+  groupName: string;
+  userId: string;
+  membershipId: string;
+  userName: string;
 }
 
 /** How many other principals a plan step lists by name (`alsoAffectsCount` has the total). */

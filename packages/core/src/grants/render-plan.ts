@@ -60,6 +60,7 @@ const TITLES: Record<PlanAction['kind'], string> = {
   'remove-statement': 'Remove statement',
   'edit-statement': 'Edit statement',
   'remove-trust-principal': 'Edit trust policy',
+  'delete-account-assignment': 'Delete Identity Center assignment',
   review: 'Review (not proposed automatically)',
 };
 
@@ -74,6 +75,18 @@ function _action(a: PlanAction, n: number): string[] {
     lines.push(`- policy: ${where}${a.policy.versionId ? ` (${_md(a.policy.versionId)})` : ''}${statement}`);
   }
   if (a.group) lines.push(`- group: ${_code(a.group)}`);
+  if (a.assignment) {
+    const x = a.assignment;
+    lines.push(
+      `- assignment: permission set ${_code(x.permissionSetName)} (${_code(x.permissionSetArn)}) in ${_code(x.accountId)} to ${x.principalType === 'USER' ? 'user' : 'group'} ${_code(x.principalId)}`,
+    );
+  }
+  if (a.identityStoreGroup) {
+    const g = a.identityStoreGroup;
+    lines.push(
+      `- identity-store group: ${_code(g.groupName)} (${_code(g.groupId)}), membership ${_code(g.membershipId)} of ${_code(g.userName)}`,
+    );
+  }
   if (a.removeResources?.length) lines.push(`- remove from \`Resource\`: ${a.removeResources.map(_code).join(', ')}`);
   if (a.addResources?.length) lines.push(`- add to \`Resource\`: ${a.addResources.map(_code).join(', ')}`);
   if (a.alsoAffects?.length) {
