@@ -72,8 +72,8 @@ const entry = (who: string, roleArn: string, daysAgo: number): LedgerEntry => ({
   role: roleRefFromArn(roleArn),
   lastSeen: NOW - daysAgo * DAY_MS,
   firstSeen: NOW - daysAgo * DAY_MS,
-  count: 1,
   methods: ['AssumeRoleWithSAML'],
+  lastEventId: `event-${who}-${daysAgo}`,
 });
 
 const ledger = [
