@@ -127,11 +127,10 @@ function _plan(
   // A group's assignment nobody in the group uses: delete it for the whole group.
   const deleted = new Set<string>();
   for (const [key, members] of byAssignment) {
-    const first = members[0];
-    if (!first || first.grant.via.kind !== 'group' || !members.every(_removable)) continue;
+    const g = members[0]?.grant;
+    const via = g?.via;
+    if (!g || via?.kind !== 'group' || !members.every(_removable)) continue;
     deleted.add(key);
-    const g = first.grant;
-    const via = first.grant.via;
     const principal: PrincipalRef = {
       key: `identity-store-group:${evaluation.identityStoreId}:${via.groupId}`,
       kind: 'saml',
@@ -160,10 +159,9 @@ function _plan(
   }
 
   for (const member of byMember.values()) {
-    const first = member[0];
-    if (!first || first.grant.via.kind !== 'group') continue;
-    const via = first.grant.via;
-    const g = first.grant;
+    const g = member[0]?.grant;
+    const via = g?.via;
+    if (!g || via?.kind !== 'group') continue;
     const remaining = member.filter(
       (u) => !deleted.has(`${via.groupId}|${u.grant.permissionSet.arn}|${u.grant.account}`),
     );
