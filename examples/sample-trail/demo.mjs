@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `pnpm demo`: scans the sample trail into a temporary ledger with the built CLI, then prints the
-// report as of a fixed date, so the output is the same on every machine; also writes the HTML
-// access review to <tmp>/lastswitch-demo/review.html and prints its path.
+// `pnpm demo`: scans the sample trail into a temporary ledger with the built CLI, prints the
+// report as of a fixed date (the same on every machine), then joins it with the sample IAM and
+// IAM Identity Center snapshots: who may switch but never does, and the plan to remove it. Also
+// writes the HTML access review (with the grants and the plan) to <tmp>/lastswitch-demo/review.html.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,7 +21,7 @@ if (!existsSync(bin)) {
 const work = mkdtempSync(join(tmpdir(), 'lastswitch-demo-'));
 const run = (args) => {
   console.log(
-    `$ lastswitch ${args.map((a) => (a === join(here, 'AWSLogs') ? 'examples/sample-trail/AWSLogs' : a)).join(' ')}`,
+    `$ lastswitch ${args.map((a) => (a.startsWith(here) ? `examples/sample-trail${a.slice(here.length)}` : a)).join(' ')}`,
   );
   const result = spawnSync(process.execPath, [bin, ...args], { cwd: work, stdio: 'inherit' });
   console.log();
@@ -33,9 +34,27 @@ try {
   run(['scan', join(here, 'AWSLogs'), '--no-progress']);
   run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30']);
   run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--by', 'principal']);
+  const grants = ['--grants', join(here, 'snapshots', 'iam'), join(here, 'snapshots', 'sso.json')];
+  run(['report', ...grants, '--now', '2026-02-16T00:00:00Z', '--stale-after', '30']);
+  run(['plan', ...grants, '--now', '2026-02-16T00:00:00Z', '--stale-after', '30']);
   const html = join(tmpdir(), 'lastswitch-demo', 'review.html');
   mkdirSync(dirname(html), { recursive: true });
-  run(['report', '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--format', 'html', '--output', html]);
+  const plan = join(work, 'plan.json');
+  run(['plan', ...grants, '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--format', 'json', '--output', plan]);
+  run([
+    'report',
+    ...grants,
+    '--now',
+    '2026-02-16T00:00:00Z',
+    '--stale-after',
+    '30',
+    '--plan',
+    plan,
+    '--format',
+    'html',
+    '--output',
+    html,
+  ]);
   console.log(`The HTML access review: ${html}\nOpen it in a browser: ${pathToFileURL(html).href}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

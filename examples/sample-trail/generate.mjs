@@ -454,4 +454,176 @@ for (const account of [IDENTITY, PROD, STAGING]) {
     gzip(JSON.stringify(digest)),
   );
 }
-console.log(`Wrote ${written.length} log files (${records.length} records) and 3 digest files under ${root}`);
+
+// Who is *allowed* to switch: IAM snapshots of the three accounts (as `lastswitch iam snapshot --org`
+// writes them) and an IAM Identity Center snapshot (as `lastswitch sso snapshot` writes it). Written
+// after the trail and without the PRNG, so the trail's bytes do not depend on them.
+const SNAPSHOT_TIME = Date.UTC(2026, 1, 16);
+const CREATED = Date.UTC(2025, 5, 2);
+const policyDoc = (...Statement) => ({ Version: '2012-10-17', Statement });
+const allowAssume = (Sid, Resource) => ({ Sid, Effect: 'Allow', Action: 'sts:AssumeRole', Resource });
+const iamUser = (u, id, { inline = [], groups = [], attached = [], createdAt = CREATED } = {}) => ({
+  name: u.name,
+  id,
+  arn: userArn(u),
+  path: u.path,
+  createdAt,
+  inlinePolicies: inline,
+  attachedPolicies: attached,
+  groups,
+});
+const frank = { name: 'frank', path: '/', principalId: 'AIDAEXAMPLEFRANK0006' };
+const readersPolicy = {
+  arn: `arn:aws:iam::${IDENTITY}:policy/switch-readonly`,
+  name: 'switch-readonly',
+  path: '/',
+  defaultVersionId: 'v2',
+  document: policyDoc(allowAssume('ReadOnlyEverywhere', `arn:aws:iam::*:role/ReadOnly`)),
+};
+const trustIdentity = policyDoc({
+  Effect: 'Allow',
+  Principal: { AWS: `arn:aws:iam::${IDENTITY}:root` },
+  Action: 'sts:AssumeRole',
+});
+const trustSso = (account) =>
+  policyDoc({
+    Effect: 'Allow',
+    Principal: { Federated: `arn:aws:iam::${account}:saml-provider/AWSSSO_5f3c1a7e9b2d4c60_DO_NOT_DELETE` },
+    Action: ['sts:AssumeRoleWithSAML', 'sts:TagSession'],
+    Condition: { StringEquals: { 'SAML:aud': 'https://signin.aws.amazon.com/saml' } },
+  });
+const iamRole = (r, trustPolicy) => ({
+  name: r.name,
+  id: r.id,
+  arn: roleArn(r),
+  path: r.path,
+  createdAt: CREATED,
+  inlinePolicies: [],
+  attachedPolicies: [],
+  trustPolicy,
+});
+const iamSnapshot = (account, parts) => ({
+  format: 'lastswitch.authorization-snapshot',
+  version: 1,
+  account,
+  takenAt: SNAPSHOT_TIME,
+  users: [],
+  groups: [],
+  roles: [],
+  policies: [],
+  problems: [],
+  ...parts,
+});
+const ssoRoleIn = (account, permissionSet) => ({ ...ssoRole(permissionSet), account });
+const snapshots = {
+  [IDENTITY]: iamSnapshot(IDENTITY, {
+    users: [
+      iamUser(users.alice, 'AIDAEXAMPLEALICE0001', {
+        inline: [
+          {
+            name: 'platform-switch',
+            document: policyDoc(allowAssume('Platform', [roleArn(roles.prodOps), roleArn(roles.stagingDeploy)])),
+          },
+        ],
+      }),
+      iamUser(users.bob, 'AIDAEXAMPLEBOB000002', { groups: ['readers'] }),
+      iamUser(users.carol, 'AIDAEXAMPLECAROL0003', {
+        inline: [{ name: 'deploy', document: policyDoc(allowAssume('Deploy', roleArn(roles.stagingDeploy))) }],
+      }),
+      iamUser(users.dave, 'AIDAEXAMPLEDAVE00004', {
+        groups: ['readers'],
+        inline: [{ name: 'billing', document: policyDoc(allowAssume('Billing', roleArn(roles.prodBilling))) }],
+      }),
+      iamUser(users.erin, 'AIDAEXAMPLEERIN00005', { groups: ['readers'] }),
+      // frank may switch into prod's OpsAdmin and never has.
+      iamUser(frank, 'AIDAEXAMPLEFRANK0006', {
+        inline: [{ name: 'oncall', document: policyDoc(allowAssume('OnCall', roleArn(roles.prodOps))) }],
+      }),
+    ],
+    groups: [
+      {
+        name: 'readers',
+        id: 'AGPAEXAMPLEREADERS01',
+        arn: `arn:aws:iam::${IDENTITY}:group/readers`,
+        path: '/',
+        createdAt: CREATED,
+        inlinePolicies: [],
+        attachedPolicies: [readersPolicy.arn],
+      },
+    ],
+    policies: [readersPolicy],
+  }),
+  [PROD]: iamSnapshot(PROD, {
+    roles: [
+      iamRole(roles.prodOps, trustIdentity),
+      iamRole(roles.prodRead, trustIdentity),
+      iamRole(roles.prodBilling, trustIdentity),
+      iamRole(
+        roles.prodConfig,
+        policyDoc({ Effect: 'Allow', Principal: { Service: 'config.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+      ),
+      iamRole(ssoRoleIn(PROD, 'AdministratorAccess'), trustSso(PROD)),
+      iamRole(ssoRoleIn(PROD, 'ReadOnlyAccess'), trustSso(PROD)),
+    ],
+  }),
+  [STAGING]: iamSnapshot(STAGING, {
+    roles: [
+      iamRole(roles.stagingDeploy, trustIdentity),
+      iamRole(roles.stagingRead, trustIdentity),
+      iamRole(ssoRoleIn(STAGING, 'ReadOnlyAccess'), trustSso(STAGING)),
+    ],
+  }),
+};
+const INSTANCE = 'arn:aws:sso:::instance/ssoins-7223a1b2c3d4e5f6';
+const permissionSet = (name, id, sessionDuration) => ({
+  arn: `arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-${id}`,
+  name,
+  sessionDuration,
+  createdAt: CREATED,
+});
+const admin = permissionSet('AdministratorAccess', '1a2b3c4d5e6f7a8b', 'PT1H');
+const readOnly = permissionSet('ReadOnlyAccess', '9c8d7e6f5a4b3c2d', 'PT8H');
+const ssoUser = (id, userName, displayName) => ({ id, userName, displayName, emails: [userName], createdAt: CREATED });
+const identityCenter = {
+  format: 'lastswitch.identity-center-snapshot',
+  version: 1,
+  takenAt: SNAPSHOT_TIME,
+  instanceArn: INSTANCE,
+  identityStoreId: 'd-9067a1b2c3',
+  accounts: [IDENTITY, PROD, STAGING],
+  permissionSets: [admin, readOnly],
+  assignments: [
+    // platform-admins: AdministratorAccess and ReadOnlyAccess in prod.
+    { accountId: PROD, permissionSetArn: admin.arn, principalType: 'GROUP', principalId: 'g-platform-admins' },
+    { accountId: PROD, permissionSetArn: readOnly.arn, principalType: 'GROUP', principalId: 'g-platform-admins' },
+    // heidi was given ReadOnlyAccess in staging and has never used it.
+    { accountId: STAGING, permissionSetArn: readOnly.arn, principalType: 'USER', principalId: 'u-heidi' },
+  ],
+  users: [
+    ssoUser('u-grace', 'grace@example.com', 'Grace Example'),
+    ssoUser('u-heidi', 'heidi@example.com', 'Heidi Example'),
+    ssoUser('u-ivan', 'ivan@example.com', 'Ivan Example'),
+  ],
+  groups: [
+    {
+      id: 'g-platform-admins',
+      displayName: 'platform-admins',
+      members: [
+        { membershipId: 'm-grace-platform-admins', userId: 'u-grace', createdAt: CREATED },
+        { membershipId: 'm-ivan-platform-admins', userId: 'u-ivan', createdAt: CREATED },
+      ],
+    },
+  ],
+  problems: [],
+};
+const snapshotRoot = join(here, 'snapshots');
+rmSync(snapshotRoot, { recursive: true, force: true });
+mkdirSync(join(snapshotRoot, 'iam'), { recursive: true });
+for (const [account, snapshot] of Object.entries(snapshots)) {
+  writeFileSync(join(snapshotRoot, 'iam', `${account}.json`), `${JSON.stringify(snapshot, null, 2)}\n`);
+}
+writeFileSync(join(snapshotRoot, 'sso.json'), `${JSON.stringify(identityCenter, null, 2)}\n`);
+
+console.log(
+  `Wrote ${written.length} log files (${records.length} records) and 3 digest files under ${root}, and snapshots under ${snapshotRoot}`,
+);

@@ -6,6 +6,7 @@ import { registerNotifyCommand } from './commands/notify.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScanCommand } from './commands/scan.js';
+import { registerSsoCommand } from './commands/sso.js';
 import { registerUndoCommand } from './commands/undo.js';
 import { type CliContext, processContext } from './context.js';
 import { ExitCode, UsageError } from './errors.js';
@@ -50,6 +51,7 @@ export function createProgram(ctx: CliContext): Command {
   registerReportCommand(program, ctx);
   registerNotifyCommand(program, ctx);
   registerIamCommand(program, ctx);
+  registerSsoCommand(program, ctx);
   registerPlanCommand(program, ctx);
   registerLedgerCommand(program, ctx);
   registerApplyCommand(program, ctx);

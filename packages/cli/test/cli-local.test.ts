@@ -118,7 +118,7 @@ describe('help and usage errors', () => {
     const nested = await runCli(['notify', 'help', 'slack'], { cwd: await fresh() });
     expect(nested.code).toBe(0);
     expect(nested.stdout).toContain('Usage: lastswitch notify slack');
-    for (const args of [[], ['notify'], ['iam']]) {
+    for (const args of [[], ['notify'], ['iam'], ['sso']]) {
       const none = await runCli(args, { cwd: await fresh() });
       expect(none.code).toBe(2);
       expect(none.stderr).toContain('Usage: lastswitch');
@@ -130,6 +130,24 @@ describe('help and usage errors', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('lastswitch iam snapshot --output');
+  });
+
+  it.each([[['sso']], [['sso', 'snapshot']]])('%j --help names the permissions it needs', async (command) => {
+    const run = await runCli([...command, '--help'], { cwd: await fresh() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('lastswitch sso snapshot --output');
+    expect(run.stdout).toContain('identitystore:ListGroupMemberships');
+  });
+
+  it.each([
+    [['iam', 'snapshot', '--role-name', 'audit']],
+    [['iam', 'snapshot', '--org', '--role-name', 'audit']],
+    [['iam', 'snapshot', '--org', '--output', 'dir']],
+    [['iam', 'snapshot', '--org', '--role-name', 'a', '--output', 'd', '--accounts', '12345']],
+  ])('%j is a usage error', async (args) => {
+    const run = await runCli(args, { cwd: await fresh() });
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toMatch(/--role-name|--output|account ids|--org/);
   });
 
   it.each([

@@ -39,6 +39,20 @@ export {
 } from './journal.js';
 export { type PlanFile, type PlanFileAction, PlanFileError, parsePlanFile } from './planFile.js';
 export { type ReadSnapshotOptions, readAuthorizationSnapshot } from './read-authorization-snapshot.js';
+export {
+  type ReadIdentityCenterOptions,
+  readIdentityCenterSnapshot,
+} from './readIdentityCenterSnapshot.js';
+export {
+  type AccountSnapshotResult,
+  type AssumedCredentials,
+  listOrganizationAccounts,
+  type OrganizationAccount,
+  type OrganizationSnapshots,
+  type ReadOrganizationOptions,
+  readOrganizationSnapshots,
+  SNAPSHOT_SESSION_NAME,
+} from './readOrganizationSnapshots.js';
 export { awsErrorName, isThrottling, type RetryOptions, withRetry } from './retry.js';
 export { type ApplyClients, matchesState, parsePolicyDocument, StepError } from './stepExecutors.js';
 export { undoJournal } from './undoJournal.js';

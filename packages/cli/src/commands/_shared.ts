@@ -162,7 +162,7 @@ export async function assessFromStore(
   ctx: CliContext,
 ): Promise<{ assessment: Assessment; empty: boolean; exists: boolean }> {
   const fromFile = options.roster ? await readRoster(options.roster, ctx) : [];
-  const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx) : [];
+  const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   const exists = await requireLedger(opened, options.allowEmpty);
   const store = opened.store;

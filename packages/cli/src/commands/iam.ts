@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { parsePositiveInt } from '../options.js';
+import { awsClientConfig, parseAccountList } from './_awsConfig.js';
+import { runOrgSnapshot } from './_orgSnapshot.js';
 import { plural, readUserFile, writeOutputFile } from './_shared.js';
 
 interface SnapshotOptions {
@@ -8,6 +11,11 @@ interface SnapshotOptions {
   fromFile?: string;
   account?: string;
   region?: string;
+  org?: boolean;
+  roleName?: string;
+  externalId?: string;
+  accounts?: string[];
+  concurrency: number;
 }
 
 const EXAMPLES = `
@@ -17,29 +25,21 @@ Examples:
   $ aws iam get-account-authorization-details > gaad.json     # where lastswitch may not read IAM itself
   $ lastswitch iam snapshot --from-file gaad.json --output iam-prod.json
   $ lastswitch plan --grants iam-identity.json iam-prod.json --format markdown
+  $ lastswitch iam snapshot --org --role-name lastswitch-audit --output snapshots/   # every account
+  $ lastswitch plan --grants snapshots/*.json
 
-Needs iam:GetAccountAuthorizationDetails (e.g. the SecurityAudit managed policy). The snapshot holds
-policies and names, never credentials. AWS_ENDPOINT_URL_IAM points it at another IAM endpoint.
+Needs iam:GetAccountAuthorizationDetails (e.g. the SecurityAudit managed policy). With --org: run
+from the management account (or a delegated administrator) with organizations:ListAccounts and
+sts:AssumeRole on arn:aws:iam::*:role/NAME; the role NAME in every member account must trust that
+caller and allow iam:GetAccountAuthorizationDetails. The caller's own account is read with its own
+credentials. The snapshot holds policies and names, never credentials. AWS_ENDPOINT_URL_IAM (_STS,
+_ORGANIZATIONS) points it at other endpoints.
 `;
 
 /** Builds the IAM client from the environment (the SDK is imported only when this command runs). */
 async function _client(ctx: CliContext, region: string | undefined) {
   const { IAMClient } = await import('@aws-sdk/client-iam');
-  const env = ctx.env;
-  const endpoint = env.AWS_ENDPOINT_URL_IAM ?? env.AWS_ENDPOINT_URL;
-  const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        }
-      : undefined;
-  return new IAMClient({
-    region: region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-  });
+  return new IAMClient(awsClientConfig(ctx, 'IAM', region));
 }
 
 function _checkAccount(value: string): string {
@@ -71,6 +71,11 @@ export function registerIamCommand(program: Command, ctx: CliContext): void {
     )
     .option('--account <id>', 'the account id, when IAM returns nothing that names it')
     .option('--region <region>', 'the region for the IAM client (IAM is global; default $AWS_REGION or us-east-1)')
+    .option('--org', 'every account of the organisation: --output is a folder, one ACCOUNT.json per account')
+    .option('--role-name <name>', 'with --org: the role to assume in each member account (session lastswitch-snapshot)')
+    .option('--external-id <id>', 'with --org: the external id the role requires')
+    .option('--accounts <ids>', 'with --org: only these accounts (12-digit ids, comma-separated)', parseAccountList)
+    .option('--concurrency <n>', 'with --org: accounts read at once', parsePositiveInt, 4)
     .addHelpText('after', EXAMPLES)
     .action(async (options: SnapshotOptions) => {
       await runSnapshot(options, ctx);
@@ -97,6 +102,32 @@ async function _readDetails(path: string, ctx: CliContext): Promise<unknown> {
 }
 
 async function runSnapshot(options: SnapshotOptions, ctx: CliContext): Promise<void> {
+  if (options.org) {
+    if (options.fromFile || options.account)
+      throw new UsageError('--org cannot be combined with --from-file or --account');
+    if (!options.roleName)
+      throw new UsageError('--org needs --role-name NAME: the role to assume in each member account');
+    if (!options.output) throw new UsageError('--org needs --output DIR: one ACCOUNT.json is written per account');
+    await runOrgSnapshot(
+      {
+        roleName: options.roleName,
+        output: options.output,
+        concurrency: options.concurrency,
+        ...(options.externalId ? { externalId: options.externalId } : {}),
+        ...(options.accounts ? { accounts: options.accounts } : {}),
+        ...(options.region ? { region: options.region } : {}),
+      },
+      ctx,
+    );
+    return;
+  }
+  for (const [flag, value] of [
+    ['--role-name', options.roleName],
+    ['--external-id', options.externalId],
+    ['--accounts', options.accounts],
+  ] as const) {
+    if (value !== undefined) throw new UsageError(`${flag} only works with --org`);
+  }
   const account = options.account === undefined ? undefined : _checkAccount(options.account);
   const iam = await import('@lastswitch/iam');
   let snapshot: Awaited<ReturnType<typeof _readFromIam>>;

@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
+import { readdir, stat } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
 import {
   type AuthorizationSnapshot,
   assessLedger,
+  assignmentGrantsToRoster,
   type GrantEvaluation,
   grantsFromSnapshot,
   grantsToRoster,
   type PlanSource,
+  type IdentityCenterEvaluation,
+  type IdentityCenterSnapshot,
+  identityCenterGrants,
+  identityCenterKeyParts,
+  isIdentityCenterSnapshot,
+  type LedgerStore,
   parseAuthorizationSnapshot,
+  parseIdentityCenterSnapshot,
   planRemovals,
   type RosterEntry,
   renderPlan,
+  withAssignmentRemovals,
 } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
@@ -34,63 +45,135 @@ Examples:
   $ lastswitch iam snapshot --output iam-identity.json     # once per account (identity + target accounts)
   $ lastswitch plan --grants iam-identity.json iam-prod.json
   $ lastswitch plan --grants iam-*.json --stale-after 200 --format json --output plan.json
+  $ lastswitch plan --grants snapshots/ sso.json          # an \`iam snapshot --org\` folder + Identity Center
 
 The plan is a dry run: it names the policy statements, group memberships and trust policies to
 change, and changes nothing. A JSON plan records the snapshots' digests and the exact state each
 step changes, so \`lastswitch apply plan.json\` can carry it out safely. Evaluated: identity policies (user, group, inline, managed), explicit
-Deny, permissions boundaries and trust policies. Not evaluated: SCPs, session policies, other
-resource-based policies, and conditions (flagged instead).
+Deny, permissions boundaries and trust policies; Identity Center assignments (direct or through a
+group). Not evaluated: SCPs, session policies, other resource-based policies, permission sets'
+policies and permissions boundaries, ABAC and other conditions (flagged instead).
 `;
 
-/** Reads and checks authorization snapshot files; a bad file is a usage error naming it. */
-export async function readSnapshotFiles(paths: readonly string[], ctx: CliContext): Promise<AuthorizationSnapshot[]> {
-  return (await _readSnapshotSources(paths, ctx)).snapshots;
+/** The snapshot files behind `--grants`: IAM snapshots (files or `--org` folders) and Identity Center snapshots. */
+export interface GrantFiles {
+  iam: AuthorizationSnapshot[];
+  identityCenter: IdentityCenterSnapshot[];
+  /** Each file read, with its SHA-256 digest: what a plan records it was made from. */
+  madeFrom: PlanSource[];
 }
 
-/** Reads snapshot files with the SHA-256 digest of each, for the plan to record what it was made from. */
-async function _readSnapshotSources(
-  paths: readonly string[],
-  ctx: CliContext,
-): Promise<{ snapshots: AuthorizationSnapshot[]; madeFrom: PlanSource[] }> {
-  const snapshots: AuthorizationSnapshot[] = [];
-  const madeFrom: PlanSource[] = [];
-  for (const path of paths) {
-    const text = await readUserFile(path, ctx, 'the IAM snapshot ');
-    const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (error) {
-      throw new UsageError(`the IAM snapshot ${path} is not JSON: ${(error as Error).message}`, { cause: error });
-    }
-    try {
-      const snapshot = parseAuthorizationSnapshot(json, path);
-      snapshots.push(snapshot);
-      madeFrom.push({ file: path, sha256, account: snapshot.account, takenAt: snapshot.takenAt });
-    } catch (error) {
-      throw new UsageError(`${(error as Error).message} (make one with \`lastswitch iam snapshot\`)`, { cause: error });
+/** A `--grants` path: a file, or a folder (`iam snapshot --org` output) whose `*.json` files are read in name order. */
+async function _expand(path: string, ctx: CliContext): Promise<string[]> {
+  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
+  const info = await stat(full).catch(() => undefined);
+  if (!info?.isDirectory()) return [path];
+  const names = (await readdir(full)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+  if (names.length === 0) throw new UsageError(`the snapshot folder ${path} has no .json files`);
+  return names.map((n) => join(path, n));
+}
+
+/** Reads and checks snapshot files (IAM or Identity Center, told apart by their `format`); a bad file is a usage error naming it. */
+export async function readSnapshotFiles(paths: readonly string[], ctx: CliContext): Promise<GrantFiles> {
+  const files: GrantFiles = { iam: [], identityCenter: [], madeFrom: [] };
+  for (const given of paths) {
+    for (const path of await _expand(given, ctx)) {
+      const text = await readUserFile(path, ctx, 'the snapshot ');
+      const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch (error) {
+        throw new UsageError(`the snapshot ${path} is not JSON: ${(error as Error).message}`, { cause: error });
+      }
+      try {
+        if (isIdentityCenterSnapshot(json)) {
+          const snapshot = parseIdentityCenterSnapshot(json, path);
+          files.identityCenter.push(snapshot);
+          files.madeFrom.push({ file: path, sha256, takenAt: snapshot.takenAt });
+        } else {
+          const snapshot = parseAuthorizationSnapshot(json, path);
+          files.iam.push(snapshot);
+          files.madeFrom.push({ file: path, sha256, account: snapshot.account, takenAt: snapshot.takenAt });
+        }
+      } catch (error) {
+        throw new UsageError(
+          `${(error as Error).message} (make one with \`lastswitch iam snapshot\` or \`lastswitch sso snapshot\`)`,
+          { cause: error },
+        );
+      }
     }
   }
-  return { snapshots, madeFrom };
+  return files;
 }
 
-/** Reads snapshot files and evaluates them into grants, printing what could not be evaluated to stderr. */
-export async function readGrants(paths: readonly string[], ctx: CliContext): Promise<GrantEvaluation> {
-  const evaluation = grantsFromSnapshot(await readSnapshotFiles(paths, ctx));
+/** Everything `--grants` gives: IAM grants, and the Identity Center snapshots (evaluated once the ledger's keys are known). */
+export interface GrantSources {
+  evaluation: GrantEvaluation;
+  files: GrantFiles;
+}
+
+/** Reads snapshot files and evaluates the IAM ones into grants, printing what could not be evaluated to stderr. */
+export async function readGrants(paths: readonly string[], ctx: CliContext): Promise<GrantSources> {
+  const files = await readSnapshotFiles(paths, ctx);
+  const evaluation = grantsFromSnapshot(files.iam);
   for (const p of evaluation.problems) ctx.stderr.write(`warning: ${p.account} ${p.entity}: ${p.message}\n`);
-  return evaluation;
+  return { evaluation, files };
 }
 
-/** The roster `report --grants` uses: one entry per effective grant in the snapshot files. */
-export async function rosterFromGrantFiles(paths: readonly string[], ctx: CliContext): Promise<RosterEntry[]> {
-  return grantsToRoster((await readGrants(paths, ctx)).grants);
+/** Evaluates Identity Center snapshots, keying users as the ledger does (`principalKeys`); prints problems to stderr. */
+export function evaluateIdentityCenter(
+  sources: GrantSources,
+  principalKeys: Iterable<string>,
+  ctx: CliContext,
+  warnUnknown: boolean,
+): IdentityCenterEvaluation[] {
+  const keys = [...principalKeys];
+  return sources.files.identityCenter.map((snapshot) => {
+    const evaluation = identityCenterGrants(snapshot, { principalKeys: keys, iamSnapshots: sources.files.iam });
+    for (const p of evaluation.problems) {
+      ctx.stderr.write(`warning: ${p.account ? `${p.account} ` : ''}${p.entity}: ${p.message}\n`);
+    }
+    if (warnUnknown) {
+      const names = new Set(evaluation.userNames);
+      const unknown = new Set<string>();
+      for (const key of keys) {
+        const parts = identityCenterKeyParts(key);
+        if (parts && !names.has(parts.name)) unknown.add(parts.name);
+      }
+      for (const name of [...unknown].sort()) {
+        ctx.stderr.write(
+          `warning: Identity Center user ${name} is in the ledger but not in the Identity Center snapshot: renamed or deleted\n`,
+        );
+      }
+    }
+    return evaluation;
+  });
+}
+
+/** The roster `report --grants` uses: one entry per effective IAM grant and per Identity Center assignment grant. */
+export async function rosterFromGrantFiles(
+  paths: readonly string[],
+  ctx: CliContext,
+  store?: LedgerStore,
+): Promise<RosterEntry[]> {
+  const sources = await readGrants(paths, ctx);
+  const roster = grantsToRoster(sources.evaluation.grants);
+  if (sources.files.identityCenter.length > 0) {
+    const keys = new Set<string>();
+    if (store) for await (const entry of store.entries()) keys.add(entry.principal.key);
+    for (const evaluation of evaluateIdentityCenter(sources, keys, ctx, true)) {
+      roster.push(...assignmentGrantsToRoster(evaluation.grants));
+    }
+  }
+  return roster;
 }
 
 /** `--grants <snapshot...>`: IAM snapshot files, for `plan` and `report`. */
 export function grantsOption(required: boolean): Option {
   const option = new Option(
     '--grants <snapshot...>',
-    'IAM authorization snapshots (`lastswitch iam snapshot`), one per account: who is allowed to switch into what',
+    'snapshots of who may switch into what: IAM snapshot files or `iam snapshot --org` folders, and Identity Center snapshots (`lastswitch sso snapshot`)',
   );
   if (required) option.makeOptionMandatory();
   return option;
@@ -123,9 +206,8 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
 }
 
 async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
-  const { snapshots, madeFrom } = await _readSnapshotSources(options.grants, ctx);
-  const evaluation = grantsFromSnapshot(snapshots);
-  for (const p of evaluation.problems) ctx.stderr.write(`warning: ${p.account} ${p.entity}: ${p.message}\n`);
+  const sources = await readGrants(options.grants, ctx);
+  const { evaluation } = sources;
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {
     // A mistyped store would make every grant look unused: refuse it unless --allow-empty.
@@ -139,11 +221,18 @@ async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
       staleAfterDays: options.staleAfter,
       aliases: opened.store.aliases(),
     });
-    const plan = planRemovals(assessment, evaluation, {
+    const iamPlan = planRemovals(assessment, evaluation, {
       graceDays: options.graceDays ?? options.staleAfter,
-      snapshots,
-      madeFrom,
+      snapshots: sources.files.iam,
+      madeFrom: sources.files.madeFrom,
     });
+    const identityCenter = evaluateIdentityCenter(
+      sources,
+      new Set(assessment.pairs.map((p) => p.principal.key)),
+      ctx,
+      false,
+    );
+    const plan = identityCenter.length > 0 ? withAssignmentRemovals(iamPlan, assessment, identityCenter) : iamPlan;
     const text = renderPlan(plan, options.format);
     const body = text.endsWith('\n') ? text : `${text}\n`;
     if (options.output) {

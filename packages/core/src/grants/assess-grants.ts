@@ -106,14 +106,23 @@ export function describeGrantSource(grant: Grant): string {
   }
 }
 
+/** An exact role ARN without its path (the ledger keys roles path-insensitively, as assumed-role ARNs drop the path). */
+function _roleKey(arn: string): string {
+  try {
+    return roleRefFromArn(arn).key;
+  } catch {
+    return arn;
+  }
+}
+
 /**
- * Turns grants into an `assessLedger` roster: one entry per grant (principal ARN, role ARN or
- * pattern, `since` = the user's creation time for the grace period, `source` = its provenance).
+ * Turns grants into an `assessLedger` roster: one entry per grant (principal ARN, role ARN without
+ * its path or pattern, `since` = the user's creation time for the grace period, `source` = its provenance).
  */
 export function grantsToRoster(grants: readonly Grant[]): RosterEntry[] {
   return grants.map((grant) => ({
     principal: grant.principal.arn ?? grant.principal.key,
-    role: grant.resource,
+    role: grant.wildcard ? grant.resource : _roleKey(grant.resource),
     since: grant.principalCreatedAt,
     source: describeGrantSource(grant),
   }));

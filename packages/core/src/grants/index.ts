@@ -28,9 +28,40 @@ export {
   type StatementScope,
 } from './grants-from-snapshot.js';
 export {
+  type AssignmentGrant,
+  type AssignmentRef,
+  type AssignmentUsage,
+  type AssignmentVia,
+  assessAssignmentGrants,
+  assignmentGrantsToRoster,
+  describeAssignmentGrant,
+  type IdentityCenterEvaluation,
+  type IdentityCenterGrantsOptions,
+  identityCenterGrants,
+  identityCenterKeyParts,
+  identityCenterRoleMatches,
+  unknownIdentityCenterPrincipals,
+} from './identityCenterGrants.js';
+export { type AssignmentPlan, planAssignmentRemovals, withAssignmentRemovals } from './identityCenterPlan.js';
+export {
+  type IdentityCenterAssignment,
+  IdentityCenterAssignmentSchema,
+  type IdentityCenterGroup,
+  IdentityCenterGroupSchema,
+  type IdentityCenterPermissionSet,
+  IdentityCenterPermissionSetSchema,
+  type IdentityCenterSnapshot,
+  IdentityCenterSnapshotSchema,
+  type IdentityCenterUser,
+  IdentityCenterUserSchema,
+  isIdentityCenterSnapshot,
+  parseIdentityCenterSnapshot,
+} from './identityCenterSnapshot.js';
+export {
   type AccountAssignmentRef,
   type AffectedPrincipal,
   ALSO_AFFECTS_LIMIT,
+  type IdentityStoreGroupRef,
   type IdentityStoreMembershipRef,
   type IneffectiveGrant,
   PLAN_VERSION,

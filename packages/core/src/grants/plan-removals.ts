@@ -11,13 +11,13 @@ export type PlanActionKind =
   | 'edit-statement'
   /** Remove a whole statement: none of its resources is used. */
   | 'remove-statement'
-  /** Remove the user from a group: none of the group's grants is used by them. */
+  /** Remove the user from a group (IAM, or an identity-store group: `identityStoreGroup`): none of the group's grants is used by them. */
   | 'remove-from-group'
   /** Detach a managed policy from the user: none of its grants is used by them. */
   | 'detach-policy'
   /** Remove the user from a role's trust policy statement. */
   | 'remove-trust-principal'
-  /** Delete an IAM Identity Center account assignment. */
+  /** Delete an IAM Identity Center account assignment (a user's, or a group's nobody in it uses). */
   | 'delete-account-assignment'
   /** A change would touch more than role switching (or other principals): a human must decide. */
   | 'review';
@@ -128,6 +128,9 @@ export interface PlanAction {
   /** `remove-from-group` of an Identity Center group: the membership to delete. */
   identityStoreGroup?: IdentityStoreMembershipRef;
 }
+
+/** An identity-store group membership to remove (the same as {@link IdentityStoreMembershipRef}). */
+export type IdentityStoreGroupRef = IdentityStoreMembershipRef;
 
 /** How many other principals a plan step lists by name (`alsoAffectsCount` has the total). */
 export const ALSO_AFFECTS_LIMIT = 20;

@@ -60,7 +60,7 @@ const TITLES: Record<PlanAction['kind'], string> = {
   'remove-statement': 'Remove statement',
   'edit-statement': 'Edit statement',
   'remove-trust-principal': 'Edit trust policy',
-  'delete-account-assignment': 'Delete account assignment',
+  'delete-account-assignment': 'Delete Identity Center assignment',
   review: 'Review (not proposed automatically)',
 };
 
@@ -83,12 +83,13 @@ function _action(a: PlanAction, n: number): string[] {
   if (a.assignment) {
     const x = a.assignment;
     lines.push(
-      `- assignment: permission set ${_code(x.permissionSetName)} for ${x.principalType.toLowerCase()} ${_code(x.principalId)} in ${x.accountId}`,
+      `- assignment: permission set ${_code(x.permissionSetName)} (${_code(x.permissionSetArn)}) in ${_code(x.accountId)} to ${x.principalType === 'USER' ? 'user' : 'group'} ${_code(x.principalId)}`,
     );
   }
   if (a.identityStoreGroup) {
+    const g = a.identityStoreGroup;
     lines.push(
-      `- Identity Center group: ${_code(a.identityStoreGroup.groupName)} (${_code(a.identityStoreGroup.groupId)})`,
+      `- identity-store group: ${_code(g.groupName)} (${_code(g.groupId)}), membership ${_code(g.membershipId)} of ${_code(g.userName)}`,
     );
   }
   if (a.removeResources?.length) lines.push(`- remove from \`Resource\`: ${a.removeResources.map(_code).join(', ')}`);

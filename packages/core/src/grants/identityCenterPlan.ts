@@ -1,0 +1,255 @@
+import type { Assessment, PrincipalRef } from '../model.js';
+import type { GrantProblem } from './grants-from-snapshot.js';
+import {
+  type AssignmentUsage,
+  assessAssignmentGrants,
+  describeAssignmentGrant,
+  type IdentityCenterEvaluation,
+  unknownIdentityCenterPrincipals,
+} from './identityCenterGrants.js';
+import {
+  type AffectedPrincipal,
+  ALSO_AFFECTS_LIMIT,
+  type PlanAction,
+  type PlanGrant,
+  type PlanSkip,
+  type RemovalPlan,
+} from './plan-removals.js';
+
+/** The Identity Center part of a removal plan. */
+export interface AssignmentPlan {
+  actions: PlanAction[];
+  skipped: PlanSkip[];
+  problems: GrantProblem[];
+  usages: AssignmentUsage[];
+}
+
+const RANK = { never: 0, stale: 1, active: 2 } as const;
+
+function _removable(u: AssignmentUsage): boolean {
+  return (u.status === 'never' && !u.inGrace) || u.status === 'stale';
+}
+
+function _use(u: AssignmentUsage): string {
+  return u.status === 'never' ? 'never used' : `last used ${u.daysSince ?? 0} days ago`;
+}
+
+function _planGrant(u: AssignmentUsage): PlanGrant {
+  return {
+    id: u.grant.id,
+    resource: u.grant.rolePattern,
+    status: u.status,
+    ...(u.lastSeen === undefined ? {} : { lastSeen: u.lastSeen, daysSince: u.daysSince ?? 0 }),
+    usedRoles: u.usedRoles.map((r) => r.role.arn),
+    source: describeAssignmentGrant(u.grant),
+  };
+}
+
+function _cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Who a list of usages belongs to, each with their best status, most active first, then by name. */
+function _affected(usages: AssignmentUsage[], except?: string): { list: AffectedPrincipal[]; count: number } {
+  const best = new Map<string, AssignmentUsage['status']>();
+  for (const u of usages) {
+    const name = u.grant.user.userName;
+    if (name === except) continue;
+    const before = best.get(name);
+    if (before === undefined || RANK[u.status] > RANK[before]) best.set(name, u.status);
+  }
+  const sorted = [...best]
+    .map(([principal, status]) => ({ principal, status }))
+    .sort((a, b) => RANK[b.status] - RANK[a.status] || _cmp(a.principal, b.principal));
+  return { list: sorted.slice(0, ALSO_AFFECTS_LIMIT), count: sorted.length };
+}
+
+function _affects(o: { list: AffectedPrincipal[]; count: number }) {
+  return o.count > 0 ? { alsoAffects: o.list, alsoAffectsCount: o.count } : {};
+}
+
+/**
+ * Plans the removal of unused Identity Center access: a direct assignment nobody uses is deleted
+ * (`delete-account-assignment`); a group's assignment is deleted only when no member uses it;
+ * a member who uses none of the group's assignments is removed from the group
+ * (`remove-from-group` with `identityStoreGroup`, naming what the group gives and to whom);
+ * anything else that would change others' access is a `review`.
+ */
+export function planAssignmentRemovals(
+  assessment: Assessment,
+  evaluations: IdentityCenterEvaluation | readonly IdentityCenterEvaluation[],
+  options: { graceDays?: number } = {},
+): AssignmentPlan {
+  const list: readonly IdentityCenterEvaluation[] = Array.isArray(evaluations)
+    ? evaluations
+    : [evaluations as IdentityCenterEvaluation];
+  const plan: AssignmentPlan = { actions: [], skipped: [], problems: [], usages: [] };
+  for (const evaluation of list) _plan(assessment, evaluation, options, plan);
+  return plan;
+}
+
+function _plan(
+  assessment: Assessment,
+  evaluation: IdentityCenterEvaluation,
+  options: { graceDays?: number },
+  plan: AssignmentPlan,
+): void {
+  const usages = assessAssignmentGrants(assessment, evaluation.grants, options);
+  plan.usages.push(...usages);
+  plan.problems.push(...evaluation.problems, ...unknownIdentityCenterPrincipals(assessment, evaluation));
+  const skip = (u: AssignmentUsage, reason: string) =>
+    plan.skipped.push({ grantId: u.grant.id, principal: u.grant.principal.key, resource: u.grant.rolePattern, reason });
+
+  const byAssignment = new Map<string, AssignmentUsage[]>();
+  const byMember = new Map<string, AssignmentUsage[]>();
+  for (const u of usages) {
+    const g = u.grant;
+    if (u.status === 'never' && u.inGrace) skip(u, 'never used, but the user or membership is within the grace period');
+    if (g.via.kind === 'direct') {
+      if (!_removable(u)) continue;
+      plan.actions.push({
+        kind: 'delete-account-assignment',
+        account: g.account,
+        principal: g.principal,
+        summary: `Delete the assignment of permission set ${g.permissionSet.name} to user ${g.user.userName} in account ${g.account} (${_use(u)})`,
+        assignment: g.assignment,
+        grants: [_planGrant(u)],
+        notes: [],
+      });
+      continue;
+    }
+    const key = `${g.via.groupId}|${g.permissionSet.arn}|${g.account}`;
+    byAssignment.set(key, [...(byAssignment.get(key) ?? []), u]);
+    const member = `${g.via.groupId}|${g.user.id}`;
+    byMember.set(member, [...(byMember.get(member) ?? []), u]);
+  }
+
+  // A group's assignment nobody in the group uses: delete it for the whole group.
+  const deleted = new Set<string>();
+  for (const [key, members] of byAssignment) {
+    const g = members[0]?.grant;
+    const via = g?.via;
+    if (!g || via?.kind !== 'group' || !members.every(_removable)) continue;
+    deleted.add(key);
+    const principal: PrincipalRef = {
+      key: `identity-store-group:${evaluation.identityStoreId}:${via.groupId}`,
+      kind: 'saml',
+      account: '',
+      name: `group ${via.groupName}`,
+    };
+    plan.actions.push({
+      kind: 'delete-account-assignment',
+      account: g.account,
+      principal,
+      summary: `Delete the assignment of permission set ${g.permissionSet.name} to group ${via.groupName} in account ${g.account}: none of its ${members.length} member(s) uses it`,
+      assignment: g.assignment,
+      grants: members.map(_planGrant),
+      ..._affects(_affected(members)),
+      notes: [
+        `every member of group ${via.groupName} loses ${g.permissionSet.name} in ${g.account}; none of them has used it`,
+      ],
+    });
+  }
+
+  // What each group gives (its assignments), to tell what a membership removal takes away and from whom.
+  const groupAssignments = new Map<string, string[]>();
+  for (const key of byAssignment.keys()) {
+    const groupId = key.slice(0, key.indexOf('|'));
+    groupAssignments.set(groupId, [...(groupAssignments.get(groupId) ?? []), key]);
+  }
+
+  for (const member of byMember.values()) {
+    const g = member[0]?.grant;
+    const via = g?.via;
+    if (!g || via?.kind !== 'group') continue;
+    const remaining = member.filter(
+      (u) => !deleted.has(`${via.groupId}|${u.grant.permissionSet.arn}|${u.grant.account}`),
+    );
+    const unused = remaining.filter(_removable);
+    if (unused.length === 0) continue;
+    const othersOf = (u: AssignmentUsage) =>
+      (byAssignment.get(`${via.groupId}|${u.grant.permissionSet.arn}|${u.grant.account}`) ?? []).filter(
+        (o) => o.grant.user.id !== g.user.id,
+      );
+    const kept = remaining.filter((u) => !_removable(u));
+    if (kept.length > 0) {
+      const others = unused.flatMap(othersOf);
+      const keeps = kept.map(
+        (u) => `${u.grant.permissionSet.name} in ${u.grant.account} (${u.status === 'never' ? 'in grace' : u.status})`,
+      );
+      plan.actions.push({
+        kind: 'review',
+        account: g.account,
+        principal: g.principal,
+        summary: `Review ${g.user.userName}'s access through group ${via.groupName}: ${unused.map((u) => `${u.grant.permissionSet.name} in ${u.grant.account} (${_use(u)})`).join(', ')} — not proposed automatically because the user still needs ${keeps.join(', ')} from the same group, and changing the group's assignment would affect its other members`,
+        grants: unused.map(_planGrant),
+        ..._affects(_affected(others)),
+        notes: [
+          'to take this away from this user alone, move them to a group without it (or assign what they use directly)',
+        ],
+      });
+      continue;
+    }
+    const gives = (groupAssignments.get(via.groupId) ?? [])
+      .filter((key) => !deleted.has(key))
+      .map((key) => {
+        const holders = byAssignment.get(key) ?? [];
+        const any = holders[0];
+        const to = holders.filter((h) => h.grant.user.id !== g.user.id).map((h) => h.grant.user.userName);
+        return `${any?.grant.permissionSet.name ?? key} in ${any?.grant.account ?? '?'}${to.length > 0 ? ` (stays for ${to.join(', ')})` : ''}`;
+      });
+    const others = _affected(remaining.flatMap(othersOf), g.user.userName);
+    plan.actions.push({
+      kind: 'remove-from-group',
+      account: evaluation.identityStoreId,
+      principal: g.principal,
+      summary: `Remove ${g.user.userName} from identity-store group ${via.groupName}: none of the group's assignments is in use by them (${unused.map((u) => `${u.grant.permissionSet.name} in ${u.grant.account}: ${_use(u)}`).join('; ')})`,
+      identityStoreGroup: {
+        identityStoreId: evaluation.identityStoreId,
+        groupId: via.groupId,
+        groupName: via.groupName,
+        userId: g.user.id,
+        membershipId: via.membershipId,
+        userName: g.user.userName,
+      },
+      grants: unused.map(_planGrant),
+      ..._affects(others),
+      notes: [
+        `the group gives ${gives.join(', ')}`,
+        `the group stays as it is for its ${others.count} other member(s)`,
+      ],
+    });
+  }
+}
+
+/**
+ * Adds the Identity Center steps (`planAssignmentRemovals`) to an IAM removal plan
+ * (`planRemovals`): one plan, steps sorted by account and principal, summary counting both.
+ */
+export function withAssignmentRemovals(
+  plan: RemovalPlan,
+  assessment: Assessment,
+  evaluations: IdentityCenterEvaluation | readonly IdentityCenterEvaluation[],
+): RemovalPlan {
+  const extra = planAssignmentRemovals(assessment, evaluations, { graceDays: plan.graceDays });
+  // After the IAM steps, numbered on from them: IAM steps refer to each other by number (`prior.afterStep`).
+  const added = [...extra.actions].sort(
+    (a, b) => _cmp(a.account, b.account) || _cmp(a.principal.key, b.principal.key) || _cmp(a.summary, b.summary),
+  );
+  added.forEach((a, i) => {
+    a.step = plan.actions.length + i + 1;
+  });
+  const actions = [...plan.actions, ...added];
+  const summary = { ...plan.summary, grants: plan.summary.grants + extra.usages.length, actions: actions.length };
+  for (const u of extra.usages) {
+    summary[u.status] += 1;
+    if (u.inGrace) summary.inGrace += 1;
+  }
+  return {
+    ...plan,
+    summary,
+    actions,
+    skipped: [...plan.skipped, ...extra.skipped],
+    problems: [...plan.problems, ...extra.problems],
+  };
+}
