@@ -40,7 +40,18 @@ try {
   const html = join(tmpdir(), 'lastswitch-demo', 'review.html');
   mkdirSync(dirname(html), { recursive: true });
   const plan = join(work, 'plan.json');
-  run(['plan', ...grants, '--now', '2026-02-16T00:00:00Z', '--stale-after', '30', '--format', 'json', '--output', plan]);
+  run([
+    'plan',
+    ...grants,
+    '--now',
+    '2026-02-16T00:00:00Z',
+    '--stale-after',
+    '30',
+    '--format',
+    'json',
+    '--output',
+    plan,
+  ]);
   run([
     'report',
     ...grants,

@@ -1,5 +1,12 @@
 import { runInNewContext } from 'node:vm';
-import { assessLedger, type RemovalPlan, ReportOptionsError, renderHtmlReport, toScriptJson } from '@lastswitch/core';
+import {
+  assessLedger,
+  PLAN_VERSION,
+  type RemovalPlan,
+  ReportOptionsError,
+  renderHtmlReport,
+  toScriptJson,
+} from '@lastswitch/core';
 import { describe, expect, it } from 'vitest';
 import type { Assessment, LedgerEntry, PrincipalRef, RoleRef } from '../src/model.js';
 
@@ -147,6 +154,9 @@ describe('renderHtmlReport', () => {
     const bob = user('bob');
     const carol = user('carol');
     const plan: RemovalPlan = {
+      format: 'lastswitch.removal-plan',
+      version: PLAN_VERSION,
+      madeFrom: [],
       dryRun: true,
       generatedAt: NOW,
       staleAfterDays: 30,

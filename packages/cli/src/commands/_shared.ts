@@ -161,11 +161,11 @@ export async function assessFromStore(
   options: AssessOptions,
   ctx: CliContext,
 ): Promise<{ assessment: Assessment; empty: boolean; exists: boolean }> {
+  const store = opened.store;
   const fromFile = options.roster ? await readRoster(options.roster, ctx) : [];
   const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   const exists = await requireLedger(opened, options.allowEmpty);
-  const store = opened.store;
   let count = 0;
   const entries = (async function* () {
     for await (const entry of store.entries()) {

@@ -31,6 +31,7 @@ const PLAN_TITLES: Record<PlanAction['kind'], string> = {
   'remove-statement': 'Remove statement',
   'edit-statement': 'Edit statement',
   'remove-trust-principal': 'Edit trust policy',
+  'delete-account-assignment': 'Delete Identity Center assignment',
   review: 'Review (not proposed automatically)',
 };
 
