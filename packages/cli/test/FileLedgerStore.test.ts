@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
@@ -129,6 +129,45 @@ describe('FileLedgerStore file handling', () => {
     await new FileLedgerStore(path, { lockTimeoutMs: 100 }).apply([update(8)]);
     const [entry] = await collect(new FileLedgerStore(path).entries());
     expect(entry?.lastSeen).toBe(8);
+  });
+
+  it('takes over a lock whose pid is alive but is another process (start time differs: pid reused)', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(`${path}.lock`, `${process.pid} ${hostname()} 1`);
+    await new FileLedgerStore(path, { lockTimeoutMs: 100 }).apply([update(4)]);
+    const [entry] = await collect(new FileLedgerStore(path).entries());
+    expect(entry?.lastSeen).toBe(4);
+  });
+
+  it('waits for a live holder (same pid and start time, or another host) and never advises deleting its lock', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    const started = (await readFile(`/proc/${process.pid}/stat`, 'latin1').catch(() => ''))
+      .split(') ')[1]
+      ?.split(' ')[19];
+    for (const [lock, shown] of [
+      [`${process.pid} ${hostname()} ${started ?? ''}`, `(pid ${process.pid})`],
+      [`4242 another-host.example 99`, '(pid 4242 on another-host.example)'],
+    ]) {
+      await writeFile(`${path}.lock`, lock as string);
+      const error = await new FileLedgerStore(path, { lockTimeoutMs: 100 }).apply([update(9)]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LedgerFileError);
+      expect((error as Error).message).toContain(
+        `locked by another lastswitch process ${shown} that is still writing it`,
+      );
+      expect((error as Error).message).not.toContain('delete');
+      expect(await readFile(`${path}.lock`, 'utf8')).toBe(lock);
+    }
+    await rm(`${path}.lock`);
+  });
+
+  it('removes temporary files that a killed writer left beside the ledger', async () => {
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(join(path, '..', '.ledger.json.2147483646.a1b2c3d4e5f6.tmp'), '{"format":"lastswi');
+    await new FileLedgerStore(path).apply([update(2)]);
+    expect(await readdir(join(path, '..'))).toEqual(['ledger.json']);
   });
 
   it('gives up with a clear error when a live process holds the lock', async () => {

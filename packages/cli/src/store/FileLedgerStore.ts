@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type {
   ApplyResult,
@@ -316,8 +318,10 @@ export class FileLedgerStore implements LedgerStore {
     for (;;) {
       try {
         const handle = await open(lockPath, 'wx');
-        await handle.writeFile(String(process.pid));
+        // pid, host and the process's start time: a live pid that is not the writer (reused) is not a lock.
+        await handle.writeFile(`${process.pid} ${hostname()} ${processStartTime(process.pid) ?? ''}`);
         await handle.close();
+        await removeOrphanTemporaries(this.path);
         return async () => {
           await rm(lockPath, { force: true });
         };
@@ -326,7 +330,7 @@ export class FileLedgerStore implements LedgerStore {
           throw new LedgerFileError(this.path, `cannot lock the ledger: ${(error as Error).message}`, { cause: error });
         }
       }
-      const { holder, known, stale, gone } = await judgeLock(lockPath);
+      const { holder, known, stale, gone, host } = await judgeLock(lockPath);
       if (gone) continue;
       if (stale) {
         await takeOverStaleLock(lockPath);
@@ -335,7 +339,9 @@ export class FileLedgerStore implements LedgerStore {
       if (Date.now() > deadline) {
         throw new LedgerFileError(
           this.path,
-          `the ledger is locked by another lastswitch process${known ? ` (pid ${holder})` : ''}; if none is running, delete ${lockPath}`,
+          known
+            ? `the ledger is locked by another lastswitch process (pid ${holder}${host ? ` on ${host}` : ''}) that is still writing it: try again when it has finished`
+            : `the ledger is locked by another lastswitch process; if none is running, delete ${lockPath}`,
         );
       }
       await new Promise((done) => setTimeout(done, 50));
@@ -346,14 +352,20 @@ export class FileLedgerStore implements LedgerStore {
 /** Who holds `PATH.lock`, and whether it was left behind: by a dead process, or pid-less for over a minute. */
 async function judgeLock(
   lockPath: string,
-): Promise<{ holder: number; known: boolean; stale: boolean; gone?: boolean }> {
+): Promise<{ holder: number; known: boolean; stale: boolean; gone?: boolean; host?: string }> {
   const text = await readFile(lockPath, 'utf8').catch((error: NodeJS.ErrnoException) =>
     error.code === 'ENOENT' ? undefined : '',
   );
   if (text === undefined) return { holder: 0, known: false, stale: false, gone: true }; // released meanwhile
-  const holder = Number.parseInt(text, 10);
+  const [pidText = '', host, started] = text.trim().split(' ');
+  const holder = Number.parseInt(pidText, 10);
   const known = Number.isInteger(holder) && holder > 0;
-  if (known) return { holder, known, stale: !isAlive(holder) };
+  if (known && host !== undefined && host !== hostname()) return { holder, known, stale: false, host }; // cannot tell
+  if (known) {
+    // Alive, or alive but another user's (EPERM): the holder, unless its start time shows the pid was reused.
+    const reused = started !== undefined && started !== '' && isAlive(holder) && processStartTime(holder) !== started;
+    return { holder, known, stale: !isAlive(holder) || reused };
+  }
   // A lock without a pid was left by a process that died while taking it, once it is a minute old.
   const modified = (await stat(lockPath).catch(() => undefined))?.mtimeMs ?? Date.now();
   return { holder, known, stale: Date.now() - modified > 60_000 };
@@ -380,6 +392,28 @@ async function takeOverStaleLock(lockPath: string): Promise<void> {
     if ((await judgeLock(lockPath)).stale) await rm(lockPath, { force: true });
   } finally {
     await rm(takeover, { force: true });
+  }
+}
+
+/** When a process started (clock ticks since boot, from `/proc/PID/stat`), where the system tells; else undefined. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes `.NAME.PID.HEX.tmp` files beside the ledger left by writers that died (under the lock). */
+async function removeOrphanTemporaries(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pid = Number.parseInt(name.slice(prefix.length).split('.')[0] ?? '', 10);
+    if (Number.isInteger(pid) && pid > 0 && !isAlive(pid)) await rm(join(dirname(path), name), { force: true });
   }
 }
 
