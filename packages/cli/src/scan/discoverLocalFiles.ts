@@ -120,9 +120,11 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
       });
       return;
     }
-    for (const name of names) {
+    // All of a folder's entries are looked at together: one round trip each would add up over thousands of files.
+    const infos = await Promise.all(names.map((name) => stat(join(dir, name)).catch(() => undefined)));
+    for (const [i, name] of names.entries()) {
       const path = join(dir, name);
-      const info = await stat(path).catch(() => undefined);
+      const info = infos[i];
       if (!info) continue;
       if (info.isDirectory()) {
         if (name.startsWith('.')) skip('hidden');
