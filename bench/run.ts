@@ -21,12 +21,12 @@ const args = process.argv.slice(2);
 
 if (args[0] === 'packages') process.exit(runPackageBenches(args.slice(1)));
 
-const RUNS = Number(valueOf('--runs') ?? 3);
+const RUNS = Number(flagValue('--runs') ?? 3);
 const LARGE = args.includes('--large');
 const SHARED = resolve(process.env.LASTSWITCH_BENCH_DIR ?? join(ROOT, '..', 'shared', 'bench'));
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function valueOf(flag: string): string | undefined {
+function flagValue(flag: string): string | undefined {
   const at = args.indexOf(flag);
   return at === -1 ? undefined : args[at + 1];
 }
@@ -122,7 +122,11 @@ async function bundles(): Promise<void> {
       entry: writeEntry(dir, 'core-trail.mjs', "export { readTrailFile } from '@lastswitch/core';"),
       target: '≤ 60 KB',
     },
-    { name: '@lastswitch/core, everything', entry: writeEntry(dir, 'core-all.mjs', "export * from '@lastswitch/core';"), target: '' },
+    {
+      name: '@lastswitch/core, everything',
+      entry: writeEntry(dir, 'core-all.mjs', "export * from '@lastswitch/core';"),
+      target: '',
+    },
     {
       name: 'Lambda ingest handler (AWS SDK included)',
       entry: join(ROOT, 'examples', 'lambda', 'src', 'ingest.ts'),
@@ -177,7 +181,9 @@ function writeEntry(dir: string, name: string, text: string): string {
 async function main(): Promise<void> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`pnpm bench\` (it builds first)`);
   if (!existsSync(join(SHARED, 'floor_stream.mjs'))) {
-    throw new Error(`the shared workloads are not at ${SHARED}: set LASTSWITCH_BENCH_DIR to the folder with gen_trail.py`);
+    throw new Error(
+      `the shared workloads are not at ${SHARED}: set LASTSWITCH_BENCH_DIR to the folder with gen_trail.py`,
+    );
   }
   mkdirSync(DATA, { recursive: true });
   const trail = workload('t240k.json.gz', 'gen_trail.py', ['240000']);
@@ -239,7 +245,11 @@ function ledgerRows(storeFlag: string, fresh: () => string): void {
     pair(() => run([process.execPath, BIN, 'report', '--format', 'json', '--store', storeFlag], { cwd }), node),
     '≤ 1.0 s, ≤ 256 MiB',
   );
-  row('scan one small file into that ledger (vs node -e 0)', pair(() => run(scanArgs(storeFlag, small), { cwd }), node), '≤ 0.5 s');
+  row(
+    'scan one small file into that ledger (vs node -e 0)',
+    pair(() => run(scanArgs(storeFlag, small), { cwd }), node),
+    '≤ 0.5 s',
+  );
   if (LARGE) {
     const big = workload('pairs1m.json.gz', 'gen_pairs.py', ['5000', '200']);
     const bigCwd = join(DATA, 'scratch-1m');
@@ -248,7 +258,10 @@ function ledgerRows(storeFlag: string, fresh: () => string): void {
     run(scanArgs(storeFlag, big), { cwd: bigCwd });
     row(
       'report --format json, 1,000,000 pairs (vs node -e 0)',
-      pair(() => run([process.execPath, BIN, 'report', '--format', 'json', '--store', storeFlag], { cwd: bigCwd }), node),
+      pair(
+        () => run([process.execPath, BIN, 'report', '--format', 'json', '--store', storeFlag], { cwd: bigCwd }),
+        node,
+      ),
       '≤ 8 s, ≤ 1 GiB',
     );
   } else {

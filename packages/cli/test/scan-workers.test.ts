@@ -16,7 +16,9 @@ let trail = '';
 
 /** A gzip file whose records array is `mib` MiB of whitespace: a few KB on disk. */
 const bomb = (mib: number) =>
-  gzipSync(Buffer.concat([Buffer.from('{"Records":['), Buffer.alloc(mib * MiB, 0x20), Buffer.from(']}')]), { level: 9 });
+  gzipSync(Buffer.concat([Buffer.from('{"Records":['), Buffer.alloc(mib * MiB, 0x20), Buffer.from(']}')]), {
+    level: 9,
+  });
 
 beforeAll(async () => {
   requireBuiltCli();
@@ -31,10 +33,16 @@ beforeAll(async () => {
     const role = `Role${i % 5}`;
     const at = `2026-02-0${1 + (i % 3)}T${String(10 + (i % 10)).padStart(2, '0')}:00:00Z`;
     const dir = join(trail, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '02', day.slice(6));
-    await put(join(dir, logName(day, `F${String(i).padStart(15, '0')}`)), gzip(logFile(assumeRoleRecord(user, role, at, `e${i}`))));
+    await put(
+      join(dir, logName(day, `F${String(i).padStart(15, '0')}`)),
+      gzip(logFile(assumeRoleRecord(user, role, at, `e${i}`))),
+    );
   }
   const dir = join(trail, 'AWSLogs', '111111111111', 'CloudTrail', 'us-east-1', '2026', '02', '02');
-  await put(join(dir, logName('20260202', 'TRUNCATEDxxxxxxx')), gzip(logFile(assumeRoleRecord('x', 'R', NOW, 'ex'))).subarray(0, 40));
+  await put(
+    join(dir, logName('20260202', 'TRUNCATEDxxxxxxx')),
+    gzip(logFile(assumeRoleRecord('x', 'R', NOW, 'ex'))).subarray(0, 40),
+  );
   await put(join(dir, logName('20260202', 'NOTJSONxxxxxxxxx')), gzip('this is not json'));
   await put(join(dir, logName('20260202', 'BOMBxxxxxxxxxxxx')), bomb(4));
 });
@@ -44,19 +52,27 @@ afterAll(async () => {
 
 describe('scan in worker threads', () => {
   it('gives the same ledger, counts and failures as a scan on one thread; a gzip bomb is named', async () => {
-    const serial = await runCli(['scan', trail, '--store', 'file:serial.json', '--workers', '0', '--max-inflated-mib', '1'], {
-      cwd: dirs[0] as string,
-    });
-    const pooled = await runCli(['scan', trail, '--store', 'file:pooled.json', '--workers', '2', '--max-inflated-mib', '1'], {
-      cwd: dirs[0] as string,
-    });
+    const serial = await runCli(
+      ['scan', trail, '--store', 'file:serial.json', '--workers', '0', '--max-inflated-mib', '1'],
+      {
+        cwd: dirs[0] as string,
+      },
+    );
+    const pooled = await runCli(
+      ['scan', trail, '--store', 'file:pooled.json', '--workers', '2', '--max-inflated-mib', '1'],
+      {
+        cwd: dirs[0] as string,
+      },
+    );
     const auto = await runCli(['scan', trail, '--store', 'file:auto.json', '--max-inflated-mib', '1'], {
       cwd: dirs[0] as string,
     });
     expect(serial.code).toBe(1);
     expect(serial.stdout).toContain('Read 90 files');
     expect(serial.stderr).toContain('Failed: 3 files; the other files were recorded.');
-    expect(serial.stderr).toMatch(/BOMBx+\.json\.gz: decompresses to more than 1 MiB \(the cap on one file's inflated size\)/);
+    expect(serial.stderr).toMatch(
+      /BOMBx+\.json\.gz: decompresses to more than 1 MiB \(the cap on one file's inflated size\)/,
+    );
     for (const run of [pooled, auto]) {
       expect(run.code).toBe(serial.code);
       expect(run.stderr).toBe(serial.stderr);
@@ -97,12 +113,17 @@ describe('scan in worker threads', () => {
         workerUrl: new URL('scanWorker.js', pathToFileURL(BIN)),
       });
       const pairs: string[] = [];
-      for await (const e of store.entries()) pairs.push(`${e.principal.key} ${e.role.key} ${e.firstSeen} ${e.lastSeen}`);
+      for await (const e of store.entries())
+        pairs.push(`${e.principal.key} ${e.role.key} ${e.firstSeen} ${e.lastSeen}`);
       return { result, seen, pairs: pairs.sort() };
     };
     const serial = await run(0);
     const pooled = await run(3);
-    const comparable = (r: ScanResult) => ({ ...r, skippedRecords: [...r.skippedRecords], skippedByContent: [...r.skippedByContent] });
+    const comparable = (r: ScanResult) => ({
+      ...r,
+      skippedRecords: [...r.skippedRecords],
+      skippedByContent: [...r.skippedByContent],
+    });
     expect(comparable(pooled.result)).toEqual(comparable(serial.result));
     expect(pooled.seen).toEqual(serial.seen);
     expect(pooled.seen).toMatchObject({ read: 90, failed: 3 });

@@ -2,8 +2,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { LastswitchError } from '../src/errors.js';
-import { _gunzip, type _InflateQueueState, _MAX_QUEUED } from '../src/trail/readTrailFile.js';
 import { collectTrailFile, TrailFileError } from '../src/trail/index.js';
+import { _gunzip, type _InflateQueueState, _MAX_QUEUED } from '../src/trail/readTrailFile.js';
 
 const MiB = 1024 * 1024;
 

@@ -1,15 +1,15 @@
+import { Worker } from 'node:worker_threads';
 import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import {
   collectTrailFile,
   foldAliases,
-  type TrailSource,
   foldSwitches,
   mergeLedgerEntry,
   mergePrincipalAlias,
   TrailFileError,
   type TrailSkipReason,
+  type TrailSource,
 } from '@lastswitch/core';
-import { Worker } from 'node:worker_threads';
 import type { ScanTarget } from './discoverLocalFiles.js';
 import type { ScanProgress } from './progress.js';
 
@@ -116,7 +116,6 @@ export function describeFailure(error: unknown): string {
   }
   return message.split('\n').join(' ');
 }
-
 
 /** Reads one file and folds what it holds; a file that cannot be read is an outcome too, never a throw. */
 export async function readOutcome(
@@ -227,7 +226,13 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
   });
   const pooled =
     local.length > 0
-      ? _readInWorkers(local, Math.min(workers, Math.ceil(local.length / WORKER_REPORT_SIZE)), options, record, readHere)
+      ? _readInWorkers(
+          local,
+          Math.min(workers, Math.ceil(local.length / WORKER_REPORT_SIZE)),
+          options,
+          record,
+          readHere,
+        )
       : Promise.resolve(0);
   await Promise.all(readers);
   const started = await pooled;

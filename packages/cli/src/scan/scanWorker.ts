@@ -16,7 +16,10 @@ while (Atomics.load(counters, 1) === 0) {
   const index = Atomics.add(counters, 0, 1);
   const file = files[index];
   if (file === undefined) break;
-  report.push({ index, outcome: await readOutcome(() => openLocalFile(file.path, file.size), file.key, maxInflatedBytes) });
+  report.push({
+    index,
+    outcome: await readOutcome(() => openLocalFile(file.path, file.size), file.key, maxInflatedBytes),
+  });
   if (report.length >= WORKER_REPORT_SIZE) {
     port.postMessage(report);
     report = [];

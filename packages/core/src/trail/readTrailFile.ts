@@ -217,7 +217,12 @@ export async function* _gunzip(
     queue.push(chunk);
     queued += chunk.length;
     if (queued >= _MAX_QUEUED) gunzip.pause();
-    observe?.({ queuedBytes: queued, queuedChunks: queue.length - head, paused: gunzip.isPaused(), inflatedBytes: inflated });
+    observe?.({
+      queuedBytes: queued,
+      queuedChunks: queue.length - head,
+      paused: gunzip.isPaused(),
+      inflatedBytes: inflated,
+    });
     notify();
   });
   gunzip.on('end', () => {
@@ -348,7 +353,9 @@ export async function* readTrailFile(
     : _counted(iterator, stats, key, first);
   const scanner = new _TrailScanner(stats, key);
   const whole =
-    stats.gzip && source instanceof Uint8Array && head.length <= SMALL_GZIP ? _inflateSmall(head, maxInflated, key) : undefined;
+    stats.gzip && source instanceof Uint8Array && head.length <= SMALL_GZIP
+      ? _inflateSmall(head, maxInflated, key)
+      : undefined;
   const decoded = whole !== undefined ? [whole] : stats.gzip ? _gunzip(chunks, key, maxInflated) : chunks;
   for await (const chunk of decoded) {
     scanner.push(chunk);

@@ -76,7 +76,8 @@ export function _describeIssue(issue: z.core.$ZodIssue | undefined, whole: strin
   if (issue === undefined) return `${whole}: invalid`;
   const path = issue.path.join('.') || whole;
   if (issue.code === 'invalid_type') return `${path}: expected ${issue.expected}`;
-  if (issue.code === 'invalid_value') return `${path}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
+  if (issue.code === 'invalid_value')
+    return `${path}: expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}`;
   if (issue.code === 'too_small') return `${path}: too short`;
   return `${path}: ${issue.message}`;
 }
