@@ -1,5 +1,5 @@
 /**
- * `pnpm bench ledger`: assess + render JSON for ledgers of 10k, 50k and 100k (principal, role)
+ * `pnpm bench packages ledger`: assess + render JSON for ledgers of 10k, 50k and 100k (principal, role)
  * pairs held in a MemoryLedgerStore (2,000 principals × 50 roles at 100k; 1% of pairs seen only
  * from the role-owner side and resolved through aliases). Prints each figure (best of 5 runs) and
  * how it scales against pairs × log2(pairs), in wall and CPU time, next to a floor measured in the

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench trail`: reading a CloudTrail file into switches vs. the floor (Node's streaming
+ * `pnpm bench packages trail`: reading a CloudTrail file into switches vs. the floor (Node's streaming
  * gunzip, output discarded) vs. the naive gunzip + JSON.parse, for 60k and 240k records, side by
  * side in one run; peak RSS of each measured in its own child process. Compare the ratios.
  * `floor` decompresses with 256 KiB output chunks, as the reader does (the fairest floor);

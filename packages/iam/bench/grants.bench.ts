@@ -1,5 +1,5 @@
 /**
- * `pnpm bench grants`: evaluate grants and plan removals for an
+ * `pnpm bench packages grants`: evaluate grants and plan removals for an
  * organisation of 1k, 5k and 20k users (each with an inline exact grant, an inline wildcard, and
  * one of 20 groups), 500 roles in a target account; then ARN glob matching against a regular
  * expression on a hostile pattern. Prints best-of-5 times and the ratios that matter (how time

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench toSlackMessages`: renders assessments of 1k, 10k and 100k stale (principal, role)
+ * `pnpm bench packages toSlackMessages`: renders assessments of 1k, 10k and 100k stale (principal, role)
  * pairs (10 roles per principal) as Slack messages, next to core's markdown report of the same
  * assessment. Prints the best of 5 runs, the time per pair (it should stay flat: the layout is
  * linear) and the ratio to the markdown report. Compare ratios, not times: the machine is shared.

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench openTrailObject`: reads one large gzip trail object from a local s3rver, streamed
+ * `pnpm bench packages openTrailObject`: reads one large gzip trail object from a local s3rver, streamed
  * with `openTrailObject` and buffered whole with the SDK's `transformToByteArray`, side by side.
  * Prints wall time and how far live memory (heap + buffers, sampled after GC) rises during the read; compare
  * the ratios, not the absolute figures (shared machine).

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench store`: DynamoDBLedgerStore on a DynamoDB Local started here. Prints, side by side in
+ * `pnpm bench packages store`: DynamoDBLedgerStore on a DynamoDB Local started here. Prints, side by side in
  * one run, apply time by `concurrency` and read time by Scan `segments`, as ratios to the first
  * (absolute times on a shared machine with DynamoDB Local mean little).
  */

@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
@@ -22,9 +21,6 @@ interface ScanOptions {
   createTable?: boolean;
   progress: boolean;
 }
-
-/** With this many local files or more, and no `--workers`, they are read in one worker thread per core. */
-const AUTO_WORKERS_FROM = 64;
 
 const EXAMPLES = `
 Examples:
@@ -85,7 +81,7 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
     .option('--concurrency <n>', 'files read at the same time', parsePositiveInt, 4)
     .option(
       '--workers <n>',
-      'worker threads reading local files (default: one per CPU core from 64 files on; 0: none)',
+      'worker threads reading local files (default 0: all on the main thread, which measured fastest on 2 cores)',
       parseNonNegativeInt,
     )
     .option(
@@ -153,8 +149,7 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
 
     const useBar = options.progress && ctx.stderr.isTTY === true;
     const progress = useBar ? createBarProgress(ctx.stderr) : createPlainProgress(ctx.stderr);
-    const localFiles = targets.filter((t) => t.path !== undefined).length;
-    const workers = options.workers ?? (localFiles >= AUTO_WORKERS_FROM ? availableParallelism() : 0);
+    const workers = options.workers ?? 0;
     const totalBytes = targets.reduce((sum, t) => sum + t.size, 0);
     progress.start(targets.length, totalBytes);
     let result: Awaited<ReturnType<typeof scanFiles>>;

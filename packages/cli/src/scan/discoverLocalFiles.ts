@@ -149,13 +149,16 @@ export async function discoverLocalFiles(paths: readonly string[], options: Disc
       });
       return;
     }
-    for (const name of names) {
+    // All of a folder's entries are looked at together: one round trip each would add up over thousands of files.
+    const infos = await Promise.all(
+      names.map((name) => stat(join(dir, name)).catch((error: NodeJS.ErrnoException) => error)),
+    );
+    for (const [i, name] of names.entries()) {
       const path = join(dir, name);
-      let info: Stats;
-      try {
-        info = await stat(path);
-      } catch (error) {
-        const broken = await _brokenLink(path, error);
+      const info = infos[i];
+      if (info === undefined) continue;
+      if (info instanceof Error) {
+        const broken = await _brokenLink(path, info);
         if (broken) special(path, broken);
         continue;
       }

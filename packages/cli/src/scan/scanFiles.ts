@@ -96,16 +96,19 @@ export interface WorkerFile {
   size: number;
 }
 
-/** A message to a scan worker: read these files. */
-export interface WorkerRequest {
+/** What a scan worker starts with: every file of the pool, and the shared counters. */
+export interface WorkerInput {
   files: WorkerFile[];
   maxInflatedBytes: number | undefined;
+  /** Two int32: the index of the next file to take (shared by all workers), and 1 once no more may start. */
+  shared: SharedArrayBuffer;
 }
 
-/** A scan worker's answer: one outcome per file, in order. */
-export interface WorkerResponse {
-  outcomes: FileOutcome[];
-}
+/** A scan worker's report: outcomes of files, by index into `files`. */
+export type WorkerReport = { index: number; outcome: FileOutcome }[];
+
+/** Outcomes a worker sends at once. */
+export const WORKER_REPORT_SIZE = 16;
 
 /** How the summary names each skip reason; whole-file reasons are counted as skipped files. */
 const SKIP_LABELS: Record<TrailSkipReason, { label: string; wholeFile: boolean }> = {
@@ -148,9 +151,6 @@ export async function readOutcome(
     return { ok: false, reason: describeFailure(error) };
   }
 }
-
-/** Files sent to a worker at once: few messages, yet an interrupt stops soon. */
-const WORKER_BATCH = 16;
 
 /**
  * Reads every target (a few at a time, or in worker threads), folds the switches of all good files
@@ -242,7 +242,13 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
   });
   const pooled =
     local.length > 0
-      ? _readInWorkers(local, Math.min(workers, Math.ceil(local.length / WORKER_BATCH)), options, record, readHere)
+      ? _readInWorkers(
+          local,
+          Math.min(workers, Math.ceil(local.length / WORKER_REPORT_SIZE)),
+          options,
+          record,
+          readHere,
+        )
       : Promise.resolve(0);
   await Promise.all(readers);
   const started = await pooled;
@@ -254,8 +260,9 @@ export async function scanFiles(targets: readonly ScanTarget[], options: ScanFil
 }
 
 /**
- * Reads local files in worker threads, a batch at a time each, and records every outcome on this
- * thread. Resolves to the number of files started. If a worker dies, its batch is read here.
+ * Reads local files in worker threads and records every outcome on this thread. The workers take
+ * files from a shared counter, so they never wait for this thread; files a dead worker took but did
+ * not report are read here. Resolves to the number of files started.
  */
 async function _readInWorkers(
   files: readonly ScanTarget[],
@@ -264,54 +271,60 @@ async function _readInWorkers(
   record: (target: ScanTarget, outcome: FileOutcome) => Promise<void>,
   readHere: (target: ScanTarget) => Promise<void>,
 ): Promise<number> {
-  let next = 0;
-  const takeBatch = () => {
-    if (options.signal?.aborted || next >= files.length) return undefined;
-    const batch = files.slice(next, next + WORKER_BATCH);
-    next += batch.length;
-    return batch;
+  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const stop = () => Atomics.store(shared, 1, 1);
+  options.signal?.addEventListener('abort', stop);
+  if (options.signal?.aborted) stop();
+  const input: WorkerInput = {
+    files: files.map((t) => ({ path: t.path as string, key: t.key, size: t.size })),
+    maxInflatedBytes: options.maxInflatedBytes,
+    shared: shared.buffer as SharedArrayBuffer,
   };
-  const runWorker = async () => {
-    let worker: Worker | undefined;
-    let pending: { resolve: (r: WorkerResponse) => void; reject: (e: unknown) => void } | undefined;
-    try {
-      worker = new Worker(options.workerUrl ?? new URL('./scanWorker.js', import.meta.url));
-      worker.on('message', (response: WorkerResponse) => pending?.resolve(response));
-      worker.on('error', (error) => pending?.reject(error));
-      worker.on('exit', (code) => pending?.reject(new Error(`the scan worker exited (${code})`)));
-    } catch {
-      worker = undefined; // no worker here (e.g. the CommonJS build): read on this thread
-    }
-    try {
-      for (let batch = takeBatch(); batch !== undefined; batch = takeBatch()) {
-        let response: WorkerResponse | undefined;
-        if (worker !== undefined) {
-          const request: WorkerRequest = {
-            files: batch.map((t) => ({ path: t.path as string, key: t.key, size: t.size })),
-            maxInflatedBytes: options.maxInflatedBytes,
-          };
-          const running = worker;
-          response = await new Promise<WorkerResponse>((resolve, reject) => {
-            pending = { resolve, reject };
-            running.postMessage(request);
-          }).catch(() => undefined);
-          pending = undefined;
-        }
-        if (response === undefined) {
-          // The worker could not start or died (e.g. out of memory): this batch and the rest of
-          // this worker's share are read on this thread, one file at a time.
-          if (worker !== undefined) void worker.terminate();
-          worker = undefined;
-          for (const target of batch) await readHere(target);
-          continue;
-        }
-        for (let i = 0; i < batch.length; i++)
-          await record(batch[i] as ScanTarget, response.outcomes[i] as FileOutcome);
+  const reported = new Uint8Array(files.length);
+  let recording: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const onReport = (report: WorkerReport) => {
+    recording = recording.then(async () => {
+      for (const { index, outcome } of report) {
+        reported[index] = 1;
+        await record(files[index] as ScanTarget, outcome);
       }
-    } finally {
-      await worker?.terminate();
-    }
+    });
+    recording.catch((error: unknown) => {
+      failure ??= error;
+      stop();
+    });
   };
-  await Promise.all(Array.from({ length: Math.max(1, count) }, runWorker));
-  return next;
+  const runWorker = () =>
+    new Promise<void>((resolve) => {
+      let worker: Worker;
+      try {
+        worker = new Worker(options.workerUrl ?? new URL('./scanWorker.js', import.meta.url), { workerData: input });
+      } catch {
+        resolve(); // no worker here (e.g. the CommonJS build): the files are read on this thread below
+        return;
+      }
+      worker.on('message', onReport);
+      worker.on('error', () => {}); // its files are read here; 'exit' follows
+      worker.on('exit', () => resolve());
+    });
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, count) }, runWorker));
+    await recording;
+    // Files a worker took but did not report (it died, or could not start), and, when no worker
+    // ran at all, every file: read on this thread.
+    const started = Math.min(Atomics.load(shared, 0), files.length);
+    for (let index = 0; index < files.length; index++) {
+      if (reported[index] === 1) continue;
+      if (index >= started) {
+        if (Atomics.load(shared, 1) === 1) break;
+        Atomics.add(shared, 0, 1);
+      }
+      await readHere(files[index] as ScanTarget);
+    }
+  } finally {
+    options.signal?.removeEventListener('abort', stop);
+  }
+  if (failure !== undefined) throw failure;
+  return Math.min(Atomics.load(shared, 0), files.length);
 }
