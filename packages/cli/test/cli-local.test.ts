@@ -567,6 +567,45 @@ describe('bad files, bad stores', () => {
     },
   );
 
+  it('names every malformed record: the first 20 on stderr, then a count; all of them in --format json', async () => {
+    const cwd = await fresh();
+    const bad = Array.from({ length: 25 }, (_, i) => ({
+      ...assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00', `bad-${i}`),
+    }));
+    await put(
+      join(cwd, 'trail', logName('20260201')),
+      gzip(logFile(assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00Z', 'e-1'), ...bad)),
+    );
+    const text = await runCli(['scan', 'trail', '--store', 'file:a.json'], { cwd });
+    expect(text.code).toBe(0);
+    const all = text.stderr.trimEnd().split('\n');
+    const lines = all.slice(all.indexOf('Skipped 25 malformed or too-large records:'));
+    expect(lines[0]).toBe('Skipped 25 malformed or too-large records:');
+    expect(lines.slice(1, 21).every((l) => l.startsWith(`  trail/${logName('20260201')} record `))).toBe(true);
+    expect(lines[1]).toContain('record 1: malformed: AssumeRole bad-0: eventTime');
+    expect(lines[20]).toContain('record 20: malformed');
+    expect(lines[21]).toBe('  … and 5 more (all of them in `scan --format json`)');
+    expect(lines).toHaveLength(22);
+
+    const json = await runCli(['scan', 'trail', '--store', 'file:b.json', '--format', 'json'], { cwd });
+    expect(json.code).toBe(0);
+    const summary = JSON.parse(json.stdout);
+    expect(summary).toMatchObject({
+      filesRead: 1,
+      switches: 1,
+      skippedRecordCounts: { malformed: 25 },
+      failures: [],
+      ledger: { store: 'file:b.json', principals: 1, pairs: 1 },
+    });
+    expect(summary.skippedRecords).toHaveLength(25);
+    expect(summary.skippedRecords[24]).toMatchObject({
+      file: `trail/${logName('20260201')}`,
+      index: 25,
+      reason: 'malformed',
+    });
+    expect(json.stderr).toContain('  … and 5 more\n');
+  });
+
   it('reads a file named explicitly whatever its name: NDJSON and lookup-events output', async () => {
     const cwd = await fresh();
     await put(
