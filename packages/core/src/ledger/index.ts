@@ -22,6 +22,7 @@ export { MemoryLedgerStore } from './memory-store.js';
 export {
   csvCell,
   formatAge,
+  principalLabel,
   REPORT_FORMATS,
   type RenderOptions,
   type ReportAllowedByJson,
