@@ -1,7 +1,7 @@
 import { runCli } from './program.js';
 
 // The SDK warns on every run under Node 20, which this CLI supports; the warning is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 // `lastswitch report | head`: the reader has gone, so stop quietly (with the exit code so far)
 // instead of dying on an unhandled EPIPE with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {

@@ -50,10 +50,17 @@ export async function readSnapshotFiles(paths: readonly string[], ctx: CliContex
     } catch (error) {
       throw new UsageError(`the IAM snapshot ${path} is not JSON: ${(error as Error).message}`, { cause: error });
     }
+    const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
+    if (format !== 'lastswitch.authorization-snapshot') {
+      throw new UsageError(
+        `${path} is not an IAM snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)`,
+      );
+    }
     try {
       snapshots.push(parseAuthorizationSnapshot(json, path));
     } catch (error) {
-      throw new UsageError(`${(error as Error).message} (make one with \`lastswitch iam snapshot\`)`, { cause: error });
+      // No `cause`: the validator's own dump of every issue is not for the terminal (see --debug).
+      throw new UsageError(`${(error as Error).message} (make one with \`lastswitch iam snapshot\`)`);
     }
   }
   return snapshots;
