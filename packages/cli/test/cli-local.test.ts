@@ -150,7 +150,7 @@ describe('help and usage errors', () => {
         const run = await runCli(args, { cwd });
         expect(run.code).toBe(2);
         expect(run.stderr).toBe(
-          `lastswitch: error: ${file} is not an IAM snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)\n`,
+          `lastswitch: error: ${file} is not a lastswitch authorization snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)\n`,
         );
       }
     }

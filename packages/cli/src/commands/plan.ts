@@ -53,7 +53,7 @@ export async function readSnapshotFiles(paths: readonly string[], ctx: CliContex
     const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
     if (format !== 'lastswitch.authorization-snapshot') {
       throw new UsageError(
-        `${path} is not an IAM snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)`,
+        `${path} is not a lastswitch authorization snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)`,
       );
     }
     try {
