@@ -6,7 +6,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${VERSION}\n`);
 } else {
   // The SDK warns on every run under Node 20, which this CLI supports; the warning is noise here.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   // `lastswitch report | head`: the reader has gone, so stop quietly (with the exit code so far)
   // instead of dying on an unhandled EPIPE with a stack trace.
   for (const stream of [process.stdout, process.stderr]) {

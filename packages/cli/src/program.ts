@@ -74,6 +74,8 @@ function usageErrorLine(text: string): string {
 export function formatError(error: unknown): string {
   const parts: string[] = [];
   for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
+    // A validator's issue list (zod) is a JSON dump, not a sentence: the wrapping message says it.
+    if (depth > 0 && current instanceof Error && current.name === 'ZodError') break;
     const message = current instanceof Error ? current.message : String(current);
     if (message && !parts.some((part) => part.includes(message))) parts.push(message);
     current = current instanceof Error ? current.cause : undefined;
@@ -85,6 +87,14 @@ export function formatError(error: unknown): string {
 function hintFor(error: unknown): string {
   const text = formatError(error);
   if (text.includes('Region is missing')) return ' (set AWS_REGION, or AWS_PROFILE with a region)';
+  if (
+    (error as Error).name === 'CredentialsProviderError' ||
+    text.includes('Could not load credentials') ||
+    text.includes('Token is expired') ||
+    text.includes('The SSO session')
+  ) {
+    return ' (no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)';
+  }
   if (
     (error as { awsErrorName?: string }).awsErrorName === 'ResourceNotFoundException' ||
     (error as Error).name === 'DynamoDBStoreError'

@@ -168,6 +168,83 @@ describe('help and usage errors', () => {
     expect(JSON.parse(leap.stdout).generatedAt).toBe('2028-02-29T00:00:00.000Z');
   });
 
+  it('a JSON file that is not an IAM snapshot given to --grants is one line in the CLI words, no validator dump', async () => {
+    const cwd = await fresh();
+    await writeFile(join(cwd, 'package.json'), '{"name":"x","version":"1.0.0"}');
+    await writeFile(join(cwd, 'list.json'), '[1,2,3]');
+    for (const file of ['package.json', 'list.json']) {
+      for (const args of [
+        ['report', '--grants', file],
+        ['plan', '--grants', file],
+      ]) {
+        const run = await runCli(args, { cwd });
+        expect(run.code).toBe(2);
+        expect(run.stderr).toBe(
+          `lastswitch: error: ${file} is not a lastswitch authorization snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)\n`,
+        );
+      }
+    }
+    const broken = { format: 'lastswitch.authorization-snapshot', version: 1, account: 'x' };
+    await writeFile(join(cwd, 'broken.json'), JSON.stringify(broken));
+    const run = await runCli(['plan', '--grants', 'broken.json'], { cwd });
+    expect(run.code).toBe(2);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('broken.json is not a lastswitch authorization snapshot');
+    expect(run.stderr).not.toContain('"code"');
+    expect(run.stderr).not.toContain('[');
+  });
+
+  it('the AWS SDK Node-version warning never reaches the terminal, whatever command builds a client', async () => {
+    const cwd = await fresh();
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: cwd,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE00',
+      AWS_SECRET_ACCESS_KEY: 'example-secret-not-real',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_MAX_ATTEMPTS: '1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const runs = [
+      ['scan', 's3://bucket/prefix/', '--no-progress'],
+      ['report', '--store', 'dynamodb:ledger-table'],
+      ['iam', 'snapshot', '--output', 'iam.json'],
+    ];
+    for (const args of runs) {
+      const run = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        child.on('error', reject);
+        child.on('close', (code) => resolve({ code, stderr }));
+      });
+      // The client was built and used (the endpoint refuses): a failure is reported either way.
+      expect(run.code, args.join(' ')).not.toBe(0);
+      expect(run.stderr, args.join(' ')).toMatch(/lastswitch: error:|Failed: /);
+      expect(run.stderr, args.join(' ')).not.toMatch(/NodeVersionSupportWarning|will require node/);
+    }
+  });
+
+  it('missing AWS credentials get a hint naming AWS_PROFILE and aws sso login', async () => {
+    const cwd = await fresh();
+    const run = await runCli(['report', '--store', 'dynamodb:ledger-table'], {
+      cwd,
+      env: {
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AWS_CONFIG_FILE: join(cwd, 'none'),
+        AWS_SHARED_CREDENTIALS_FILE: join(cwd, 'none'),
+      },
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('AWS_PROFILE');
+    expect(run.stderr).toContain('aws sso login');
+  });
+
   it('a file that cannot be read is named once, with what the code means', async () => {
     const run = await runCli(['report', '--roster', 'nope.csv'], { cwd: await fresh() });
     expect(run.stderr).toBe('lastswitch: error: cannot read the roster nope.csv: ENOENT (no such file or folder)\n');
@@ -612,6 +689,45 @@ describe('bad files, bad stores', () => {
       expect(run.stderr).not.toContain('lastswitch: error:');
     },
   );
+
+  it('names every malformed record: the first 20 on stderr, then a count; all of them in --format json', async () => {
+    const cwd = await fresh();
+    const bad = Array.from({ length: 25 }, (_, i) => ({
+      ...assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00', `bad-${i}`),
+    }));
+    await put(
+      join(cwd, 'trail', logName('20260201')),
+      gzip(logFile(assumeRoleRecord('alice', 'OpsAdmin', '2026-02-01T10:00:00Z', 'e-1'), ...bad)),
+    );
+    const text = await runCli(['scan', 'trail', '--store', 'file:a.json'], { cwd });
+    expect(text.code).toBe(0);
+    const all = text.stderr.trimEnd().split('\n');
+    const lines = all.slice(all.indexOf('Skipped 25 malformed or too-large records:'));
+    expect(lines[0]).toBe('Skipped 25 malformed or too-large records:');
+    expect(lines.slice(1, 21).every((l) => l.startsWith(`  trail/${logName('20260201')} record `))).toBe(true);
+    expect(lines[1]).toContain('record 1: malformed: AssumeRole bad-0: eventTime');
+    expect(lines[20]).toContain('record 20: malformed');
+    expect(lines[21]).toBe('  … and 5 more (all of them in `scan --format json`)');
+    expect(lines).toHaveLength(22);
+
+    const json = await runCli(['scan', 'trail', '--store', 'file:b.json', '--format', 'json'], { cwd });
+    expect(json.code).toBe(0);
+    const summary = JSON.parse(json.stdout);
+    expect(summary).toMatchObject({
+      filesRead: 1,
+      switches: 1,
+      skippedRecordCounts: { malformed: 25 },
+      failures: [],
+      ledger: { store: 'file:b.json', principals: 1, pairs: 1 },
+    });
+    expect(summary.skippedRecords).toHaveLength(25);
+    expect(summary.skippedRecords[24]).toMatchObject({
+      file: `trail/${logName('20260201')}`,
+      index: 25,
+      reason: 'malformed',
+    });
+    expect(json.stderr).toContain('  … and 5 more\n');
+  });
 
   it('reads a file named explicitly whatever its name: NDJSON and lookup-events output', async () => {
     const cwd = await fresh();

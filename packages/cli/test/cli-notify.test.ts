@@ -73,6 +73,14 @@ describe('notify slack', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--allow-host');
     expect(run.stderr).not.toContain(SECRET);
+    // The CLI's own words: no library option names.
+    expect(run.stderr).not.toMatch(/webhookUrl|allowedHosts|SlackConfigError/);
+    const missingPath = await runCli(['notify', 'slack', '--webhook-url', 'https://hooks.slack.com', ...report], {
+      cwd,
+    });
+    expect(missingPath.code).toBe(2);
+    expect(missingPath.stderr).toContain('lastswitch: error: the webhook URL cannot be used: the webhook URL');
+    expect(missingPath.stderr).not.toMatch(/webhookUrl|allowedHosts/);
   });
 
   it('both --webhook-url and --webhook-url-env is bad usage', async () => {

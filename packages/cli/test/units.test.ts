@@ -140,6 +140,20 @@ describe('progress', () => {
     expect(out.text()).toMatch(/\d\/4 files \| 1\.0\/3\.0 MB \| 5 switches \| 1 failed/);
   });
 
+  it.each([40, 60, 80, 100, 200])('fits a terminal %i columns wide: no drawn line is wider', (columns) => {
+    const out = sink(true);
+    out.stream.columns = columns;
+    const bar = createBarProgress(out.stream);
+    bar.start(12345, 9_999 * 1_048_576);
+    for (let i = 0; i < 30; i++) bar.fileRead(1_048_576, 999);
+    bar.stop();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: terminal escape sequences are what is stripped here
+    const drawn = out.text().split(/\r|\n|\u001b\[[0-9;?]*[A-Za-z]/);
+    const widest = Math.max(...drawn.map((line) => line.length));
+    expect(widest).toBeGreaterThan(10);
+    expect(widest).toBeLessThanOrEqual(columns);
+  });
+
   it('writes one plain line when not on a terminal', () => {
     const out = sink(false);
     const plain = createPlainProgress(out.stream);

@@ -479,3 +479,59 @@ describe('renderReport: options', () => {
     expect(REPORT_FORMATS).toEqual(['table', 'markdown', 'csv', 'json']);
   });
 });
+
+describe('names that cannot be confused', () => {
+  const session: PrincipalRef = {
+    key: 'arn:aws:sts::111111111111:assumed-role/ReadOnly/erin',
+    kind: 'role-session',
+    account: '111111111111',
+    name: 'erin',
+    arn: 'arn:aws:sts::111111111111:assumed-role/ReadOnly/erin',
+  };
+  const sso = (instance: string): PrincipalRef => ({
+    key: `saml:AWSSSO_${instance}_DO_NOT_DELETE:peggy@example.com`,
+    kind: 'saml',
+    account: '',
+    name: 'peggy@example.com',
+  });
+  const rowsOf = async (entries: LedgerEntry[], format: ReportFormat, by: 'pair' | 'principal') => {
+    const a = await assessLedger(entries, { now: NOW, staleAfterDays: 90 });
+    const text = renderReport(a, format, { by, width: 200 });
+    return text.split('\n').filter((l) => l.includes('erin') || l.includes('peggy'));
+  };
+
+  it.each(REPORT_FORMATS.flatMap((format) => (['pair', 'principal'] as const).map((by) => [format, by] as const)))(
+    '%s --by %s: the role session assumed-role/ReadOnly/erin never looks like the IAM user erin',
+    async (format, by) => {
+      const lines = await rowsOf([entry(user('erin'), role('Admin'), 5), entry(session, role('Admin'), 5)], format, by);
+      const sessionLines = lines.filter((l) => l.includes('assumed-role/ReadOnly/erin'));
+      expect(sessionLines.length).toBeGreaterThan(0);
+      if (format !== 'json') {
+        expect(lines).toHaveLength(2);
+        expect(new Set(lines.map((l) => l.replace(/\s+/g, ' '))).size).toBe(2);
+      }
+    },
+  );
+
+  it.each([
+    ['table', 'pair'],
+    ['table', 'principal'],
+    ['markdown', 'pair'],
+    ['markdown', 'principal'],
+  ] as const)('%s --by %s: one user name in two Identity Center instances is two labels', async (format, by) => {
+    const lines = await rowsOf(
+      [entry(sso('1111111111111111'), role('Admin'), 5), entry(sso('2222222222222222'), role('Admin'), 5)],
+      format,
+      by,
+    );
+    expect(lines).toHaveLength(2);
+    expect(lines.some((l) => l.includes('Identity Center 1111111111111111'))).toBe(true);
+    expect(lines.some((l) => l.includes('Identity Center 2222222222222222'))).toBe(true);
+  });
+
+  it('one Identity Center instance needs no qualifier', async () => {
+    const lines = await rowsOf([entry(sso('1111111111111111'), role('Admin'), 5)], 'table', 'pair');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toContain('Identity Center');
+  });
+});

@@ -80,10 +80,12 @@ async function runNotifySlack(options: NotifySlackOptions, ctx: CliContext): Pro
         ? undefined
         : new SlackWebhookNotifier({ webhookUrl, allowedHosts: options.allowHost ?? [] });
   } catch (error) {
-    // SlackConfigError: the message already has the URL redacted.
-    throw new UsageError(`the webhook URL cannot be used: ${(error as Error).message} (see --allow-host)`, {
-      cause: error,
-    });
+    // SlackConfigError: the message already has the URL redacted; it speaks of the library's
+    // options (`webhookUrl`, `allowedHosts`), which are --webhook-url and --allow-host here.
+    const message = (error as Error).message
+      .replaceAll('webhookUrl', 'the webhook URL')
+      .replaceAll('allowedHosts', '--allow-host');
+    throw new UsageError(`the webhook URL cannot be used: ${message} (see --allow-host)`);
   }
   const opened = await openStore(options.store, { cwd: ctx.cwd });
   try {

@@ -86,6 +86,12 @@ export async function readSnapshotFiles(paths: readonly string[], ctx: CliContex
       } catch (error) {
         throw new UsageError(`the snapshot ${path} is not JSON: ${(error as Error).message}`, { cause: error });
       }
+      const format = typeof json === 'object' && json !== null ? (json as { format?: unknown }).format : undefined;
+      if (format !== 'lastswitch.authorization-snapshot' && !isIdentityCenterSnapshot(json)) {
+        throw new UsageError(
+          `${path} is not a lastswitch authorization snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`, or an Identity Center one with \`lastswitch sso snapshot\`)`,
+        );
+      }
       try {
         if (isIdentityCenterSnapshot(json)) {
           const snapshot = parseIdentityCenterSnapshot(json, path);
@@ -97,9 +103,9 @@ export async function readSnapshotFiles(paths: readonly string[], ctx: CliContex
           files.madeFrom.push({ file: path, sha256, account: snapshot.account, takenAt: snapshot.takenAt });
         }
       } catch (error) {
+        // No `cause`: the validator's own dump of every issue is not for the terminal (see --debug).
         throw new UsageError(
           `${(error as Error).message} (make one with \`lastswitch iam snapshot\` or \`lastswitch sso snapshot\`)`,
-          { cause: error },
         );
       }
     }

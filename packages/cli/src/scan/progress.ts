@@ -23,14 +23,35 @@ export interface ProgressStream extends NodeJS.WritableStream {
 
 const megabytes = (bytes: number) => (bytes / 1_048_576).toFixed(1);
 
-/** A progress bar (files, MB, switches found, ETA) for a terminal, via `cli-progress`. */
+/** The bar's layout for a terminal this wide: fewer fields and a shorter bar on narrow ones, so it never wraps. */
+export function barLayout(columns: number | undefined): { format: string; barsize: number } {
+  const width = columns !== undefined && columns > 0 ? columns : 80;
+  // Room for the text around the bar with realistic values (e.g. 12345/12345 files, 9999.9 MB), plus one spare column.
+  if (width >= 100) {
+    return {
+      format:
+        'scanning {bar} {value}/{total} files | {mb}/{totalMb} MB | {switches} switches | {failed} failed | ETA {eta_formatted}',
+      barsize: Math.min(40, width - 84),
+    };
+  }
+  if (width >= 70) {
+    return {
+      format: '{bar} {value}/{total} files | {switches} switches | {failed} failed | ETA {eta_formatted}',
+      barsize: Math.min(40, width - 62),
+    };
+  }
+  return { format: '{bar} {value}/{total} | ETA {eta_formatted}', barsize: Math.max(3, Math.min(30, width - 32)) };
+}
+
+/** A progress bar (files, MB, switches found, ETA) for a terminal, via `cli-progress`, fitted to its width. */
 export function createBarProgress(stream: ProgressStream): ScanProgress {
   const cliProgress = loadCliProgress();
+  const layout = barLayout(stream.columns);
   const bar = new cliProgress.SingleBar(
     {
       stream,
-      format:
-        'scanning {bar} {value}/{total} files | {mb}/{totalMb} MB | {switches} switches | {failed} failed | ETA {eta_formatted}',
+      barsize: layout.barsize,
+      format: layout.format,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,

@@ -23,6 +23,7 @@ export { type HtmlReportOptions, renderHtmlReport, toScriptJson } from './render
 export {
   csvCell,
   formatAge,
+  principalLabel,
   REPORT_FORMATS,
   type RenderOptions,
   type ReportAllowedByJson,

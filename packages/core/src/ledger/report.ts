@@ -188,9 +188,60 @@ function _date(at: number | undefined): string {
   return at === undefined ? '-' : new Date(at).toISOString().slice(0, 10);
 }
 
-function _principalLabel(p: PrincipalRef): string {
+/** The resource part of an ARN key (after its fifth colon), e.g. `assumed-role/ReadOnly/erin`. */
+function _resource(key: string): string | undefined {
+  if (!key.startsWith('arn:')) return undefined;
+  let at = -1;
+  for (let n = 0; n < 5; n++) {
+    at = key.indexOf(':', at + 1);
+    if (at < 0) return undefined;
+  }
+  return key.slice(at + 1);
+}
+
+/**
+ * How tables and Markdown name a principal: an IAM user `erin (A)`, a role session
+ * `assumed-role/ReadOnly/erin (A)` (never just `erin`), a source identity `source-identity erin`,
+ * a federated user `federated-user/erin (A)`, an unresolved one `unresolved ID (A)`.
+ */
+export function principalLabel(p: PrincipalRef): string {
   if (p.kind === 'unresolved') return `unresolved ${p.name} (${p.account})`;
+  if (p.kind === 'role-session' && p.key.startsWith('source-identity:')) return `source-identity ${p.name}`;
+  if (p.kind === 'role-session' || p.kind === 'federated-user') {
+    const resource = _resource(p.key);
+    if (resource !== undefined) return `${resource} (${p.account})`;
+  }
   return p.account === '' ? p.name : `${p.name} (${p.account})`;
+}
+
+/** The identity provider part of a `saml:PROVIDER:NAME` / `web-identity:PROVIDER:NAME` key, if any. */
+function _provider(p: PrincipalRef): string | undefined {
+  const prefix = p.kind === 'saml' ? 'saml:' : p.kind === 'web-identity' ? 'web-identity:' : undefined;
+  if (prefix === undefined || !p.key.startsWith(prefix) || !p.key.endsWith(`:${p.name}`)) return undefined;
+  const provider = p.key.slice(prefix.length, p.key.length - p.name.length - 1);
+  return provider.startsWith('AWSSSO_') && provider.endsWith('_DO_NOT_DELETE')
+    ? `Identity Center ${provider.slice('AWSSSO_'.length, -'_DO_NOT_DELETE'.length)}`
+    : provider;
+}
+
+/**
+ * Labels for the principals of an assessment: `principalLabel`, and where two different principals
+ * would look alike (one user name in two Identity Center instances), each qualified by its provider.
+ */
+function _principalLabels(assessment: Assessment): (p: PrincipalRef) => string {
+  const keysByLabel = new Map<string, Set<string>>();
+  for (const { principal } of assessment.principals) {
+    const label = principalLabel(principal);
+    const keys = keysByLabel.get(label) ?? new Set<string>();
+    keys.add(principal.key);
+    keysByLabel.set(label, keys);
+  }
+  return (p) => {
+    const label = principalLabel(p);
+    if ((keysByLabel.get(label)?.size ?? 0) <= 1) return label;
+    const provider = _provider(p);
+    return `${label} [${provider ?? p.key}]`;
+  };
 }
 
 function _roleLabel(r: RoleRef): string {
@@ -219,6 +270,7 @@ interface Column {
 type Rows = { columns: Column[]; rows: string[][] };
 
 function _rows(assessment: Assessment, by: 'pair' | 'principal'): Rows {
+  const _principalLabel = _principalLabels(assessment);
   if (by === 'principal') {
     return {
       columns: [
