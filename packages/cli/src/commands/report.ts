@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { type AccessStatus, renderHtmlReport, renderReportChunks } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
