@@ -160,6 +160,11 @@ describe('lazy AWS SDK', () => {
       }
     };
     await visit('bin.js');
+    // bin.js answers --version by itself and loads the program (commands) with one dynamic import.
+    const bin = await readFile(join(dist, 'bin.js'), 'utf8');
+    const at = bin.indexOf('import("./program');
+    expect(at).toBeGreaterThan(-1);
+    await visit(bin.slice(at + 10, bin.indexOf('"', at + 10)));
     expect(staticImports).toContain('@lastswitch/core');
     expect(
       staticImports.filter(

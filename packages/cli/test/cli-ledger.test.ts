@@ -66,10 +66,11 @@ describe('lastswitch ledger export / import', () => {
     const text = await exportLedger(cwd);
     const parsed = JSON.parse(text);
     expect(parsed).toMatchObject({ format: 'lastswitch-ledger', version: 1 });
-    // 12 stored pairs (3 role-owner-side ones that aliases resolve: the report shows 9) and 3 aliases.
+    // 12 stored pairs (3 role-owner-side ones that aliases resolve: the report shows 9) and 10 aliases
+    // (principal ids, owner-side links and console sessions).
     expect(parsed.entries).toHaveLength(12);
-    expect(parsed.aliases).toHaveLength(3);
-    expect(text.split('\n').length).toBe(12 + 3 + 6);
+    expect(parsed.aliases).toHaveLength(10);
+    expect(text.split('\n').length).toBe(12 + 10 + 6);
     const keys = parsed.entries.map((e: { principal: { key: string }; role: { key: string } }) =>
       [e.principal.key, e.role.key].join('\u0000'),
     );
@@ -77,7 +78,7 @@ describe('lastswitch ledger export / import', () => {
     expect(await exportLedger(cwd)).toBe(text);
     const run = await runCli(['ledger', 'export', '--format', 'json', '--output', 'out/ledger.json'], { cwd });
     expect(run.code).toBe(0);
-    expect(run.stderr).toBe('Exported 12 pairs and 3 aliases from sqlite:.lastswitch/ledger.db to out/ledger.json\n');
+    expect(run.stderr).toBe('Exported 12 pairs and 10 aliases from sqlite:.lastswitch/ledger.db to out/ledger.json\n');
     expect(await readFile(join(cwd, 'out/ledger.json'), 'utf8')).toBe(text);
   });
 
@@ -87,7 +88,7 @@ describe('lastswitch ledger export / import', () => {
     for (const store of ['file:copy.json', 'sqlite:copy.db']) {
       const first = await runCli(['ledger', 'import', 'exported.json', '--store', store], { cwd });
       expect(first).toMatchObject({ code: 0, stderr: '' });
-      expect(first.stdout).toBe(`Imported 12 pairs and 3 aliases from exported.json into ${store}.\n`);
+      expect(first.stdout).toBe(`Imported 12 pairs and 10 aliases from exported.json into ${store}.\n`);
       expect(await exportLedger(cwd, store)).toBe(text);
       const second = await runCli(['ledger', 'import', 'exported.json', '--store', store], { cwd });
       expect(second.code).toBe(0);
@@ -141,7 +142,7 @@ describe('lastswitch ledger export / import', () => {
       const run = await runCli([...args, '--store', 'sqlite:wrong.db'], { cwd });
       expect(run.code).toBe(1);
       expect(run.stderr).toBe(
-        `lastswitch: error: LedgerDatabaseError: not a SQLite database: refusing to read or overwrite it (ledger database ${join(cwd, 'wrong.db')})\n`,
+        `lastswitch: error: not a SQLite database: refusing to read or overwrite it (ledger database ${join(cwd, 'wrong.db')})\n`,
       );
     }
     expect(await readFile(join(cwd, 'wrong.db'), 'utf8')).toBe(text);

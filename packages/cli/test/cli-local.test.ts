@@ -180,7 +180,7 @@ describe('help and usage errors', () => {
         const run = await runCli(args, { cwd });
         expect(run.code).toBe(2);
         expect(run.stderr).toBe(
-          `lastswitch: error: ${file} is not a lastswitch authorization snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`)\n`,
+          `lastswitch: error: ${file} is not a lastswitch authorization snapshot (make one per account with \`lastswitch iam snapshot --output FILE\`, or an Identity Center one with \`lastswitch sso snapshot\`)\n`,
         );
       }
     }

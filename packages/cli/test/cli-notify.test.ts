@@ -100,7 +100,7 @@ describe('notify slack', () => {
     const allowed = await runCli([...args, '--allow-empty'], { cwd: empty, env: { HOOK: server.url } });
     await rm(empty, { recursive: true, force: true });
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('there is no ledger at file:.lastswitch/ledger.json');
+    expect(missing.stderr).toContain('there is no ledger at sqlite:.lastswitch/ledger.db');
     expect(allowed.code).toBe(1);
     expect(allowed.stderr).toContain('holds no role switches: nothing to report, nothing sent');
     expect(server.requests).toHaveLength(0);

@@ -168,9 +168,12 @@ describe('report --format html', () => {
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('writes an empty page for an empty ledger, and says why on stderr', async () => {
+  it('with --allow-empty, writes an empty page for a missing ledger, and says why on stderr', async () => {
     const dir = await fresh();
-    const run = await runCli(['report', '--format', 'html', '--output', 'r.html'], { cwd: dir });
+    const refused = await runCli(['report', '--format', 'html', '--output', 'r.html'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('there is no ledger at');
+    const run = await runCli(['report', '--format', 'html', '--output', 'r.html', '--allow-empty'], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('There is no ledger at');
     const data = dataOf(await readFile(join(dir, 'r.html'), 'utf8'));
