@@ -121,10 +121,11 @@ describe('lastswitch ledger export / import', () => {
 
   it('refuses what it cannot import, with one line each', async () => {
     await put(join(cwd, 'notes.json'), '{"hello":1}');
+    await put(join(cwd, 'self.json'), await exportLedger(cwd));
     const cases: [string[], number, string][] = [
       [['ledger', 'import', 'missing.json'], 2, 'no such ledger file: missing.json'],
       [['ledger', 'import', 'notes.json'], 1, 'not a lastswitch ledger file'],
-      [['ledger', 'import', 'copy.json', '--store', 'file:copy.json'], 2, 'copy.json is the store itself'],
+      [['ledger', 'import', 'self.json', '--store', 'file:self.json'], 2, 'self.json is the store itself'],
       [['ledger', 'export', '--format', 'yaml'], 2, "argument 'yaml' is invalid"],
     ];
     for (const [args, code, message] of cases) {

@@ -288,11 +288,28 @@ afterAll(async () => {
 describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', () => {
   const now = () => new Date(NOW).toISOString();
 
-  it('snapshots every active account, names the one whose role is missing, skips the closed one, exits 1', async () => {
-    const run = await cli(
+  // Each test sets up what it needs (once), so the tests pass alone and in any order.
+  let orgRun: ReturnType<typeof cli> | undefined;
+  const orgSnapshot = () => {
+    orgRun ??= cli(
       ['iam', 'snapshot', '--org', '--role-name', 'lastswitch-audit', '--external-id', 'x-123', '--output', 'org'],
       awsEnv(),
     );
+    return orgRun;
+  };
+  let ssoRun: ReturnType<typeof cli> | undefined;
+  const ssoSnapshot = () => {
+    ssoRun ??= cli(['sso', 'snapshot', '--output', 'sso.json'], awsEnv());
+    return ssoRun;
+  };
+  let scanRun: ReturnType<typeof cli> | undefined;
+  const scanned = () => {
+    scanRun ??= cli(['scan', 'trail', '--no-progress']);
+    return scanRun;
+  };
+
+  it('snapshots every active account, names the one whose role is missing, skips the closed one, exits 1', async () => {
+    const run = await orgSnapshot();
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`skipped: ${accounts.closed} (closed): the account is SUSPENDED`);
     expect(run.stderr).toContain(
@@ -341,7 +358,7 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
   });
 
   it('snapshots Identity Center: permission sets, direct and group assignments, users, groups', async () => {
-    const run = await cli(['sso', 'snapshot', '--output', 'sso.json'], awsEnv());
+    const run = await ssoSnapshot();
     expect(run.stderr).toContain('Read 2 permission sets, 4 assignments, 4 users, 2 groups');
     expect(run.code).toBe(0);
     const snapshot = parseIdentityCenterSnapshot(JSON.parse(await readFile(join(dir, 'sso.json'), 'utf8')));
@@ -360,7 +377,9 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
   });
 
   it('report --grants joins the org folder and Identity Center with the ledger', async () => {
-    const scan = await cli(['scan', 'trail', '--no-progress']);
+    await orgSnapshot();
+    await ssoSnapshot();
+    const scan = await scanned();
     expect(scan.code).toBe(0);
     const report = await cli(
       ['report', '--grants', 'org', 'sso.json', '--grace-days', '0', '--now', now(), '--format', 'json'],
@@ -390,6 +409,9 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
   });
 
   it('plan proposes the Identity Center steps with everything apply needs', async () => {
+    await orgSnapshot();
+    await ssoSnapshot();
+    await scanned();
     const run = await cli(
       ['plan', '--grants', 'org', 'sso.json', '--grace-days', '0', '--now', now(), '--format', 'json'],
       awsEnv(),
