@@ -5,6 +5,7 @@ import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, LedgerFileError } from '../src/index.js';
+import { lockWaitMs } from '../src/store/FileLedgerStore.js';
 
 let root: string;
 beforeAll(async () => {
@@ -220,5 +221,21 @@ describe('FileLedgerStore file handling', () => {
     const path = freshPath();
     await new FileLedgerStore(join(path, 'inner.json')).apply([update(1)]);
     await expect(collect(new FileLedgerStore(path).entries())).rejects.toThrow('is a directory');
+  });
+});
+
+describe('how long a writer waits for the lock', () => {
+  it.each([
+    [0, 10_000],
+    [1, 12_000],
+    [10 * 1_048_576, 12_000],
+    [10 * 1_048_576 + 1, 14_000],
+    [560 * 1_048_576, 122_000],
+  ])('a %d-byte ledger: %d ms', (bytes, ms) => {
+    expect(lockWaitMs(bytes)).toBe(ms);
+  });
+
+  it('grows with the ledger, so a big ledger being rewritten is waited for, not reported as locked', () => {
+    expect(lockWaitMs(100 * 1_048_576)).toBeGreaterThan(lockWaitMs(1_048_576));
   });
 });

@@ -23,7 +23,7 @@ export const LEDGER_FILE_VERSION = 1;
 
 /** Options of {@link FileLedgerStore}. */
 export interface FileLedgerStoreOptions {
-  /** How long `apply` waits for another process's lock before giving up, in ms (default 10 s). */
+  /** How long `apply` waits for another process's lock before giving up, in ms (default: {@link lockWaitMs} of the ledger's size). */
   lockTimeoutMs?: number;
 }
 
@@ -139,12 +139,12 @@ function* _lines<T>(items: [string, T][], toJson: (item: T) => string): Generato
 export class FileLedgerStore implements LedgerStore {
   /** The absolute path of the ledger file. */
   readonly path: string;
-  readonly #lockTimeoutMs: number;
+  readonly #lockTimeoutMs: number | undefined;
   #cache: { version: string; content: LedgerFileContent } | undefined;
 
   constructor(path: string, options: FileLedgerStoreOptions = {}) {
     this.path = resolve(path);
-    this.#lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+    this.#lockTimeoutMs = options.lockTimeoutMs;
   }
 
   /** The files the ledger lives in: the one JSON file. */
@@ -314,7 +314,9 @@ export class FileLedgerStore implements LedgerStore {
         cause: error,
       });
     });
-    const deadline = Date.now() + this.#lockTimeoutMs;
+    // The holder reads, merges and rewrites the whole file: the bigger the ledger, the longer that takes.
+    const size = (await stat(this.path).catch(() => undefined))?.size ?? 0;
+    const deadline = Date.now() + (this.#lockTimeoutMs ?? lockWaitMs(size));
     for (;;) {
       try {
         const handle = await open(lockPath, 'wx');
@@ -347,6 +349,14 @@ export class FileLedgerStore implements LedgerStore {
       await new Promise((done) => setTimeout(done, 50));
     }
   }
+}
+
+/**
+ * How long a writer waits for another's lock on a JSON ledger of `ledgerBytes`: 10 s, plus 2 s per
+ * 10 MiB (the holder reads, merges and rewrites the whole file; ~100 MB/s on a slow disk, with room).
+ */
+export function lockWaitMs(ledgerBytes: number): number {
+  return 10_000 + Math.ceil(Math.max(0, ledgerBytes) / (10 * 1_048_576)) * 2_000;
 }
 
 /** Who holds `PATH.lock`, and whether it was left behind: by a dead process, or pid-less for over a minute. */
