@@ -1,4 +1,12 @@
-import type { Assessment, PairAssessment, PrincipalAssessment, PrincipalKind, RoleRef } from '@lastswitch/core';
+import {
+  type Assessment,
+  type PairAssessment,
+  type PrincipalAssessment,
+  type PrincipalKind,
+  type PrincipalRef,
+  principalProvider,
+  type RoleRef,
+} from '@lastswitch/core';
 import { SlackConfigError } from './errors.js';
 import type { SlackBlock, SlackMessage, SlackMessageOptions } from './types.js';
 
@@ -51,6 +59,7 @@ export function toSlackMessages(assessment: Assessment, options: SlackMessageOpt
   const days = assessment.staleAfterDays;
   const generatedAt = assessment.generatedAt;
 
+  const qualify = qualifiers(assessment);
   const staleAll: PrincipalAssessment[] = [];
   const partlyStale: PrincipalAssessment[] = [];
   const neverUsed: PrincipalAssessment[] = [];
@@ -72,19 +81,19 @@ export function toSlackMessages(assessment: Assessment, options: SlackMessageOpt
       id: 'stale',
       heading: (continued) =>
         `*Not switched into any role in ${days} days* (${countOf(staleAll.length, 'principal')})${more(continued)}`,
-      units: staleAll.flatMap((principal) => toUnits(staleEntry(principal, generatedAt, false))),
+      units: staleAll.flatMap((principal) => toUnits(staleEntry(principal, generatedAt, false, qualify))),
     },
     {
       id: 'partly-stale',
       heading: (continued) =>
         `*Still switching, but holding roles unused for ${days} days* (${countOf(partlyStale.length, 'principal')})${more(continued)}`,
-      units: partlyStale.flatMap((principal) => toUnits(staleEntry(principal, generatedAt, true))),
+      units: partlyStale.flatMap((principal) => toUnits(staleEntry(principal, generatedAt, true, qualify))),
     },
     {
       id: 'never',
       heading: (continued) =>
         `*Allowed, but never switched* (${countOf(neverUsed.length, 'principal')})${more(continued)}`,
-      units: neverUsed.flatMap((principal) => toUnits(neverEntry(principal))),
+      units: neverUsed.flatMap((principal) => toUnits(neverEntry(principal, qualify))),
     },
   ];
 
@@ -347,9 +356,9 @@ function toUnits(entry: Entry): string[] {
   return units;
 }
 
-function staleEntry(principal: PrincipalAssessment, generatedAt: number, partly: boolean): Entry {
+function staleEntry(principal: PrincipalAssessment, generatedAt: number, partly: boolean, qualify: Qualify): Entry {
   const stale = principal.roles.filter((role) => role.status === 'stale');
-  let head = principalLine(principal);
+  let head = principalLine(principal, qualify);
   if (partly) {
     const active = principal.roles.filter((role) => role.status === 'active').length;
     head += active > 0 ? ` · still active in ${countOf(active, 'other role')}` : ' · still active';
@@ -361,7 +370,7 @@ function staleEntry(principal: PrincipalAssessment, generatedAt: number, partly:
   return { head: limitLine(head), lines };
 }
 
-function neverEntry(principal: PrincipalAssessment): Entry {
+function neverEntry(principal: PrincipalAssessment, qualify: Qualify): Entry {
   const lines = principal.roles
     .filter((role) => role.status === 'never')
     .map((role) => {
@@ -370,7 +379,7 @@ function neverEntry(principal: PrincipalAssessment): Entry {
         `• ${roleLabel(role.role)}: allowed, never switched${source ? ` (allowed by ${userText(clip(oneLine(source), 200))})` : ''}`,
       );
     });
-  return { head: limitLine(principalLine(principal)), lines };
+  return { head: limitLine(principalLine(principal, qualify)), lines };
 }
 
 const KIND_LABELS: Record<PrincipalKind, string> = {
@@ -383,14 +392,30 @@ const KIND_LABELS: Record<PrincipalKind, string> = {
   unresolved: 'unresolved principal',
 };
 
-function principalLine(assessment: PrincipalAssessment): string {
+/** What tells a principal apart from another that would read the same (one user name in two Identity Center instances). */
+type Qualify = (principal: PrincipalRef) => string | undefined;
+
+function qualifiers(assessment: Assessment): Qualify {
+  const shown = (p: PrincipalRef) => `${p.kind}\u0000${p.name}\u0000${p.account}`;
+  const keys = new Map<string, Set<string>>();
+  for (const { principal } of assessment.principals) {
+    const set = keys.get(shown(principal)) ?? new Set<string>();
+    set.add(principal.key);
+    keys.set(shown(principal), set);
+  }
+  return (p) => ((keys.get(shown(p))?.size ?? 0) > 1 ? (principalProvider(p) ?? p.key) : undefined);
+}
+
+function principalLine(assessment: PrincipalAssessment, qualify: Qualify): string {
   const principal = assessment.principal;
   const name = principal.name.trim() === '' ? principal.key : principal.name;
   const kind = KIND_LABELS[principal.kind] ?? String(principal.kind);
   const account = principal.account ? ` · account ${code(clip(principal.account, 32))}` : '';
   // Names are bold: `*`, and `_`/`~` where they could open or close italics or strikethrough, are swapped for look-alikes.
   const shown = boldSafe(userText(clip(oneLine(name), 120)));
-  return `*${shown}* · ${escapeText(kind)}${account}`;
+  const which = qualify(principal);
+  const qualifier = which === undefined ? '' : ` · ${userText(clip(oneLine(which), 200))}`;
+  return `*${shown}* · ${escapeText(kind)}${account}${qualifier}`;
 }
 
 function roleLabel(role: RoleRef): string {

@@ -1,3 +1,4 @@
+import type { PrincipalRef } from '@lastswitch/core';
 import { describe, expect, it } from 'vitest';
 import { type SlackBlock, type SlackMessage, toSlackMessages } from '../src/index.js';
 import { assessed, assessment, principal, role } from './assessments.js';
@@ -105,5 +106,36 @@ describe('Slack formatting characters in names cannot break their markup', () =>
       .flatMap((text) => text.text.split('\n'))
       .find((candidate) => candidate.endsWith('· IAM user · account `111122223333`'));
     expect(line).toBe(`${shown} · IAM user · account \`111122223333\``);
+  });
+});
+
+describe('principals that would read the same are told apart', () => {
+  const sso = (instance: string): PrincipalRef => ({
+    key: `saml:AWSSSO_${instance}_DO_NOT_DELETE:peggy@example.com`,
+    kind: 'saml',
+    account: '',
+    name: 'peggy@example.com',
+    arn: `saml:AWSSSO_${instance}_DO_NOT_DELETE:peggy@example.com`,
+  });
+  const lines = (who: PrincipalRef[]) =>
+    mrkdwnTexts(
+      toSlackMessages(
+        assessment(who.map((p) => assessed(p, [{ role: role('Admin'), status: 'stale', daysAgo: 200 }]))),
+      ),
+    )
+      .flatMap((text) => text.text.split('\n'))
+      .filter((line) => line.includes('peggy'));
+
+  it('one user name in two Identity Center instances names each instance', () => {
+    const shown = lines([sso('1111111111111111'), sso('2222222222222222')]);
+    expect(shown).toHaveLength(2);
+    expect(shown.some((l) => l.includes('Identity Center 1111111111111111'))).toBe(true);
+    expect(shown.some((l) => l.includes('Identity Center 2222222222222222'))).toBe(true);
+  });
+
+  it('one instance needs no qualifier', () => {
+    const shown = lines([sso('1111111111111111')]);
+    expect(shown).toHaveLength(1);
+    expect(shown[0]).not.toContain('Identity Center');
   });
 });

@@ -24,6 +24,7 @@ export {
   csvCell,
   formatAge,
   principalLabel,
+  principalProvider,
   REPORT_FORMATS,
   type RenderOptions,
   type ReportAllowedByJson,

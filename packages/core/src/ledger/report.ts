@@ -214,8 +214,11 @@ export function principalLabel(p: PrincipalRef): string {
   return p.account === '' ? p.name : `${p.name} (${p.account})`;
 }
 
-/** The identity provider part of a `saml:PROVIDER:NAME` / `web-identity:PROVIDER:NAME` key, if any. */
-function _provider(p: PrincipalRef): string | undefined {
+/**
+ * The identity provider of a `saml:PROVIDER:NAME` / `web-identity:PROVIDER:NAME` principal, for telling
+ * apart one user name under two providers (`Identity Center <instance>` for an Identity Center user).
+ */
+export function principalProvider(p: PrincipalRef): string | undefined {
   const prefix = p.kind === 'saml' ? 'saml:' : p.kind === 'web-identity' ? 'web-identity:' : undefined;
   if (prefix === undefined || !p.key.startsWith(prefix) || !p.key.endsWith(`:${p.name}`)) return undefined;
   const provider = p.key.slice(prefix.length, p.key.length - p.name.length - 1);
@@ -239,7 +242,7 @@ function _principalLabels(assessment: Assessment): (p: PrincipalRef) => string {
   return (p) => {
     const label = principalLabel(p);
     if ((keysByLabel.get(label)?.size ?? 0) <= 1) return label;
-    const provider = _provider(p);
+    const provider = principalProvider(p);
     return `${label} [${provider ?? p.key}]`;
   };
 }
