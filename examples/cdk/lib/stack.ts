@@ -607,12 +607,20 @@ export class LastswitchStack extends Stack {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    const reportObjects = bucket.arnForObjects(`${prefix}*`);
     this.report.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:PutObject', 's3:GetObject'],
-        resources: [bucket.arnForObjects(`${prefix}*`)],
-      }),
+      new iam.PolicyStatement({ actions: ['s3:PutObject', 's3:GetObject'], resources: [reportObjects] }),
     );
+    acknowledgeWildcardResources(
+      this.report.role as iam.IRole,
+      [reportObjects],
+      'each run writes its HTML report under reports/ with a new dated name, and presigns a GET of it; nothing else of the bucket',
+    );
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'the bucket holds short-lived copies of reports the Lambda writes; reads go through presigned URLs whose use CloudTrail data events can record if wanted; no second bucket for logs of logs',
+    });
     this.report.addEnvironment('REPORT_HTML_BUCKET', bucket.bucketName);
     this.report.addEnvironment('REPORT_HTML_PREFIX', prefix);
     this.report.addEnvironment('REPORT_HTML_LINK_EXPIRES_SECONDS', String(seconds));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { addLastswitchStack } from '../lib/app.js';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/stack.js';
@@ -65,7 +65,18 @@ describe('the README steps', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'secops@example.com' });
   });
 
+  it('-c htmlReports=true adds the private report bucket and points the report Lambda at it', () => {
+    const template = synthLikeTheReadme({ htmlReports: 'true' });
+    // The new trail bucket and the report bucket.
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'report.handler',
+      Environment: { Variables: { REPORT_HTML_BUCKET: Match.anyValue() } },
+    });
+  });
+
   it.each([
+    [{ htmlReports: 'yes' }, /htmlReports must be true, false or/],
     [{ staleAfterDays: 'ninety' }, /staleAfterDays must be a whole number/],
     [{ trailNotifications: 'webhook', trailBucketName: 'b' }, /trailNotifications must be bucket, sns or eventbridge/],
     [{ alarmEmail: 'not-an-address' }, /alarmEmail must be an email address/],

@@ -55,6 +55,7 @@ describe('cdk-nag AwsSolutions: every remaining finding is acknowledged with a r
         trailPrefix: 'org',
       },
     ],
+    ['HTML reports bucket', { htmlReports: true }],
   ] as [string, Partial<LastswitchStackProps>][])('%s', (_name, props) => {
     expect(() => synthWithNag(props)).not.toThrow();
   });
