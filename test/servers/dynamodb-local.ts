@@ -15,9 +15,9 @@ export interface DynamoDBLocal {
   restart(): Promise<void>;
   /**
    * Sends a signal to the server process: `SIGSTOP` freezes it (connections are still accepted by the
-   * kernel, nothing answers), `SIGCONT` resumes it; `SIGKILL` resolves once the process has exited.
+   * kernel, nothing answers), `SIGCONT` resumes it; `SIGTERM` and `SIGKILL` resolve once the process has exited.
    */
-  signal(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void>;
+  signal(signal: 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 export interface DynamoDBLocalOptions {
@@ -112,17 +112,17 @@ export async function startDynamoDBLocal(options: DynamoDBLocalOptions = {}): Pr
     });
   };
 
-  const signal = async (name: 'SIGSTOP' | 'SIGCONT' | 'SIGKILL'): Promise<void> => {
+  const signal = async (name: 'SIGSTOP' | 'SIGCONT' | 'SIGTERM' | 'SIGKILL'): Promise<void> => {
     const proc = child;
     if (!proc || proc.exitCode !== null) return;
-    if (name !== 'SIGKILL') {
+    if (name === 'SIGSTOP' || name === 'SIGCONT') {
       proc.kill(name);
       return;
     }
     child = undefined;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
-      proc.kill('SIGKILL');
+      proc.kill(name);
     });
   };
 
