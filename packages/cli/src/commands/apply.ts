@@ -6,6 +6,7 @@ import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { parseIsoDate } from '../options.js';
 import { openStore } from '../store/openStore.js';
+import { awsClientConfig } from './_awsConfig.js';
 import { plural, readUserFile, storeOption } from './_shared.js';
 
 interface ApplyOptions {
@@ -46,25 +47,6 @@ export function parseStepList(value: string): number[] {
   return numbers;
 }
 
-/** The client settings for one AWS service from the environment (never printed). */
-function _awsConfig(ctx: CliContext, service: 'IAM' | 'SSO_ADMIN' | 'IDENTITYSTORE', region: string | undefined) {
-  const env = ctx.env;
-  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL;
-  const credentials =
-    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
-      ? {
-          accessKeyId: env.AWS_ACCESS_KEY_ID,
-          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-        }
-      : undefined;
-  return {
-    region: region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
-    ...(endpoint ? { endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-  };
-}
-
 /** The SDK clients apply and undo need (Identity Center ones only when a step needs them); the SDKs load only here. */
 export async function createApplyClients(
   ctx: CliContext,
@@ -72,12 +54,12 @@ export async function createApplyClients(
   identityCenter: boolean,
 ): Promise<ApplyClients & { destroy(): void }> {
   const { IAMClient } = await import('@aws-sdk/client-iam');
-  const clients: ApplyClients = { iam: new IAMClient(_awsConfig(ctx, 'IAM', region)) };
+  const clients: ApplyClients = { iam: new IAMClient(awsClientConfig(ctx, 'IAM', region)) };
   if (identityCenter) {
     const { SSOAdminClient } = await import('@aws-sdk/client-sso-admin');
     const { IdentitystoreClient } = await import('@aws-sdk/client-identitystore');
-    clients.ssoAdmin = new SSOAdminClient(_awsConfig(ctx, 'SSO_ADMIN', region));
-    clients.identityStore = new IdentitystoreClient(_awsConfig(ctx, 'IDENTITYSTORE', region));
+    clients.ssoAdmin = new SSOAdminClient(awsClientConfig(ctx, 'SSO_ADMIN', region));
+    clients.identityStore = new IdentitystoreClient(awsClientConfig(ctx, 'IDENTITYSTORE', region));
   }
   return {
     ...clients,

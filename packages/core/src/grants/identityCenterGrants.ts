@@ -2,18 +2,11 @@ import { DAY_MS } from '../ledger/assess.js';
 import type { AccessStatus, Assessment, PrincipalRef, RoleRef, RosterEntry } from '../model.js';
 import type { GrantProblem } from './grants-from-snapshot.js';
 import type { IdentityCenterSnapshot } from './identityCenterSnapshot.js';
+import type { AccountAssignmentRef } from './plan-removals.js';
 import type { AuthorizationSnapshot } from './snapshot.js';
 
 /** The account assignment behind an Identity Center grant, with everything needed to delete it. */
-export interface AssignmentRef {
-  instanceArn: string;
-  identityStoreId: string;
-  accountId: string;
-  permissionSetArn: string;
-  permissionSetName: string;
-  principalType: 'USER' | 'GROUP';
-  principalId: string;
-}
+export type AssignmentRef = AccountAssignmentRef;
 
 /** How an Identity Center user holds a permission set in an account: directly, or through a named group. */
 export type AssignmentVia =

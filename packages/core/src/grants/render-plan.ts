@@ -54,7 +54,8 @@ export function toPlanJson(plan: RemovalPlan): unknown {
   };
 }
 
-const TITLES: Record<PlanAction['kind'], string> = {
+/** The heading of each kind of plan step, in the Markdown plan and the HTML report. */
+export const PLAN_STEP_TITLES: Record<PlanAction['kind'], string> = {
   'remove-from-group': 'Remove from group',
   'detach-policy': 'Detach policy',
   'remove-statement': 'Remove statement',
@@ -66,7 +67,7 @@ const TITLES: Record<PlanAction['kind'], string> = {
 
 function _action(a: PlanAction, n: number): string[] {
   const lines = [
-    `### ${a.step ?? n}. ${TITLES[a.kind]}: ${_md(a.principal.name)} in ${a.account}`,
+    `### ${a.step ?? n}. ${PLAN_STEP_TITLES[a.kind]}: ${_md(a.principal.name)} in ${a.account}`,
     '',
     _md(a.summary),
     '',

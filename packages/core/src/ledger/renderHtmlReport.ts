@@ -1,4 +1,5 @@
 import type { PlanAction, RemovalPlan } from '../grants/plan-removals.js';
+import { PLAN_STEP_TITLES } from '../grants/render-plan.js';
 import type { AccessStatus, Assessment, PairAssessment, PrincipalRef, RoleRef, SwitchMethod } from '../model.js';
 import { HTML_REPORT_CLIENT, HTML_REPORT_CSS } from './htmlReportClient.js';
 import { ReportOptionsError } from './report.js';
@@ -25,15 +26,6 @@ const METHODS: readonly SwitchMethod[] = [
   'AssumeRoleWithWebIdentity',
 ];
 const METHOD_BIT = new Map(METHODS.map((m, i) => [m, 1 << i]));
-const PLAN_TITLES: Record<PlanAction['kind'], string> = {
-  'remove-from-group': 'Remove from group',
-  'detach-policy': 'Detach policy',
-  'remove-statement': 'Remove statement',
-  'edit-statement': 'Edit statement',
-  'remove-trust-principal': 'Edit trust policy',
-  'delete-account-assignment': 'Delete Identity Center assignment',
-  review: 'Review (not proposed automatically)',
-};
 
 /** Escapes text for HTML element content and quoted attributes (line separators as references too). */
 function _escapeHtml(text: string): string {
@@ -135,7 +127,7 @@ function _planItem(a: PlanAction): PlanItemJson {
     where.push(`also serves: ${listed}${more > 0 ? ` and ${more} more` : ''}`);
   }
   return {
-    title: PLAN_TITLES[a.kind] ?? a.kind,
+    title: PLAN_STEP_TITLES[a.kind] ?? a.kind,
     account: a.account,
     summary: a.summary,
     where,
