@@ -74,7 +74,8 @@ export function assessGrants(
     usedRoles.sort((a, b) => b.lastSeen - a.lastSeen || (a.role.key < b.role.key ? -1 : 1));
     const latest = usedRoles[0];
     if (!latest) {
-      const inGrace = assessment.generatedAt - grant.principalCreatedAt < graceMs;
+      // Grace 0 means none (also for a principal created after `now`, e.g. a plan made as of a past date).
+      const inGrace = graceMs > 0 && assessment.generatedAt - grant.principalCreatedAt < graceMs;
       return { grant, status: 'never', inGrace, usedRoles };
     }
     return {

@@ -309,7 +309,7 @@ export function assessAssignmentGrants(
     usedRoles.sort((a, b) => b.lastSeen - a.lastSeen);
     const latest = usedRoles[0];
     if (!latest) {
-      const inGrace = grant.since !== undefined && assessment.generatedAt - grant.since < graceMs;
+      const inGrace = graceMs > 0 && grant.since !== undefined && assessment.generatedAt - grant.since < graceMs;
       return { grant, status: 'never', inGrace, usedRoles };
     }
     return {

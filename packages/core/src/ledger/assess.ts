@@ -256,7 +256,7 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
   for (const [principalKey, grants] of rosterByPrincipal) {
     for (const grant of grants) {
       if (grant.used) continue;
-      if (grant.entry.since !== undefined && now - grant.entry.since < graceMs) continue;
+      if (graceMs > 0 && grant.entry.since !== undefined && now - grant.entry.since < graceMs) continue;
       const principal = ledgerPrincipals.get(principalKey) ?? rosterPrincipals.get(principalKey);
       if (principal === undefined) continue;
       const role = rosterRoleRef(grant.entry.role);
