@@ -391,6 +391,16 @@ function _needs<T>(client: T | undefined, name: string): T {
   return client;
 }
 
+/** `group platform-admins` / `user heidi@example.com`: by name when the plan has it, else by id. */
+function _assignee(action: PlanAction): string {
+  const a = action.assignment;
+  const type = a?.principalType === 'GROUP' ? 'group' : 'user';
+  const name = action.principal.name.startsWith(`${type} `)
+    ? action.principal.name.slice(type.length + 1)
+    : action.principal.name;
+  return `${type} ${name || a?.principalId || ''}`;
+}
+
 function _assignment(action: PlanAction, ctx: ExecutorContext): StepExecutor {
   const a = action.assignment;
   if (!a) throw new StepError('NoPriorState', 'the plan records no account assignment for this step');
@@ -444,7 +454,7 @@ function _assignment(action: PlanAction, ctx: ExecutorContext): StepExecutor {
     throw new StepError('Timeout', `the account assignment ${kind} was still in progress after ${ctx.maxPolls} polls`);
   };
   return {
-    target: `assignment of permission set ${a.permissionSetName} to ${a.principalType.toLowerCase()} ${a.principalId} in account ${a.accountId}`,
+    target: `assignment of permission set ${a.permissionSetName} to ${_assignee(action)} in account ${a.accountId}`,
     prior: { present: true },
     intended: { present: false },
     async read() {

@@ -84,10 +84,13 @@ const VERBS: Record<StepOutcome['outcome'], string> = {
   'would-restore': 'would restore',
 };
 
-/** One line per step: `step 3 applied: <summary>` and, indented, why. */
+const UNDO_OUTCOMES: readonly StepOutcome['outcome'][] = ['restored', 'already-restored', 'would-restore'];
+
+/** One line per step: `step 3 applied: <summary>` (undo: what was put back) and, indented, why. */
 export function writeOutcome(ctx: CliContext, outcome: StepOutcome): void {
   if (outcome.outcome === 'not-selected') return;
-  ctx.stdout.write(`step ${outcome.step} ${VERBS[outcome.outcome]}: ${outcome.summary}\n`);
+  const what = UNDO_OUTCOMES.includes(outcome.outcome) && outcome.target ? outcome.target : outcome.summary;
+  ctx.stdout.write(`step ${outcome.step} ${VERBS[outcome.outcome]}: ${what}\n`);
   if (outcome.reason) ctx.stdout.write(`  ${outcome.reason}\n`);
 }
 
