@@ -149,6 +149,22 @@ function _lastIndex(records: readonly JournalRecord[], step: number, types: read
 }
 
 /**
+ * Throws `JournalError` when `journal` cannot go with the plan whose bytes hash to `sha256`: it was
+ * written for another plan, or it has been undone (a dry run would otherwise call its steps done).
+ */
+export function checkJournalFits(journal: Journal, sha256: string): void {
+  const start = journal.start;
+  if (start && start.plan.sha256 !== sha256) {
+    throw new JournalError(
+      `the journal ${journal.path} was written for another plan (sha256 ${start.plan.sha256.slice(0, 12)}…); use a new journal`,
+    );
+  }
+  if (journal.records.some((r) => r.type === 'undo-before' || r.type === 'undo-after')) {
+    throw new JournalError(`the journal ${journal.path} has been undone; apply the plan again with a new journal`);
+  }
+}
+
+/**
  * Applies a removal plan step by step: re-reads the live state of what each step touches and
  * refuses the step when it differs from the plan's recorded prior state; never applies `review`
  * steps; refuses a step whose grant the ledger shows in active use; journals a line before each
@@ -164,18 +180,10 @@ function _lastIndex(records: readonly JournalRecord[], step: number, types: read
  */
 export async function applyPlan(plan: PlanFile, options: ApplyPlanOptions): Promise<RunResult> {
   const journal = options.journal;
+  if (journal) checkJournalFits(journal, options.plan.sha256);
   if (!options.dryRun) {
     if (!journal) throw new JournalError('applying a plan needs a journal');
-    const start = journal.start;
-    if (start && start.plan.sha256 !== options.plan.sha256) {
-      throw new JournalError(
-        `the journal ${journal.path} was written for another plan (sha256 ${start.plan.sha256.slice(0, 12)}…); use a new journal`,
-      );
-    }
-    if (journal.records.some((r) => r.type === 'undo-before' || r.type === 'undo-after')) {
-      throw new JournalError(`the journal ${journal.path} has been undone; apply the plan again with a new journal`);
-    }
-    if (!start) {
+    if (!journal.start) {
       await journal.append({
         type: 'start',
         journal: 'lastswitch.apply-journal',

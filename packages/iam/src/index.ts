@@ -16,6 +16,7 @@
 export {
   type ApplyPlanOptions,
   applyPlan,
+  checkJournalFits,
   describeError,
   type LedgerCheck,
   type RunOptions,

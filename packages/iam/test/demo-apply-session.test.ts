@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { type AuthorizationSnapshot, canonicalJson, type IdentityCenterSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  awsEnvironment,
   type CliRun,
   DEMO_NOW,
   DEMO_STALE_AFTER,
@@ -165,6 +166,14 @@ describe('pnpm demo:apply: plan → apply → undo on the sample data in moto', 
 
   it('undo restores the snapshot taken before apply (normalised)', () => {
     expect(session.runs.undo?.output).toContain('Restored 7 steps (0 already restored), refused 0, failed 0.');
+    // Each line says what was put back, Identity Center principals by name.
+    expect(session.runs.undo?.output).toContain(
+      'step 7 restored: membership of Identity Center user ivan@example.com in group platform-admins\n',
+    );
+    expect(session.runs.undo?.output).toContain(
+      'step 5 restored: assignment of permission set AdministratorAccess to group platform-admins in account 222222222222\n',
+    );
+    expect(session.runs.undo?.output).toContain('step 1 restored: inline policy deploy of user carol\n');
     expect(canonicalJson(normaliseSnapshots(session.afterUndo))).toBe(
       canonicalJson(normaliseSnapshots(session.before)),
     );
@@ -174,12 +183,69 @@ describe('pnpm demo:apply: plan → apply → undo on the sample data in moto', 
   });
 
   it('after undo, the journal is refused for apply (exit 2) and a second undo restores nothing', async () => {
-    // Both are settled from the journal alone, before any AWS call.
-    const again = await cli(['apply', 'plan.json', '--yes', '--journal', 'plan.journal.jsonl', '--now', DEMO_NOW], {});
-    expect(again.code).toBe(2);
-    expect(again.output).toContain('has been undone; apply the plan again with a new journal');
-    const undo = await cli(['undo', 'plan.journal.jsonl', '--yes'], {});
+    // Settled from the journal alone, before any AWS call (no credentials given): dry run or not.
+    for (const yes of [['--yes'], []]) {
+      const again = await cli(['apply', 'plan.json', ...yes, '--journal', 'plan.journal.jsonl', '--now', DEMO_NOW], {});
+      expect(again.code).toBe(2);
+      expect(again.output).toContain('plan.journal.jsonl has been undone; apply the plan again with a new journal');
+    }
+    const undo = await cli(
+      ['undo', 'plan.journal.jsonl', '--yes'],
+      await awsEnvironment(moto.endpoint, '111111111111'),
+    );
     expect(undo.code).toBe(0);
     expect(undo.output).toContain('Restored 0 steps (7 already restored), refused 0, failed 0.');
+  });
+});
+
+describe('plan, apply and undo --help', () => {
+  it.each([
+    ['plan', ['Identity Center assignments to remove', '$ lastswitch apply plan.json', '0: no grace']],
+    ['apply', ['Exit codes: 0 ok (a dry run also when steps would be refused)', 'a step could not be checked']],
+    ['undo', ['a restored Identity Center group membership gets a new', 'membership id']],
+  ])('%s --help says what a user needs', async (command, texts) => {
+    const run = await cli([command, '--help'], {});
+    expect(run.code).toBe(0);
+    for (const text of texts) expect(run.output.replace(/\s+/g, ' ')).toContain(text);
+  });
+});
+
+describe('apply and undo when AWS cannot be reached', () => {
+  it('without credentials: one line with the hint, before any step, exit 1', async () => {
+    const saved = { ...process.env };
+    // The SDK's own credential chain reads process.env and ~/.aws: point both at nothing.
+    for (const key of Object.keys(process.env)) if (key.startsWith('AWS_')) delete process.env[key];
+    Object.assign(process.env, {
+      AWS_SHARED_CREDENTIALS_FILE: join(work, 'none', 'credentials'),
+      AWS_CONFIG_FILE: join(work, 'none', 'config'),
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    try {
+      for (const args of [
+        ['apply', 'plan.json', '--now', DEMO_NOW, '--journal', 'no-credentials.jsonl'],
+        ['undo', 'plan.journal.jsonl'],
+      ]) {
+        const run = await cli(args, { AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: 'us-east-1' });
+        expect(run.code).toBe(1);
+        expect(run.output).toContain('no AWS credentials: set AWS_PROFILE');
+        expect(run.output).not.toContain('step ');
+      }
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('a dry run whose steps could not be read exits 1 and names them', async () => {
+    const env = { ...(await awsEnvironment(moto.endpoint, '111111111111')), AWS_ENDPOINT_URL: 'http://127.0.0.1:9' };
+    const run = await cli(
+      ['apply', 'plan.json', '--now', DEMO_NOW, '--only', '1', '--journal', 'unreachable.jsonl'],
+      env,
+    );
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('step 1 FAILED: Remove statement "Deploy"');
+    expect(run.output).toContain('could not read inline policy deploy of user carol: connect ECONNREFUSED');
+    expect(run.output).toContain(
+      'Would apply 0 steps (0 already applied); 0 would be refused, 1 could not be checked.',
+    );
   });
 });

@@ -32,7 +32,8 @@ the ledger shows in active use (--store) is never removed; every change is journ
 before and after it is made, and a rerun with the same journal skips what is done.
 Credentials, region and endpoints come from the usual AWS environment (AWS_ENDPOINT_URL_IAM,
 AWS_ENDPOINT_URL_SSO_ADMIN, AWS_ENDPOINT_URL_IDENTITYSTORE or AWS_ENDPOINT_URL).
-Exit codes: 0 ok (always for a dry run), 1 a step was refused or failed, 2 bad usage.
+Exit codes: 0 ok (a dry run also when steps would be refused), 1 a step was refused or failed (a dry run:
+a step could not be checked), 2 bad usage.
 `;
 
 /** `--only 1,3,4` → `[1, 3, 4]`. */
@@ -61,14 +62,19 @@ export async function createApplyClients(
     clients.ssoAdmin = new SSOAdminClient(awsClientConfig(ctx, 'SSO_ADMIN', region));
     clients.identityStore = new IdentitystoreClient(awsClientConfig(ctx, 'IDENTITYSTORE', region));
   }
-  return {
-    ...clients,
-    destroy() {
-      clients.iam.destroy();
-      clients.ssoAdmin?.destroy();
-      clients.identityStore?.destroy();
-    },
+  const destroy = () => {
+    clients.iam.destroy();
+    clients.ssoAdmin?.destroy();
+    clients.identityStore?.destroy();
   };
+  // Missing credentials fail once, up front, with the CLI's hint, rather than once per step.
+  try {
+    await clients.iam.config.credentials();
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+  return { ...clients, destroy };
 }
 
 const VERBS: Record<StepOutcome['outcome'], string> = {
@@ -152,6 +158,8 @@ async function runApply(planPath: string, options: ApplyOptions, ctx: CliContext
   let journal: Awaited<ReturnType<typeof iam.Journal.open>>;
   try {
     journal = await iam.Journal.open(journalPath);
+    // Before any AWS call: a journal of another plan, or one already undone, is bad usage.
+    iam.checkJournalFits(journal, sha256);
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
   }
@@ -195,6 +203,8 @@ async function runApply(planPath: string, options: ApplyOptions, ctx: CliContext
       ctx.stderr.write(
         `Would apply ${plural(c['would-apply'], 'step')} (${c['already-applied']} already applied); ${c.refused} would be refused, ${c.failed} could not be checked${tail}. Nothing was changed.\n`,
       );
+      // A step that would be refused is an answer; one that could not be read is not.
+      if (result.failed > 0) ctx.exitCode = Math.max(ctx.exitCode, 1);
     }
   } finally {
     opened.close();

@@ -47,12 +47,15 @@ Examples:
   $ lastswitch plan --grants iam-*.json --stale-after 200 --format json --output plan.json
   $ lastswitch plan --grants snapshots/ sso.json          # an \`iam snapshot --org\` folder + Identity Center
 
-The plan is a dry run: it names the policy statements, group memberships and trust policies to
-change, and changes nothing. A JSON plan records the snapshots' digests and the exact state each
-step changes, so \`lastswitch apply plan.json\` can carry it out safely. Evaluated: identity policies (user, group, inline, managed), explicit
-Deny, permissions boundaries and trust policies; Identity Center assignments (direct or through a
-group). Not evaluated: SCPs, session policies, other resource-based policies, permission sets'
-policies and permissions boundaries, ABAC and other conditions (flagged instead).
+  $ lastswitch apply plan.json                            # then: a second dry run against live IAM
+
+The plan is a dry run: it names the policy statements, group memberships, trust policies and
+Identity Center assignments to change, and changes nothing. A JSON plan records the snapshots'
+digests and the exact state each step changes, so \`lastswitch apply plan.json\` can carry it out
+safely. Evaluated: identity policies (user, group, inline, managed), explicit Deny, permissions
+boundaries and trust policies; Identity Center assignments (direct or through a group). Not
+evaluated: SCPs, session policies, other resource-based policies, permission sets' policies and
+permissions boundaries, ABAC and other conditions (flagged instead).
 `;
 
 /** The snapshot files behind `--grants`: IAM snapshots (files or `--org` folders) and Identity Center snapshots. */
@@ -191,7 +194,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .command('plan')
     .summary('dry-run plan to remove unused switch-role grants')
     .description(
-      'Compare who is allowed to switch into which role (IAM snapshots) with the ledger, and print the exact policy changes that would remove every stale or never-used grant: statements to edit, wildcards to narrow to the roles actually used, group memberships and policies to remove. Nothing is applied.',
+      'Compare who is allowed to switch into which role (IAM and Identity Center snapshots) with the ledger, and print the exact changes that would remove every stale or never-used grant: statements to edit, wildcards to narrow to the roles actually used, group memberships, policies and Identity Center assignments to remove. Nothing is applied (`lastswitch apply` carries out a JSON plan).',
     )
     .addOption(grantsOption(true))
     .addOption(storeOption())
@@ -199,7 +202,7 @@ export function registerPlanCommand(program: Command, ctx: CliContext): void {
     .option('--now <iso>', 'assess as of this time (ISO 8601); default: now', parseIsoDate)
     .option(
       '--grace-days <days>',
-      'users created fewer days ago keep never-used grants (default: --stale-after)',
+      'users created fewer days ago keep never-used grants; 0: no grace (default: --stale-after)',
       parseNonNegativeInt,
     )
     .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'json']).default('markdown'))

@@ -19,7 +19,9 @@ Examples:
 Each step is restored to the state journaled before its change, after checking that its live state
 is still what apply left (refused, named, otherwise). Undo lines go to the same journal, so a rerun
 skips what is restored. A managed-policy version deleted at IAM's five-version limit comes back with
-its document under a new version id. Exit codes: 0 ok, 1 a step was refused or failed, 2 bad usage.
+its document under a new version id; a restored Identity Center group membership gets a new
+membership id. Exit codes: 0 ok (a dry run also when steps would be refused), 1 a step was refused
+or failed (a dry run: a step could not be checked), 2 bad usage.
 `;
 
 /** Registers `lastswitch undo`: restore what `lastswitch apply` changed, from its journal. */
@@ -75,6 +77,7 @@ async function runUndo(journalPath: string, options: UndoOptions, ctx: CliContex
       ctx.stderr.write(
         `Would restore ${plural(c['would-restore'], 'step')} (${c['already-restored']} already restored); ${c.refused} would be refused, ${c.failed} could not be checked. Nothing was changed.\n`,
       );
+      if (result.failed > 0) ctx.exitCode = Math.max(ctx.exitCode, 1);
     }
   } finally {
     clients.destroy();
