@@ -427,7 +427,7 @@ export interface SessionOptions {
 /**
  * Runs the whole session: scan, snapshots, plan, apply (dry run), apply --yes, a new snapshot,
  * apply again (nothing twice), undo --yes, a final snapshot. Every command's exit code is checked
- * as it goes (an unexpected one throws, naming the command).
+ * as it goes (anything but 0 throws, naming the command).
  */
 export async function runApplySession(options: SessionOptions): Promise<SessionResult> {
   const { endpoint, work, cli } = options;
@@ -439,18 +439,16 @@ export async function runApplySession(options: SessionOptions): Promise<SessionR
   const runs: Record<string, CliRun> = {};
   const shown = (args: string[]) =>
     args.map((a) => (a.startsWith(options.sample) ? `examples/sample-trail${a.slice(options.sample.length)}` : a));
-  const run = async (label: string, args: string[], runEnv: Record<string, string>, expectCode = 0, quiet = false) => {
+  const run = async (label: string, args: string[], runEnv: Record<string, string>, note = '') => {
     const out = await cli(args, runEnv);
     runs[label] = out;
-    if (!quiet) log(`$ lastswitch ${shown(args).join(' ')}\n${out.output}`);
-    if (out.code !== expectCode) {
-      throw new Error(`lastswitch ${args.join(' ')} exited ${out.code} (expected ${expectCode}):\n${out.output}`);
-    }
+    log(`$ lastswitch ${shown(args).join(' ')}${note ? `   # ${note}` : ''}\n${out.output}`);
+    if (out.code !== 0) throw new Error(`lastswitch ${args.join(' ')} exited ${out.code}:\n${out.output}`);
     return out;
   };
   const time = ['--now', DEMO_NOW];
 
-  const snapshot = async (name: string, quiet: boolean): Promise<SnapshotSet> => {
+  const snapshot = async (name: string): Promise<SnapshotSet> => {
     const folder = join(work, name);
     await mkdir(join(folder, 'iam'), { recursive: true });
     for (const [account, accountEnv] of envs) {
@@ -458,30 +456,26 @@ export async function runApplySession(options: SessionOptions): Promise<SessionR
         `${name}-iam-${account}`,
         ['iam', 'snapshot', '--output', join(name, 'iam', `${account}.json`)],
         accountEnv,
-        0,
-        quiet || account !== operator,
+        account === operator ? '' : `credentials for ${account}`,
       );
     }
     const accounts = options.snapshots.identityCenter.accounts.join(',');
-    await run(
-      `${name}-sso`,
-      ['sso', 'snapshot', '--accounts', accounts, '--output', join(name, 'sso.json')],
-      env,
-      0,
-      quiet,
-    );
+    await run(`${name}-sso`, ['sso', 'snapshot', '--accounts', accounts, '--output', join(name, 'sso.json')], env);
     return { folder, ...(await readDemoSnapshots(folder)) };
   };
 
+  log(
+    `AWS environment: AWS_ENDPOINT_URL=${endpoint} (moto), AWS_REGION=${REGION}, and credentials moto issued for a role in ${operator} (for the other accounts' snapshots, in each of them).\n`,
+  );
   await run('scan', ['scan', join(options.sample, 'AWSLogs'), '--no-progress'], {});
-  const before = await snapshot('before', false);
+  const before = await snapshot('before');
   const grants = ['--grants', 'before/iam', 'before/sso.json'];
   const window = [...time, '--stale-after', DEMO_STALE_AFTER, '--grace-days', DEMO_GRACE_DAYS];
   await run('plan', ['plan', ...grants, ...window, '--format', 'json', '--output', 'plan.json'], {});
   const plan = JSON.parse(await readFile(join(work, 'plan.json'), 'utf8')) as { actions: PlanStep[] };
   await run('dry-run', ['apply', 'plan.json', ...time], env);
   await run('apply', ['apply', 'plan.json', '--yes', '--journal', 'plan.journal.jsonl', ...time], env);
-  const afterApply = await snapshot('after-apply', false);
+  const afterApply = await snapshot('after-apply');
   const applied = plan.actions.filter((a) => a.kind !== 'review');
   const applyExact =
     canonicalJson(normaliseSnapshots(afterApply)) ===
@@ -492,13 +486,13 @@ export async function runApplySession(options: SessionOptions): Promise<SessionR
       : 'The new snapshot does NOT match the plan: see after-apply/ against before/.\n',
   );
   await run('rerun', ['apply', 'plan.json', '--yes', '--journal', 'plan.journal.jsonl', ...time], env);
-  await run('undo-dry-run', ['undo', 'plan.journal.jsonl'], env, 0, true);
+  await run('undo-dry-run', ['undo', 'plan.journal.jsonl'], env);
   await run('undo', ['undo', 'plan.journal.jsonl', '--yes'], env);
-  const afterUndo = await snapshot('after-undo', false);
+  const afterUndo = await snapshot('after-undo');
   const undoExact = canonicalJson(normaliseSnapshots(afterUndo)) === canonicalJson(normaliseSnapshots(before));
   log(
     undoExact
-      ? 'The snapshot after undo equals the one before apply (policy documents, memberships and assignments; only times and re-created membership ids differ).\n'
+      ? 'The snapshot after undo equals the one before apply: every policy document, membership and assignment (only times and the re-created membership id differ).\n'
       : 'The snapshot after undo does NOT equal the one before apply: see after-undo/ against before/.\n',
   );
   return { before, afterApply, afterUndo, plan, runs, applyExact, undoExact };
