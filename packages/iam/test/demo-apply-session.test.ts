@@ -29,6 +29,7 @@ let moto: MotoServer;
 let work: string;
 let snapshots: DemoSnapshots;
 let session: SessionResult;
+let transcript = '';
 
 async function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
   const out = new PassThrough();
@@ -46,7 +47,16 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'lastswitch-demo-apply-'));
   snapshots = await readDemoSnapshots(join(sample, 'snapshots'));
   await seedMoto(moto.endpoint, snapshots);
-  session = await runApplySession({ endpoint: moto.endpoint, work, sample, snapshots, cli });
+  session = await runApplySession({
+    endpoint: moto.endpoint,
+    work,
+    sample,
+    snapshots,
+    cli,
+    log: (text) => {
+      transcript += `${text}\n`;
+    },
+  });
 }, 300_000);
 
 afterAll(async () => {
@@ -195,6 +205,27 @@ describe('pnpm demo:apply: plan → apply → undo on the sample data in moto', 
     );
     expect(undo.code).toBe(0);
     expect(undo.output).toContain('Restored 0 steps (7 already restored), refused 0, failed 0.');
+  });
+});
+
+describe('the CLI README', () => {
+  // Moto's port and the journal's clock differ from run to run; everything else is the same.
+  const stable = (text: string) =>
+    text
+      .replace(/http:\/\/127\.0\.0\.1:\d+/g, 'http://127.0.0.1:PORT')
+      .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, 'TIME');
+
+  it('shows lines of this very session: every line of its session block is in the output (trimmed parts marked […])', async () => {
+    const readme = await readFile(fileURLToPath(new URL('../../cli/README.md', import.meta.url)), 'utf8');
+    const from = readme.indexOf('#### A full session on the demo data');
+    const open = readme.indexOf('```console\n', from);
+    const close = readme.indexOf('\n```', open + 1);
+    expect(from).toBeGreaterThan(0);
+    const block = readme.slice(open + '```console\n'.length, close).split('\n');
+    const shown = block.filter((line) => line !== '' && !line.startsWith('[…'));
+    expect(shown.length).toBeGreaterThan(30);
+    const actual = new Set(stable(transcript).split('\n'));
+    expect(shown.map(stable).filter((line) => !actual.has(line))).toEqual([]);
   });
 });
 
