@@ -199,6 +199,9 @@ describe('pnpm demo:apply: plan → apply → undo on the sample data in moto', 
       expect(again.code).toBe(2);
       expect(again.output).toContain('plan.journal.jsonl has been undone; apply the plan again with a new journal');
     }
+    const unknownStep = await cli(['undo', 'plan.journal.jsonl', '--only', '3,9'], {});
+    expect(unknownStep.code).toBe(2);
+    expect(unknownStep.output).toContain('--only names 1 step the journal shows no change for: 9');
     const undo = await cli(
       ['undo', 'plan.journal.jsonl', '--yes'],
       await awsEnvironment(moto.endpoint, '111111111111'),
@@ -238,6 +241,26 @@ describe('plan, apply and undo --help', () => {
     const run = await cli([command, '--help'], {});
     expect(run.code).toBe(0);
     for (const text of texts) expect(run.output.replace(/\s+/g, ' ')).toContain(text);
+  });
+});
+
+describe('apply --yes without a ledger', () => {
+  it('stops before anything is read or journaled unless --allow-empty (a mistyped --store must not switch the re-check off)', async () => {
+    const env = await awsEnvironment(moto.endpoint, '111111111111');
+    const args = ['apply', 'plan.json', '--yes', '--store', 'sqlite:typo/ledger.db', '--journal', 'typo.jsonl'];
+    const run = await cli(args, env);
+    expect(run.code).toBe(1);
+    expect(run.output).toContain('there is no ledger at sqlite:typo/ledger.db');
+    expect(run.output).not.toContain('step ');
+    await expect(readFile(join(work, 'typo.jsonl'), 'utf8')).rejects.toThrow('ENOENT');
+    const dry = await cli(['apply', 'plan.json', '--store', 'sqlite:typo/ledger.db', '--journal', 'typo.jsonl'], env);
+    expect(dry.code).toBe(0);
+    expect(dry.output).toContain('warning: there is no ledger at sqlite:typo/ledger.db');
+    const allowed = await cli([...args.slice(0, 5), '--allow-empty', '--only', '1', '--journal', 'allow.jsonl'], env);
+    expect(allowed.code).toBe(0);
+    expect(allowed.output).toContain('warning: there is no ledger at sqlite:typo/ledger.db');
+    expect(allowed.output).toContain('step 1 applied: Remove statement "Deploy"');
+    expect((await cli(['undo', 'allow.jsonl', '--yes'], env)).output).toContain('Restored 1 step');
   });
 });
 

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { ApplyClients, RunResult, StepOutcome } from '@lastswitch/iam';
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { MissingLedgerError, UsageError } from '../errors.js';
 import { parseIsoDate } from '../options.js';
 import { openStore } from '../store/openStore.js';
 import { awsClientConfig } from './_awsConfig.js';
@@ -16,6 +16,7 @@ interface ApplyOptions {
   store: string;
   now?: Date;
   region?: string;
+  allowEmpty?: boolean;
 }
 
 const EXAMPLES = `
@@ -126,6 +127,7 @@ export function registerApplyCommand(program: Command, ctx: CliContext): void {
     .option('--only <steps>', 'only these step numbers, comma-separated', parseStepList)
     .option('--journal <file>', 'the journal file (default: PLAN.journal.jsonl beside the plan)')
     .addOption(storeOption())
+    .option('--allow-empty', 'apply with --yes although the store has no ledger (no re-check of active use)')
     .option('--now <iso>', 'the time for the ledger re-check (ISO 8601); default: now', parseIsoDate)
     .option('--region <region>', 'the region for the AWS clients (default $AWS_REGION or us-east-1)')
     .addHelpText('after', EXAMPLES)
@@ -164,14 +166,17 @@ async function runApply(planPath: string, options: ApplyOptions, ctx: CliContext
     throw new UsageError((error as Error).message, { cause: error });
   }
   const identityCenter = plan.actions.some((a) => a.kind === 'delete-account-assignment' || a.identityStoreGroup);
-  const clients = await createApplyClients(ctx, options.region, identityCenter);
   const opened = await openStore(options.store, { cwd: ctx.cwd });
+  let clients: Awaited<ReturnType<typeof createApplyClients>> | undefined;
   try {
     if (!(await opened.exists())) {
+      // A mistyped --store would silently switch off the re-check of active use: not with --yes.
+      if (options.yes && !options.allowEmpty) throw new MissingLedgerError(opened.label);
       ctx.stderr.write(
         `warning: there is no ledger at ${opened.label}: no switch can be re-checked before a grant is removed\n`,
       );
     }
+    clients = await createApplyClients(ctx, options.region, identityCenter);
     ctx.stderr.write(
       options.yes
         ? `Applying ${planPath}; journal: ${journalShown}\n`
@@ -208,6 +213,6 @@ async function runApply(planPath: string, options: ApplyOptions, ctx: CliContext
     }
   } finally {
     opened.close();
-    clients.destroy();
+    clients?.destroy();
   }
 }

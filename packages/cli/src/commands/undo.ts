@@ -51,6 +51,13 @@ async function runUndo(journalPath: string, options: UndoOptions, ctx: CliContex
     throw new UsageError((error as Error).message, { cause: error });
   }
   if (!journal.start) throw new UsageError(`${journalPath} is not an apply journal (missing or empty)`);
+  const changed = new Set(journal.records.flatMap((r) => (r.type === 'before' ? [r.step] : [])));
+  const unknown = (options.only ?? []).filter((s) => !changed.has(s));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--only names ${plural(unknown.length, 'step')} the journal shows no change for: ${unknown.join(', ')}`,
+    );
+  }
   const identityCenter = journal.records.some(
     (r) => r.type === 'before' && (r.kind === 'delete-account-assignment' || r.action.identityStoreGroup !== undefined),
   );
