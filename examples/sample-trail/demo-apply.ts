@@ -48,7 +48,12 @@ const cli = (args: string[], env: Record<string, string>): Promise<CliRun> =>
 
 let exitCode = 0;
 console.log('Starting moto (python3 -m moto.server) on 127.0.0.1 ...');
-const moto = await startMoto({ awsManagedPolicies: false });
+const moto = await startMoto({ awsManagedPolicies: false }).catch((error: Error) => {
+  // e.g. no python3, or moto missing: the message says what to install.
+  console.error(error.message);
+  rmSync(work, { recursive: true, force: true });
+  process.exit(1);
+});
 try {
   const snapshots = await readDemoSnapshots(join(here, 'snapshots'));
   await seedMoto(moto.endpoint, snapshots);
