@@ -108,7 +108,7 @@ export async function readUserFile(path: string, ctx: CliContext, what: string):
  */
 export async function writeOutputFile(
   path: string,
-  text: string | Iterable<string>,
+  text: string | Iterable<string | Uint8Array>,
   ctx: CliContext,
   what: string,
   store?: LedgerStore,
@@ -122,7 +122,10 @@ export async function writeOutputFile(
     await makeDirectory(dirname(full));
     const handle = await open(temporary, 'w');
     try {
-      for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk, null, 'utf8');
+      for (const chunk of typeof text === 'string' ? [text] : text) {
+        if (typeof chunk === 'string') await handle.write(chunk, null, 'utf8');
+        else await handle.write(chunk);
+      }
     } finally {
       await handle.close();
     }
@@ -133,8 +136,8 @@ export async function writeOutputFile(
   }
 }
 
-/** Writes chunks of text to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
-export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+/** Writes chunks of text or bytes to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string | Uint8Array>): Promise<void> {
   for (const chunk of chunks) {
     if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
   }
@@ -166,19 +169,14 @@ export async function assessFromStore(
   const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   const exists = await requireLedger(opened, options.allowEmpty);
-  let count = 0;
-  const entries = (async function* () {
-    for await (const entry of store.entries()) {
-      count += 1;
-      yield entry;
-    }
-  })();
-  const assessment = await assessLedger(entries, {
+  const assessment = await assessLedger(store.entries(), {
     now: (options.now ?? new Date()).getTime(),
     staleAfterDays: options.staleAfter,
     aliases: store.aliases(),
     roster,
     graceDays: options.graceDays,
   });
-  return { assessment, empty: count === 0, exists };
+  // Every ledger entry is an active or stale pair (only the roster adds `never` ones).
+  const empty = assessment.summary.active + assessment.summary.stale === 0;
+  return { assessment, empty, exists };
 }

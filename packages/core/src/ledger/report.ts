@@ -599,6 +599,328 @@ function* _jsonChunks(assessment: Assessment): Generator<string> {
   yield '}\n';
 }
 
+const _utf8 = new TextEncoder();
+const _bytes = (text: string) => _utf8.encode(text);
+/** Bytes written before a chunk is handed out; a row never splits, so chunks are a little larger. */
+const BYTES_CHUNK = 65_536;
+/** Bytes allocated at a time for the chunks. */
+const BYTES_SLAB = 4 << 20;
+const _I = '      ';
+const B_PAIR_OPEN = _bytes('    {\n');
+const B_ROW_CLOSE = _bytes('\n    }');
+const B_STATUS = _bytes(`${_I}"status": `);
+const B_LAST_SEEN = _bytes(`,\n${_I}"lastSeen": `);
+const B_FIRST_SEEN = _bytes(`,\n${_I}"firstSeen": `);
+const B_DAYS_SINCE = _bytes(`,\n${_I}"daysSince": `);
+const B_VIA = _bytes(`,\n${_I}"via": `);
+const B_ALLOWED_BY = _bytes(`,\n${_I}"allowedBy": `);
+const B_ROLES = _bytes(`,\n${_I}"roles": `);
+const B_LIST_ITEM = _bytes(`\n${_I}  `);
+const B_LIST_CLOSE = _bytes(`\n${_I}]`);
+const B_NULL = _bytes('null');
+const B_EMPTY_LIST = _bytes('[]');
+const B_NEXT_ROW = _bytes(',\n');
+const B_COMMA = _bytes(',');
+/** `"YYYY-MM-DDT` per day (with the opening quote), as `_iso` caches its day prefixes. */
+const _dayBytes = new Map<number, Uint8Array>();
+
+/**
+ * A growing byte buffer that the JSON rows are written straight into (no intermediate strings:
+ * for a large report, building and encoding strings was most of the cost).
+ */
+class _ByteWriter {
+  /** A slab that successive chunks are cut from (one allocation per few MB, not per chunk). */
+  buf = new Uint8Array(BYTES_SLAB);
+  /** Where the chunk being written starts in `buf`. */
+  start = 0;
+  pos = 0;
+
+  /** Bytes in the chunk being written. */
+  get size(): number {
+    return this.pos - this.start;
+  }
+
+  room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    const next = new Uint8Array(Math.max(BYTES_SLAB, (this.pos - this.start + n) * 2));
+    next.set(this.buf.subarray(this.start, this.pos));
+    this.pos -= this.start;
+    this.start = 0;
+    this.buf = next;
+  }
+
+  put(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.room(n);
+    if (n > 32) {
+      this.buf.set(bytes, this.pos);
+      this.pos += n;
+      return;
+    }
+    const b = this.buf;
+    let p = this.pos;
+    for (let k = 0; k < n; k++) b[p++] = bytes[k] as number;
+    this.pos = p;
+  }
+
+  text(text: string): void {
+    this.room(text.length * 3);
+    this.pos += _utf8.encodeInto(text, this.buf.subarray(this.pos)).written;
+  }
+
+  /** A non-negative safe integer's digits, as `JSON.stringify` writes it. */
+  digits(n: number): void {
+    this.room(16);
+    let end = this.pos;
+    for (let v = n; v >= 10; v = Math.floor(v / 10)) end++;
+    this.pos = end + 1;
+    let v = n;
+    do {
+      const next = Math.floor(v / 10);
+      this.buf[end--] = 48 + v - next * 10;
+      v = next;
+    } while (v > 0);
+  }
+
+  /** `_nullable(_iso(at))`: a quoted ISO 8601 time, digits written directly for years 1970–9999. */
+  iso(at: number | undefined): void {
+    if (at === undefined) {
+      this.put(B_NULL);
+      return;
+    }
+    if (!(at >= 0 && at <= MAX_ISO_MS) || !Number.isInteger(at)) {
+      this.text(_q(new Date(at).toISOString()));
+      return;
+    }
+    const day = Math.floor(at / DAY_MS);
+    let prefix = _dayBytes.get(day);
+    if (prefix === undefined) {
+      prefix = _bytes(`"${new Date(day * DAY_MS).toISOString().slice(0, 11)}`);
+      if (_dayBytes.size > 10_000) _dayBytes.clear();
+      _dayBytes.set(day, prefix);
+    }
+    this.put(prefix);
+    let rest = at - day * DAY_MS;
+    const ms = rest % 1000;
+    rest = (rest - ms) / 1000;
+    const sec = rest % 60;
+    rest = (rest - sec) / 60;
+    const min = rest % 60;
+    const hour = (rest - min) / 60;
+    this.room(14);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 48 + Math.floor(hour / 10);
+    b[p++] = 48 + (hour % 10);
+    b[p++] = 58; // :
+    b[p++] = 48 + Math.floor(min / 10);
+    b[p++] = 48 + (min % 10);
+    b[p++] = 58;
+    b[p++] = 48 + Math.floor(sec / 10);
+    b[p++] = 48 + (sec % 10);
+    b[p++] = 46; // .
+    b[p++] = 48 + Math.floor(ms / 100);
+    b[p++] = 48 + (Math.floor(ms / 10) % 10);
+    b[p++] = 48 + (ms % 10);
+    b[p++] = 90; // Z
+    b[p++] = 34; // "
+    this.pos = p;
+  }
+
+  /** `_q(n ?? null)`. */
+  number(n: number | undefined): void {
+    if (n !== undefined && Number.isSafeInteger(n) && n >= 0) this.digits(n);
+    else this.text(_q(n ?? null));
+  }
+
+  /** The chunk written so far; the next one starts after it (in a new slab when this one is nearly full). */
+  take(): Uint8Array {
+    const out = this.buf.subarray(this.start, this.pos);
+    this.start = this.pos;
+    if (this.buf.length - this.pos < BYTES_CHUNK * 2) {
+      this.buf = new Uint8Array(BYTES_SLAB);
+      this.start = 0;
+      this.pos = 0;
+    }
+    return out;
+  }
+}
+
+/** `_Fragments` as bytes: what many rows share, encoded once per distinct object or value. */
+class _ByteFragments {
+  readonly #text = new _Fragments();
+  readonly #principals = new Map<PrincipalRef, Uint8Array>();
+  readonly #roles = new Map<RoleRef, Uint8Array>();
+  readonly #roleKeys = new Map<RoleRef, Uint8Array>();
+  readonly #statuses = new Map<string, Uint8Array>();
+  readonly #lists = new Map<string, Uint8Array>();
+
+  principal(p: PrincipalRef): Uint8Array {
+    let bytes = this.#principals.get(p);
+    if (bytes === undefined) {
+      bytes = _bytes(this.#text.principal(p, _I));
+      if (this.#principals.size > 100_000) this.#principals.clear();
+      this.#principals.set(p, bytes);
+    }
+    return bytes;
+  }
+
+  role(r: RoleRef): Uint8Array {
+    let bytes = this.#roles.get(r);
+    if (bytes === undefined) {
+      bytes = _bytes(this.#text.role(r, _I));
+      if (this.#roles.size > 100_000) this.#roles.clear();
+      this.#roles.set(r, bytes);
+    }
+    return bytes;
+  }
+
+  /** A role's key, quoted. */
+  roleKey(r: RoleRef): Uint8Array {
+    let bytes = this.#roleKeys.get(r);
+    if (bytes === undefined) {
+      bytes = _bytes(_q(r.key));
+      if (this.#roleKeys.size > 100_000) this.#roleKeys.clear();
+      this.#roleKeys.set(r, bytes);
+    }
+    return bytes;
+  }
+
+  /** A status, quoted. */
+  status(status: string): Uint8Array {
+    let bytes = this.#statuses.get(status);
+    if (bytes === undefined) {
+      bytes = _bytes(_q(status));
+      if (this.#statuses.size > 100) this.#statuses.clear();
+      this.#statuses.set(status, bytes);
+    }
+    return bytes;
+  }
+
+  /** A non-empty `via` list, as `_stringList` writes it. */
+  list(list: readonly string[]): Uint8Array {
+    const key = list.length === 1 ? (list[0] as string) : list.join('\u0000');
+    let bytes = this.#lists.get(key);
+    if (bytes === undefined) {
+      bytes = _bytes(_stringList(list, _I));
+      if (this.#lists.size > 1000) this.#lists.clear();
+      this.#lists.set(key, bytes);
+    }
+    return bytes;
+  }
+}
+
+/** `_pairText` written as bytes. */
+function _pairBytes(w: _ByteWriter, p: PairAssessment, f: _ByteFragments): void {
+  w.put(B_PAIR_OPEN);
+  w.put(f.principal(p.principal));
+  w.put(f.role(p.role));
+  w.put(B_STATUS);
+  w.put(f.status(p.status));
+  w.put(B_LAST_SEEN);
+  w.iso(p.lastSeen);
+  w.put(B_FIRST_SEEN);
+  w.iso(p.firstSeen);
+  w.put(B_DAYS_SINCE);
+  w.number(p.daysSince);
+  w.put(B_VIA);
+  const via = p.via;
+  w.put(via.length === 0 ? B_EMPTY_LIST : f.list(via));
+  w.put(B_ALLOWED_BY);
+  const a = p.allowedBy;
+  if (a === undefined) w.put(B_NULL);
+  else {
+    w.text(
+      `{\n${_I}  "role": ${_nullable(a.role ?? null)},\n${_I}  "since": ${_nullable(_iso(a.since))},\n${_I}  "source": ${_nullable(a.source ?? null)}\n${_I}}`,
+    );
+  }
+  w.put(B_ROW_CLOSE);
+}
+
+/** `_principalText` written as bytes. */
+function _principalBytes(w: _ByteWriter, p: PrincipalAssessment, f: _ByteFragments): void {
+  w.put(B_PAIR_OPEN);
+  w.put(f.principal(p.principal));
+  w.put(B_STATUS);
+  w.put(f.status(p.status));
+  w.put(B_LAST_SEEN);
+  w.iso(p.lastSeen);
+  w.put(B_DAYS_SINCE);
+  w.number(p.daysSince);
+  w.put(B_ROLES);
+  if (p.roles.length === 0) w.put(B_EMPTY_LIST);
+  else {
+    w.text('[');
+    for (let k = 0; k < p.roles.length; k++) {
+      if (k > 0) w.put(B_COMMA);
+      w.put(B_LIST_ITEM);
+      w.put(f.roleKey((p.roles[k] as PairAssessment).role));
+    }
+    w.put(B_LIST_CLOSE);
+  }
+  w.put(B_ROW_CLOSE);
+}
+
+/** `_prettyArray` written as bytes, handing out a chunk whenever about 64 KB are written. */
+function* _prettyArrayBytes<T>(
+  w: _ByteWriter,
+  name: string,
+  items: readonly T[],
+  write: (w: _ByteWriter, item: T, f: _ByteFragments) => void,
+  f: _ByteFragments,
+  last: boolean,
+): Generator<Uint8Array> {
+  const end = last ? '\n' : ',\n';
+  if (items.length === 0) {
+    w.text(`  ${_q(name)}: []${end}`);
+    return;
+  }
+  w.text(`  ${_q(name)}: [\n`);
+  for (let k = 0; k < items.length; k++) {
+    write(w, items[k] as T, f);
+    if (k === items.length - 1) w.text(`\n  ]${end}`);
+    else w.put(B_NEXT_ROW);
+    if (w.size >= BYTES_CHUNK) yield w.take();
+  }
+}
+
+/** `_jsonChunks` as UTF-8 bytes, written without building the rows' text. */
+function* _jsonBytes(assessment: Assessment): Generator<Uint8Array> {
+  const head = JSON.stringify(
+    {
+      generatedAt: _iso(assessment.generatedAt),
+      staleAfterDays: assessment.staleAfterDays,
+      summary: { ...assessment.summary },
+    },
+    null,
+    2,
+  );
+  const w = new _ByteWriter();
+  const f = new _ByteFragments();
+  w.text(`${head.slice(0, -2)},\n`);
+  yield* _prettyArrayBytes(w, 'pairs', assessment.pairs, _pairBytes, f, false);
+  yield* _prettyArrayBytes(w, 'principals', assessment.principals, _principalBytes, f, true);
+  w.text('}\n');
+  yield w.take();
+}
+
+/**
+ * The report as chunks of UTF-8 bytes whose concatenation is `renderReport(...)` encoded: JSON is
+ * written straight into bytes row by row (several times faster than text for a large report).
+ */
+export function* renderReportBytes(
+  assessment: Assessment,
+  format: ReportFormat,
+  options: RenderOptions = {},
+): Generator<Uint8Array> {
+  if (format === 'json') {
+    _checkRenderOptions(options);
+    yield* _jsonBytes(assessment);
+    return;
+  }
+  yield _bytes(renderReport(assessment, format, options));
+}
+
 /**
  * The report as chunks of text whose concatenation is `renderReport(...)`: JSON comes row by row,
  * so a report of millions of pairs can be written out without ever being one string.
