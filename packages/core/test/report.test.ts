@@ -6,7 +6,6 @@ import {
   type ReportFormat,
   ReportOptionsError,
   renderReport,
-  renderReportBytes,
   renderReportChunks,
   toReportJson,
 } from '@lastswitch/core';
@@ -409,7 +408,6 @@ describe('renderReport: json', () => {
             new Date(at).toISOString(),
             new Date(now).toISOString(),
           ]);
-          expect(JSON.parse(Buffer.concat([...renderReportBytes(a, 'json')]).toString('utf8'))).toEqual(json);
         },
       ),
       { numRuns: 500 },
@@ -435,17 +433,10 @@ describe('renderReport: json', () => {
         ],
       },
     );
-    // Hand-built numbers the fast digit path must leave to JSON.stringify, and a name outside the BMP.
-    const odd: Assessment = {
-      ...many,
-      pairs: many.pairs.slice(0, 4).map((p, k) => ({ ...p, daysSince: [-3, 1.5, 2 ** 60, 0][k] })),
-      principals: many.principals.slice(0, 2).map((p) => ({ ...p, principal: { ...p.principal, name: 'zoë 🚀' } })),
-    };
-    for (const a of [await sample(), await hostile(), empty, many, allowed, odd]) {
+    for (const a of [await sample(), await hostile(), empty, many, allowed]) {
       const expected = `${JSON.stringify(toReportJson(a), null, 2)}\n`;
       expect(renderReport(a, 'json')).toBe(expected);
       expect([...renderReportChunks(a, 'json')].join('')).toBe(expected);
-      expect(Buffer.concat([...renderReportBytes(a, 'json')]).toString('utf8')).toBe(expected);
     }
     expect(allowed.pairs.filter((p) => p.allowedBy !== undefined).length).toBeGreaterThanOrEqual(3);
   });
@@ -458,18 +449,12 @@ describe('renderReport: json', () => {
     const chunks = [...renderReportChunks(many, 'json')];
     expect(chunks.length).toBeGreaterThan(10);
     expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(70_000);
-    const byteChunks = [...renderReportBytes(many, 'json')];
-    expect(byteChunks.length).toBeGreaterThan(10);
-    expect(Math.max(...byteChunks.map((c) => c.length))).toBeLessThan(70_000);
-    expect(Buffer.concat(byteChunks).toString('utf8')).toBe(chunks.join(''));
     for (const format of ['table', 'csv', 'markdown'] as const) {
       expect([...renderReportChunks(many, format, { by: 'principal' })]).toEqual([
         renderReport(many, format, { by: 'principal' }),
       ]);
     }
     expect(() => [...renderReportChunks(many, 'json', { by: 'role' as 'pair' })]).toThrow(ReportOptionsError);
-    expect(() => [...renderReportBytes(many, 'json', { by: 'role' as 'pair' })]).toThrow(ReportOptionsError);
-    expect(Buffer.concat([...renderReportBytes(many, 'csv')]).toString('utf8')).toBe(renderReport(many, 'csv'));
   });
 
   it('keeps hostile names intact (JSON escapes them)', async () => {

@@ -108,7 +108,7 @@ export async function readUserFile(path: string, ctx: CliContext, what: string):
  */
 export async function writeOutputFile(
   path: string,
-  text: string | Iterable<string | Uint8Array>,
+  text: string | Iterable<string>,
   ctx: CliContext,
   what: string,
   store?: LedgerStore,
@@ -122,10 +122,7 @@ export async function writeOutputFile(
     await makeDirectory(dirname(full));
     const handle = await open(temporary, 'w');
     try {
-      for (const chunk of typeof text === 'string' ? [text] : text) {
-        if (typeof chunk === 'string') await handle.write(chunk, null, 'utf8');
-        else await handle.write(chunk);
-      }
+      for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk, null, 'utf8');
     } finally {
       await handle.close();
     }
@@ -136,8 +133,8 @@ export async function writeOutputFile(
   }
 }
 
-/** Writes chunks of text or bytes to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
-export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string | Uint8Array>): Promise<void> {
+/** Writes chunks of text to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
   for (const chunk of chunks) {
     if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
   }

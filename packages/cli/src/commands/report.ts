@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { type AccessStatus, renderHtmlReport, renderReportBytes, renderReportChunks } from '@lastswitch/core';
+import { type AccessStatus, renderHtmlReport, renderReportChunks } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -123,20 +123,17 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
       options.width ??
       (!options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : 240);
     // Written chunk by chunk: a JSON report of a million pairs is larger than one string may be.
-    // JSON comes as bytes (it always ends with a newline), written without building its text.
     const body =
-      options.format === 'json'
-        ? renderReportBytes(assessment, 'json')
-        : options.format === 'html'
-          ? withFinalNewline([
-              renderHtmlReport(assessment, {
-                ...(options.roster || options.grants ? { graceDays: options.graceDays ?? options.staleAfter } : {}),
-                ...(grantsFrom(options) === undefined ? {} : { grantsFrom: grantsFrom(options) }),
-                ...(options.grants ? { showGrants: true } : {}),
-                ...(plan === undefined ? {} : { plan }),
-              }),
-            ])
-          : withFinalNewline(renderReportChunks(assessment, options.format, { by: options.by, width }));
+      options.format === 'html'
+        ? withFinalNewline([
+            renderHtmlReport(assessment, {
+              ...(options.roster || options.grants ? { graceDays: options.graceDays ?? options.staleAfter } : {}),
+              ...(grantsFrom(options) === undefined ? {} : { grantsFrom: grantsFrom(options) }),
+              ...(options.grants ? { showGrants: true } : {}),
+              ...(plan === undefined ? {} : { plan }),
+            }),
+          ])
+        : withFinalNewline(renderReportChunks(assessment, options.format, { by: options.by, width }));
     if (options.output) {
       await writeOutputFile(options.output, body, ctx, 'the report', opened.store);
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);

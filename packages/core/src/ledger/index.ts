@@ -34,7 +34,6 @@ export {
   type ReportPairJson,
   type ReportPrincipalJson,
   renderReport,
-  renderReportBytes,
   renderReportChunks,
   toReportJson,
 } from './report.js';
