@@ -189,8 +189,8 @@ async function main(): Promise<void> {
     );
   }
   mkdirSync(DATA, { recursive: true });
-  const trail = workload('t240k.json.gz', 'gen_trail.py', ['240000']);
-  const archive = workload('arch10k', 'gen_archive.py', ['10000', '20']);
+  const trail = LEDGER_ONLY ? '' : workload('t240k.json.gz', 'gen_trail.py', ['240000']);
+  const archive = LEDGER_ONLY ? '' : workload('arch10k', 'gen_archive.py', ['10000', '20']);
   const scratch = join(DATA, 'scratch');
   const fresh = () => {
     rmSync(scratch, { recursive: true, force: true });
