@@ -166,19 +166,14 @@ export async function assessFromStore(
   const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   const exists = await requireLedger(opened, options.allowEmpty);
-  let count = 0;
-  const entries = (async function* () {
-    for await (const entry of store.entries()) {
-      count += 1;
-      yield entry;
-    }
-  })();
-  const assessment = await assessLedger(entries, {
+  const assessment = await assessLedger(store.entries(), {
     now: (options.now ?? new Date()).getTime(),
     staleAfterDays: options.staleAfter,
     aliases: store.aliases(),
     roster,
     graceDays: options.graceDays,
   });
-  return { assessment, empty: count === 0, exists };
+  // Every ledger entry is an active or stale pair (only the roster adds `never` ones).
+  const empty = assessment.summary.active + assessment.summary.stale === 0;
+  return { assessment, empty, exists };
 }

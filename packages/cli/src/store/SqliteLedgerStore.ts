@@ -15,8 +15,8 @@ import Database from 'better-sqlite3';
 import { LedgerDatabaseError } from '../errors.js';
 import { makeDirectorySync } from '../makeDirectory.js';
 
-/** The schema version (`PRAGMA user_version`) this release reads and writes. */
-export const LEDGER_DB_VERSION = 1;
+/** The schema version (`PRAGMA user_version`) this release reads and writes (version 1 is upgraded in place). */
+export const LEDGER_DB_VERSION = 2;
 
 /** `PRAGMA application_id` of a lastswitch ledger database ("LSWL"). */
 export const LEDGER_DB_APPLICATION_ID = 0x4c53574c;
@@ -45,22 +45,39 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 /** Rows read per page when listing: pages are read whole, so no cursor stays open across awaits. */
 const PAGE = 4096;
 
+// Version 2: each distinct principal and role (key and display fields) is one row, and an entry
+// carries integers: the pair (key ids: the id of the first row with that key) and the display rows
+// of its newer side. A report reads numbers and builds each principal and role once.
 const SCHEMA = `
+CREATE TABLE IF NOT EXISTS principals (
+  id INTEGER PRIMARY KEY,
+  key_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  arn TEXT
+);
+CREATE INDEX IF NOT EXISTS principals_by_key ON principals (key);
+CREATE TABLE IF NOT EXISTS roles (
+  id INTEGER PRIMARY KEY,
+  key_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  arn TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS roles_by_key ON roles (key);
 CREATE TABLE IF NOT EXISTS entries (
-  principal_key TEXT NOT NULL,
-  role_key TEXT NOT NULL,
-  principal_kind TEXT NOT NULL,
-  principal_account TEXT NOT NULL,
-  principal_name TEXT NOT NULL,
-  principal_arn TEXT,
-  role_account TEXT NOT NULL,
-  role_name TEXT NOT NULL,
-  role_arn TEXT NOT NULL,
+  principal_key_id INTEGER NOT NULL,
+  role_key_id INTEGER NOT NULL,
+  principal_id INTEGER NOT NULL,
+  role_id INTEGER NOT NULL,
   first_seen INTEGER NOT NULL,
   last_seen INTEGER NOT NULL,
   methods INTEGER NOT NULL,
   last_event_id TEXT NOT NULL,
-  PRIMARY KEY (principal_key, role_key)
+  PRIMARY KEY (principal_key_id, role_key_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS aliases (
   account TEXT NOT NULL,
@@ -75,24 +92,55 @@ CREATE TABLE IF NOT EXISTS aliases (
 ) WITHOUT ROWID;
 `;
 
+// Version 1 → 2, inside the transaction that checked the version: the old entries table is
+// renamed, its distinct principals and roles become rows, its entries point at them.
+const UPGRADE_FROM_1 = `
+ALTER TABLE entries RENAME TO entries_v1;
+${SCHEMA}
+INSERT INTO principals (key_id, key, kind, account, name, arn)
+  SELECT DISTINCT 0, principal_key, principal_kind, principal_account, principal_name, principal_arn FROM entries_v1;
+UPDATE principals SET key_id = (SELECT min(q.id) FROM principals q WHERE q.key = principals.key);
+INSERT INTO roles (key_id, key, account, name, arn)
+  SELECT DISTINCT 0, role_key, role_account, role_name, role_arn FROM entries_v1;
+UPDATE roles SET key_id = (SELECT min(q.id) FROM roles q WHERE q.key = roles.key);
+INSERT INTO entries (principal_key_id, role_key_id, principal_id, role_id, first_seen, last_seen, methods, last_event_id)
+  SELECT p.key_id, r.key_id, p.id, r.id, e.first_seen, e.last_seen, e.methods, e.last_event_id
+  FROM entries_v1 e
+  JOIN principals p ON p.key = e.principal_key AND p.kind = e.principal_kind AND p.account = e.principal_account
+    AND p.name = e.principal_name AND p.arn IS e.principal_arn
+  JOIN roles r ON r.key = e.role_key AND r.account = e.role_account AND r.name = e.role_name AND r.arn = e.role_arn;
+DROP TABLE entries_v1;
+`;
+
+/** The display fields a full tie is broken by (as `mergeLedgerEntry` compares them), of an entry's principal and role rows. */
+const display = (principalId: string, roleId: string) =>
+  `(SELECT coalesce(p.arn, ''), p.name, p.kind, r.arn, r.name FROM principals p, roles r WHERE p.id = ${principalId} AND r.id = ${roleId})`;
+
 // The newer side of a merge, as `mergeLedgerEntry` decides it: later last_seen, then greater
 // last_event_id, then greater display fields (compared field by field, as core compares them joined by NUL).
 const EXCLUDED_IS_NEWER = `(excluded.last_seen > last_seen OR (excluded.last_seen = last_seen AND (
   excluded.last_event_id > last_event_id OR (excluded.last_event_id = last_event_id AND
-    (coalesce(excluded.principal_arn, ''), excluded.principal_name, excluded.principal_kind, excluded.role_arn, excluded.role_name) >
-    (coalesce(principal_arn, ''), principal_name, principal_kind, role_arn, role_name)))))`;
+    (excluded.principal_id <> principal_id OR excluded.role_id <> role_id) AND
+    ${display('excluded.principal_id', 'excluded.role_id')} > ${display('principal_id', 'role_id')}))))`;
 
 const newer = (column: string) => `${column} = iif(${EXCLUDED_IS_NEWER}, excluded.${column}, ${column})`;
 
 const UPSERT_ENTRY = `
-INSERT INTO entries (principal_key, role_key, principal_kind, principal_account, principal_name, principal_arn,
-  role_account, role_name, role_arn, first_seen, last_seen, methods, last_event_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (principal_key, role_key) DO UPDATE SET
-  ${['principal_kind', 'principal_account', 'principal_name', 'principal_arn', 'role_account', 'role_name', 'role_arn', 'last_seen', 'last_event_id'].map(newer).join(',\n  ')},
+INSERT INTO entries (principal_key_id, role_key_id, principal_id, role_id, first_seen, last_seen, methods, last_event_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (principal_key_id, role_key_id) DO UPDATE SET
+  ${['principal_id', 'role_id', 'last_seen', 'last_event_id'].map(newer).join(',\n  ')},
   first_seen = min(first_seen, excluded.first_seen),
   methods = methods | excluded.methods
 WHERE ${EXCLUDED_IS_NEWER} OR excluded.first_seen < first_seen OR (methods | excluded.methods) <> methods`;
+
+// A new principal or role row: the next id, and the key id of its key's first row (else its own id).
+const INSERT_PRINCIPAL = `INSERT INTO principals (id, key_id, key, kind, account, name, arn)
+  SELECT n, coalesce((SELECT key_id FROM principals WHERE key = @key LIMIT 1), n), @key, @kind, @account, @name, @arn
+  FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM principals) RETURNING id, key_id`;
+const INSERT_ROLE = `INSERT INTO roles (id, key_id, key, account, name, arn)
+  SELECT n, coalesce((SELECT key_id FROM roles WHERE key = @key LIMIT 1), n), @key, @account, @name, @arn
+  FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM roles) RETURNING id, key_id`;
 
 // `mergePrincipalAlias`: the later seen_at wins, ties going to the greater principal key.
 const UPSERT_ALIAS = `
@@ -105,20 +153,24 @@ ON CONFLICT (account, principal_id) DO UPDATE SET
   principal_arn = excluded.principal_arn, seen_at = excluded.seen_at
 WHERE excluded.seen_at > seen_at OR (excluded.seen_at = seen_at AND excluded.principal_key > principal_key)`;
 
-const ENTRY_COLUMNS = `principal_key, role_key, principal_kind, principal_account, principal_name, principal_arn,
-  role_account, role_name, role_arn, first_seen, last_seen, methods, last_event_id`;
+const ENTRY_COLUMNS =
+  'principal_key_id, role_key_id, principal_id, role_id, first_seen, last_seen, methods, last_event_id';
 const ALIAS_COLUMNS = `account, principal_id, principal_key, principal_kind, principal_account, principal_name,
   principal_arn, seen_at`;
 
-// Role-owner-side entries that an alias resolves, as `assessLedger` resolves them: the principal id
+// Role-owner-side principals that an alias resolves, as `assessLedger` resolves them: the principal id
 // is the part of `unresolved:ACCOUNT:ID` after the prefix, else the principal's name.
-const RESOLVED = `entries e JOIN aliases a ON e.principal_kind = 'unresolved' AND a.account = e.principal_account
-  AND a.principal_id = iif(substr(e.principal_key, 1, length(e.principal_account) + 12) = 'unresolved:' || e.principal_account || ':',
-    substr(e.principal_key, length(e.principal_account) + 13), e.principal_name)`;
+const ALIAS_OF = (p: string) => `a.account = ${p}.account
+  AND a.principal_id = iif(substr(${p}.key, 1, length(${p}.account) + 12) = 'unresolved:' || ${p}.account || ':',
+    substr(${p}.key, length(${p}.account) + 13), ${p}.name)`;
+
+/** Whether any principal row is an unresolved one that an alias resolves (the principals table is small). */
+const ANY_RESOLVED = `SELECT EXISTS (SELECT 1 FROM principals p JOIN aliases a ON p.kind = 'unresolved' AND ${ALIAS_OF('p')})`;
 
 const COUNT_RESOLVED = `WITH r AS (
-  SELECT coalesce(a.principal_key, e.principal_key) AS pk, e.role_key AS rk
-  FROM ${RESOLVED.replace('entries e JOIN', 'entries e LEFT JOIN')}
+  SELECT coalesce(a.principal_key, p.key) AS pk, e.role_key_id AS rk
+  FROM entries e JOIN principals p ON p.id = e.principal_id
+  LEFT JOIN aliases a ON p.kind = 'unresolved' AND ${ALIAS_OF('p')}
 )
 SELECT (SELECT count(*) FROM (SELECT DISTINCT pk, rk FROM r)) AS pairs, (SELECT count(DISTINCT pk) FROM r) AS principals`;
 
@@ -140,37 +192,58 @@ function _principal(key: string, kind: string, account: string, name: string, ar
   return principal;
 }
 
-/** An async iterable over pages that `next(after)` reads, one settled promise per item. */
-function _paged<T>(read: (after: Row | undefined) => Row[], toItem: (row: Row) => T): AsyncIterable<T> {
+/**
+ * An iterable over pages that `read(after)` reads, both sync (what `assessLedger` prefers: no
+ * promise per item) and async (what the `LedgerStore` contract promises).
+ */
+function _paged<T>(read: (after: Row | undefined) => Row[], toItem: (row: Row) => T): AsyncIterable<T> & Iterable<T> {
+  function* items(): Generator<T> {
+    let last: Row | undefined;
+    for (;;) {
+      const rows = read(last);
+      for (const row of rows) yield toItem(row);
+      if (rows.length < PAGE) return;
+      last = rows[rows.length - 1];
+    }
+  }
   return {
+    [Symbol.iterator]: items,
     [Symbol.asyncIterator]() {
-      let rows: Row[] = [];
-      let i = 0;
-      let done = false;
-      let last: Row | undefined;
-      const next = (): Promise<IteratorResult<T>> => {
-        try {
-          if (i >= rows.length && !done) {
-            rows = read(last);
-            i = 0;
-            if (rows.length < PAGE) done = true;
-            if (rows.length > 0) last = rows[rows.length - 1];
-          }
-          if (i >= rows.length) return Promise.resolve({ done: true, value: undefined });
-          return Promise.resolve({ done: false, value: toItem(rows[i++] as Row) });
-        } catch (error) {
-          return Promise.reject(error);
-        }
-      };
+      const it = items();
       return {
-        next,
-        return: () => {
-          done = true;
-          rows = [];
-          return Promise.resolve({ done: true, value: undefined });
+        next: () => {
+          try {
+            return Promise.resolve(it.next());
+          } catch (error) {
+            return Promise.reject(error);
+          }
         },
+        return: () => Promise.resolve(it.return(undefined)),
       };
     },
+  };
+}
+
+/** The statements a store runs, prepared once per connection. */
+function _prepare(db: Database.Database) {
+  const raw = (sql: string) => db.prepare(sql).raw(true);
+  return {
+    upsertEntry: db.prepare(UPSERT_ENTRY),
+    upsertAlias: db.prepare(UPSERT_ALIAS),
+    insertPrincipal: db.prepare(INSERT_PRINCIPAL),
+    insertRole: db.prepare(INSERT_ROLE),
+    principalsByKey: raw('SELECT id, key_id, kind, account, name, arn FROM principals WHERE key = ? ORDER BY id'),
+    rolesByKey: raw('SELECT id, key_id, account, name, arn FROM roles WHERE key = ? ORDER BY id'),
+    principalsAfter: raw('SELECT id, key, kind, account, name, arn FROM principals WHERE id > ? ORDER BY id'),
+    rolesAfter: raw('SELECT id, key, account, name, arn FROM roles WHERE id > ? ORDER BY id'),
+    entriesFirst: raw(`SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY principal_key_id, role_key_id LIMIT ${PAGE}`),
+    entriesAfter: raw(
+      `SELECT ${ENTRY_COLUMNS} FROM entries WHERE (principal_key_id, role_key_id) > (?, ?) ORDER BY principal_key_id, role_key_id LIMIT ${PAGE}`,
+    ),
+    aliasesFirst: raw(`SELECT ${ALIAS_COLUMNS} FROM aliases ORDER BY account, principal_id LIMIT ${PAGE}`),
+    aliasesAfter: raw(
+      `SELECT ${ALIAS_COLUMNS} FROM aliases WHERE (account, principal_id) > (?, ?) ORDER BY account, principal_id LIMIT ${PAGE}`,
+    ),
   };
 }
 
@@ -186,8 +259,7 @@ export class SqliteLedgerStore implements LedgerStore {
   readonly #busyTimeoutMs: number;
   #db: Database.Database | undefined;
   #ready = false;
-  #upsertEntry: Database.Statement | undefined;
-  #upsertAlias: Database.Statement | undefined;
+  #prepared: ReturnType<typeof _prepare> | undefined;
 
   constructor(path: string, options: SqliteLedgerStoreOptions = {}) {
     this.path = resolve(path);
@@ -202,22 +274,8 @@ export class SqliteLedgerStore implements LedgerStore {
   async apply(updates: readonly LedgerUpdate[], aliases: readonly PrincipalAlias[] = []): Promise<ApplyResult> {
     const result: ApplyResult = { pairs: updates.length, aliases: aliases.length, writes: 0, heldBack: 0 };
     if (updates.length === 0 && aliases.length === 0) return result;
+    const methods = updates.map((u) => _methodBits(u.methods, this.path));
     const db = this.#open(true) as Database.Database;
-    const rows = updates.map((u) => [
-      u.principal.key,
-      u.role.key,
-      u.principal.kind,
-      u.principal.account,
-      u.principal.name,
-      u.principal.arn ?? null,
-      u.role.account,
-      u.role.name,
-      u.role.arn,
-      u.firstSeen,
-      u.lastSeen,
-      _methodBits(u.methods, this.path),
-      u.lastEventId,
-    ]);
     const aliasRows = aliases.map((a) => [
       a.account,
       a.principalId,
@@ -229,13 +287,68 @@ export class SqliteLedgerStore implements LedgerStore {
       a.seenAt,
     ]);
     this.#guard(() => {
-      if (this.#upsertEntry === undefined) this.#upsertEntry = db.prepare(UPSERT_ENTRY);
-      if (this.#upsertAlias === undefined) this.#upsertAlias = db.prepare(UPSERT_ALIAS);
-      const entry = this.#upsertEntry;
-      const alias = this.#upsertAlias;
+      const s = this.#statements(db);
+      // Row ids found or added in this transaction (a rolled-back one must not leave ids behind).
+      const principals = new Map<string, { ref: PrincipalRef; id: number; keyId: number }[]>();
+      const roles = new Map<string, { ref: RoleRef; id: number; keyId: number }[]>();
+      const principalRow = (p: PrincipalRef) => {
+        let versions = principals.get(p.key);
+        if (versions === undefined) {
+          versions = (s.principalsByKey.all(p.key) as Row[]).map((r) => ({
+            ref: _principal(p.key, r[2] as string, r[3] as string, r[4] as string, r[5]),
+            id: r[0] as number,
+            keyId: r[1] as number,
+          }));
+          principals.set(p.key, versions);
+        }
+        const arn = p.arn ?? null;
+        for (const v of versions) {
+          if (
+            v.ref.kind === p.kind &&
+            v.ref.account === p.account &&
+            v.ref.name === p.name &&
+            (v.ref.arn ?? null) === arn
+          ) {
+            return v;
+          }
+        }
+        const added = s.insertPrincipal.get({ key: p.key, kind: p.kind, account: p.account, name: p.name, arn }) as {
+          id: number;
+          key_id: number;
+        };
+        const v = { ref: p, id: added.id, keyId: added.key_id };
+        versions.push(v);
+        return v;
+      };
+      const roleRow = (r: RoleRef) => {
+        let versions = roles.get(r.key);
+        if (versions === undefined) {
+          versions = (s.rolesByKey.all(r.key) as Row[]).map((row) => ({
+            ref: { key: r.key, account: row[2] as string, name: row[3] as string, arn: row[4] as string },
+            id: row[0] as number,
+            keyId: row[1] as number,
+          }));
+          roles.set(r.key, versions);
+        }
+        for (const v of versions) {
+          if (v.ref.account === r.account && v.ref.name === r.name && v.ref.arn === r.arn) return v;
+        }
+        const added = s.insertRole.get({ key: r.key, account: r.account, name: r.name, arn: r.arn }) as {
+          id: number;
+          key_id: number;
+        };
+        const v = { ref: r, id: added.id, keyId: added.key_id };
+        versions.push(v);
+        return v;
+      };
       db.transaction(() => {
-        for (const row of rows) result.writes += entry.run(row).changes;
-        for (const row of aliasRows) result.writes += alias.run(row).changes;
+        updates.forEach((u, i) => {
+          const p = principalRow(u.principal);
+          const r = roleRow(u.role);
+          const row = [p.keyId, r.keyId, p.id, r.id, u.firstSeen, u.lastSeen, methods[i], u.lastEventId];
+          result.writes += s.upsertEntry.run(row).changes;
+        });
+        for (const row of aliasRows) result.writes += s.upsertAlias.run(row).changes;
       }).immediate();
     });
     result.heldBack = result.pairs + result.aliases - result.writes;
@@ -243,45 +356,62 @@ export class SqliteLedgerStore implements LedgerStore {
   }
 
   entries(): AsyncIterable<LedgerEntry> {
-    // Equal principals and roles become one frozen object (like the memory store), keeping a large
-    // ledger small. Rows come in principal order, so a principal is usually the previous row's.
-    let principal: PrincipalRef | undefined;
-    const roles = new Map<string, RoleRef>();
+    // Each principal and role row becomes one frozen object (like the memory store), shared by its
+    // entries: a page of entries is numbers and an event id.
+    const principals = new Map<number, PrincipalRef>();
+    const roles = new Map<number, RoleRef>();
+    let principalsRead = 0;
+    let rolesRead = 0;
+    const readRefs = (db: Database.Database) => {
+      const s = this.#statements(db);
+      for (const r of s.principalsAfter.all(principalsRead) as Row[]) {
+        principals.set(
+          r[0] as number,
+          Object.freeze(_principal(r[1] as string, r[2] as string, r[3] as string, r[4] as string, r[5])),
+        );
+        principalsRead = r[0] as number;
+      }
+      for (const r of s.rolesAfter.all(rolesRead) as Row[]) {
+        const role = { key: r[1] as string, account: r[2] as string, name: r[3] as string, arn: r[4] as string };
+        roles.set(r[0] as number, Object.freeze(role));
+        rolesRead = r[0] as number;
+      }
+    };
     return _paged(
-      (after) => this.#page('entries', ENTRY_COLUMNS, 'principal_key, role_key', after),
-      (r) => {
-        const pArn = r[5] as string | null;
-        if (
-          principal === undefined ||
-          principal.key !== r[0] ||
-          principal.kind !== r[2] ||
-          principal.account !== r[3] ||
-          principal.name !== r[4] ||
-          (principal.arn ?? null) !== pArn
-        ) {
-          principal = Object.freeze(_principal(r[0] as string, r[2] as string, r[3] as string, r[4] as string, pArn));
-        }
-        const rk = r[1] as string;
-        let role = roles.get(rk);
-        if (role === undefined || role.account !== r[6] || role.name !== r[7] || role.arn !== r[8]) {
-          role = Object.freeze({ key: rk, account: r[6] as string, name: r[7] as string, arn: r[8] as string });
-          roles.set(rk, role);
-        }
-        return Object.freeze({
-          principal,
-          role,
-          firstSeen: r[9] as number,
-          lastSeen: r[10] as number,
-          methods: METHOD_LISTS[(r[11] as number) & 15] as SwitchMethod[],
-          lastEventId: r[12] as string,
+      (after) => {
+        const db = this.#open(false);
+        if (db === undefined) return [];
+        return this.#guard(() => {
+          // A database created empty (or by another process since it was opened) gets its schema checked now.
+          if (!this.#ready) this.#ready = this.#checkSchema(db);
+          if (!this.#ready) return [];
+          const s = this.#statements(db);
+          const rows = (after === undefined ? s.entriesFirst.all() : s.entriesAfter.all(after[0], after[1])) as Row[];
+          // Rows and refs are read in one implicit transaction each: a ref added since is read now.
+          for (const r of rows) {
+            if (!principals.has(r[2] as number) || !roles.has(r[3] as number)) {
+              readRefs(db);
+              break;
+            }
+          }
+          return rows;
         });
       },
+      (r) =>
+        Object.freeze({
+          principal: principals.get(r[2] as number) as PrincipalRef,
+          role: roles.get(r[3] as number) as RoleRef,
+          firstSeen: r[4] as number,
+          lastSeen: r[5] as number,
+          methods: METHOD_LISTS[(r[6] as number) & 15] as SwitchMethod[],
+          lastEventId: r[7] as string,
+        }),
     );
   }
 
   aliases(): AsyncIterable<PrincipalAlias> {
     return _paged(
-      (after) => this.#page('aliases', ALIAS_COLUMNS, 'account, principal_id', after),
+      (after) => this.#aliasPage(after),
       (r) => ({
         account: r[0] as string,
         principalId: r[1] as string,
@@ -301,10 +431,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.#guard(() => {
       if (!this.#ready) this.#ready = this.#checkSchema(db);
       if (!this.#ready) return { pairs: 0, principals: 0 };
-      const resolved = db.prepare(`SELECT EXISTS (SELECT 1 FROM ${RESOLVED})`).pluck().get() as number;
+      const resolved = db.prepare(ANY_RESOLVED).pluck().get() as number;
       if (resolved === 0) {
         return db
-          .prepare('SELECT count(*) AS pairs, count(DISTINCT principal_key) AS principals FROM entries')
+          .prepare('SELECT count(*) AS pairs, count(DISTINCT principal_key_id) AS principals FROM entries')
           .get() as { pairs: number; principals: number };
       }
       return db.prepare(COUNT_RESOLVED).get() as { pairs: number; principals: number };
@@ -321,21 +451,24 @@ export class SqliteLedgerStore implements LedgerStore {
     this.#db?.close();
     this.#db = undefined;
     this.#ready = false;
-    this.#upsertEntry = undefined;
-    this.#upsertAlias = undefined;
+    this.#prepared = undefined;
   }
 
-  /** One page of a table in key order, after the key of `after` (its first two columns). */
-  #page(table: string, columns: string, key: string, after: Row | undefined): Row[] {
+  /** The statements of this connection, prepared once (the schema must be there). */
+  #statements(db: Database.Database): ReturnType<typeof _prepare> {
+    this.#prepared ??= _prepare(db);
+    return this.#prepared;
+  }
+
+  /** One page of aliases in key order, after the key of `after` (its first two columns). */
+  #aliasPage(after: Row | undefined): Row[] {
     const db = this.#open(false);
     if (db === undefined) return [];
     return this.#guard(() => {
-      // A database created empty (or by another process since it was opened) gets its schema checked now.
       if (!this.#ready) this.#ready = this.#checkSchema(db);
       if (!this.#ready) return [];
-      const where = after === undefined ? '' : `WHERE (${key}) > (?, ?)`;
-      const statement = db.prepare(`SELECT ${columns} FROM ${table} ${where} ORDER BY ${key} LIMIT ${PAGE}`).raw(true);
-      return (after === undefined ? statement.all() : statement.all(after[0], after[1])) as Row[];
+      const s = this.#statements(db);
+      return (after === undefined ? s.aliasesFirst.all() : s.aliasesAfter.all(after[0], after[1])) as Row[];
     });
   }
 
@@ -414,7 +547,10 @@ export class SqliteLedgerStore implements LedgerStore {
     return true;
   }
 
-  /** True when the schema is there; false for a new, empty database; throws for a foreign or newer one. */
+  /**
+   * True when the schema is there (upgrading an older one in place); false for a new, empty
+   * database; throws for a foreign or newer one.
+   */
   #checkSchema(db: Database.Database): boolean {
     const version = db.pragma('user_version', { simple: true }) as number;
     const application = db.pragma('application_id', { simple: true }) as number;
@@ -432,7 +568,18 @@ export class SqliteLedgerStore implements LedgerStore {
       );
     }
     if (version < 1) throw new LedgerDatabaseError(this.path, 'the ledger database has no valid schema version');
+    if (version < LEDGER_DB_VERSION) this.#upgrade(db);
     return true;
+  }
+
+  /** Upgrades a version 1 database in place, in one transaction (another process may have done it first). */
+  #upgrade(db: Database.Database): void {
+    db.transaction(() => {
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== 1) return;
+      db.exec(UPGRADE_FROM_1);
+      db.pragma(`user_version = ${LEDGER_DB_VERSION}`);
+    }).immediate();
   }
 
   /** Runs `body`, turning SQLite's errors into one clear `LedgerDatabaseError` naming the file. */
