@@ -15,6 +15,7 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
       throw error;
     });
   }
-  const { runCli } = await import('./program.js');
+  const program: typeof import('./program.js') = await import(new URL('./program.js', import.meta.url).href);
+  const { runCli } = program;
   process.exitCode = await runCli(process.argv);
 }
