@@ -12,8 +12,9 @@
  */
 
 export { type CliContext, processContext } from './context.js';
+export { createProgram } from './createProgram.js';
 export { ExitCode, LedgerDatabaseError, LedgerFileError, UsageError } from './errors.js';
-export { createProgram, formatError, runCli } from './program.js';
+export { formatError, runCli } from './program.js';
 export {
   FileLedgerStore,
   type FileLedgerStoreOptions,

@@ -2,11 +2,13 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgram } from '../src/createProgram.js';
 import { UsageError } from '../src/errors.js';
 import { parseIsoDate } from '../src/options.js';
-import { formatError } from '../src/program.js';
+import { COMMANDS, formatError } from '../src/program.js';
 import { discoverLocalFiles, trailFileDay } from '../src/scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../src/scan/progress.js';
+import { autoWorkerCount } from '../src/scan/scanFiles.js';
 import { parseStoreUrl } from '../src/store/openStore.js';
 import { tempDir } from './_cli.js';
 
@@ -172,5 +174,26 @@ describe('formatError', () => {
     expect(formatError(outer)).toBe('scan failed: connect ECONNREFUSED 127.0.0.1:1');
     expect(formatError(new Error('a: b', { cause: new Error('b') }))).toBe('a: b');
     expect(formatError('plain')).toBe('plain');
+  });
+});
+
+describe('commands', () => {
+  it('runCli loads the same commands, in the same order, as createProgram registers', () => {
+    const out = { write: () => true } as unknown as NodeJS.WritableStream;
+    const program = createProgram({ stdout: out, stderr: out, env: {}, cwd: '/', exitCode: 0 });
+    expect(COMMANDS.map((c) => c.name)).toEqual(program.commands.map((c) => c.name()));
+  });
+});
+
+describe('autoWorkerCount', () => {
+  it.each([
+    [10_000, 2, 2],
+    [10_000, 8, 4],
+    [10_000, 1, 0],
+    [64, 2, 2],
+    [63, 2, 0],
+    [1, 16, 0],
+  ])('%i local files on %i cores: %i workers', (files, cores, expected) => {
+    expect(autoWorkerCount(files, cores)).toBe(expected);
   });
 });

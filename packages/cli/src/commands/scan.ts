@@ -1,13 +1,14 @@
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
+import { MAX_OPTION_NUMBER, parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import type { S3Source } from '../scan/_s3.js';
 import { discoverLocalFiles, type ScanTarget, specialFileKind } from '../scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../scan/progress.js';
-import { type ScanFailure, scanFiles } from '../scan/scanFiles.js';
+import { autoWorkerCount, type ScanFailure, scanFiles } from '../scan/scanFiles.js';
 import { localStoreFiles, openStore } from '../store/openStore.js';
 import { countLedger, plural, storeOption } from './_shared.js';
 
@@ -16,7 +17,7 @@ interface ScanOptions {
   store: string;
   since?: Date;
   concurrency: number;
-  workers?: number;
+  workers: number | 'auto';
   maxInflatedMib: number;
   createTable?: boolean;
   progress: boolean;
@@ -62,6 +63,16 @@ const countsLine = (counts: ReadonlyMap<string, number>) =>
     .map(([reason, n]) => `${n} ${reason}`)
     .join(', ');
 
+/** `--workers`: `auto`, or a whole number of worker threads (0: read everything on the main thread). */
+function parseWorkers(value: string): number | 'auto' {
+  if (value === 'auto') return value;
+  try {
+    return parseNonNegativeInt(value);
+  } catch {
+    throw new InvalidArgumentError(`expected auto, or a whole number from 0 to ${MAX_OPTION_NUMBER}, in digits.`);
+  }
+}
+
 /** Registers `lastswitch scan`: read trail files into the ledger. */
 export function registerScanCommand(program: Command, ctx: CliContext): void {
   program
@@ -81,8 +92,9 @@ export function registerScanCommand(program: Command, ctx: CliContext): void {
     .option('--concurrency <n>', 'files read at the same time', parsePositiveInt, 4)
     .option(
       '--workers <n>',
-      'worker threads reading local files (default 0: all on the main thread, which measured fastest on 2 cores)',
-      parseNonNegativeInt,
+      'worker threads reading local files, or auto: one per core (up to 4) for 64 files or more on 2 cores or more, else none',
+      parseWorkers,
+      'auto',
     )
     .option(
       '--max-inflated-mib <n>',
@@ -149,7 +161,10 @@ async function runScan(sources: string[], options: ScanOptions, ctx: CliContext)
 
     const useBar = options.progress && ctx.stderr.isTTY === true;
     const progress = useBar ? createBarProgress(ctx.stderr) : createPlainProgress(ctx.stderr);
-    const workers = options.workers ?? 0;
+    const workers =
+      options.workers === 'auto'
+        ? autoWorkerCount(local.targets.filter((t) => t.path !== undefined).length, availableParallelism())
+        : options.workers;
     const totalBytes = targets.reduce((sum, t) => sum + t.size, 0);
     progress.start(targets.length, totalBytes);
     let result: Awaited<ReturnType<typeof scanFiles>>;
