@@ -286,6 +286,10 @@ describe('lastswitch report over the SQLite store', () => {
         expect(run.stderr).toBe('');
         expect(run.code).toBe(0);
         expect(run.stdout).toBe(expected);
+        // `> FILE`: stdout is a regular file, which the CLI writes to directly instead of through the stream.
+        const redirected = await runCli(args, { cwd: root, stdoutFile: join(root, `redirected-${format}.out`) });
+        expect(redirected.code).toBe(0);
+        expect(redirected.stdout).toBe(expected);
       }
     },
   );

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -25,10 +25,13 @@ export function requireBuiltCli(): void {
   }
 }
 
-/** Runs `node dist/bin.js ...args` in `cwd` with a clean environment plus `env`, and `input` on stdin. */
+/**
+ * Runs `node dist/bin.js ...args` in `cwd` with a clean environment plus `env`, and `input` on stdin.
+ * With `stdoutFile`, stdout is that file (as with `> FILE`), and `stdout` is read back from it.
+ */
 export function runCli(
   args: string[],
-  options: { cwd: string; env?: Record<string, string>; input?: string | Uint8Array },
+  options: { cwd: string; env?: Record<string, string>; input?: string | Uint8Array; stdoutFile?: string },
 ): Promise<CliRun> {
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -37,12 +40,14 @@ export function runCli(
     AWS_EC2_METADATA_DISABLED: 'true',
     ...options.env,
   };
+  const outFd = options.stdoutFile === undefined ? undefined : openSync(options.stdoutFile, 'w');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
       env,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', outFd ?? 'pipe', 'pipe'],
     });
+    if (outFd !== undefined) closeSync(outFd);
     if (options.input !== undefined) child.stdin?.end(options.input);
     // Decoded once at the end: a chunk may end inside a multi-byte character.
     const stdout: Buffer[] = [];
@@ -51,7 +56,13 @@ export function runCli(
     child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
     child.on('close', (code) =>
-      resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') }),
+      resolve({
+        code,
+        stdout: (options.stdoutFile === undefined ? Buffer.concat(stdout) : readFileSync(options.stdoutFile)).toString(
+          'utf8',
+        ),
+        stderr: Buffer.concat(stderr).toString('utf8'),
+      }),
     );
   });
 }

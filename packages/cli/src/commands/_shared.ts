@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
@@ -120,11 +121,11 @@ export async function writeOutputFile(
   const temporary = join(dirname(full), `.${basename(full)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await makeDirectory(dirname(full));
-    const handle = await open(temporary, 'w');
+    const fd = openSync(temporary, 'w');
     try {
-      for (const chunk of typeof text === 'string' ? [text] : text) await handle.write(chunk, null, 'utf8');
+      for (const chunk of typeof text === 'string' ? [text] : text) writeAllSync(fd, chunk);
     } finally {
-      await handle.close();
+      closeSync(fd);
     }
     await rename(temporary, full);
   } catch (error) {
@@ -133,11 +134,40 @@ export async function writeOutputFile(
   }
 }
 
-/** Writes chunks of text to a stream, waiting whenever it asks the writer to (a report can be larger than memory likes). */
+/**
+ * Writes chunks of text to a stream, waiting whenever it asks the writer to (a report can be larger
+ * than memory likes). When the stream is this process's stdout and that is a regular file or a
+ * character device other than a terminal (`> report.json`, `/dev/null`), the chunks go straight to
+ * the descriptor: Node's stream path copies every chunk into a new Buffer first, which costs 5–6×
+ * the write itself for a report of tens of MB.
+ */
 export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  if (stream === process.stdout && _isPlainOutput(1)) {
+    for (const chunk of chunks) writeAllSync(1, chunk);
+    return;
+  }
   for (const chunk of chunks) {
     if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
   }
+}
+
+/** Whether `fd` is a regular file or a non-terminal character device: writes to it never block half-way or fail with EAGAIN. */
+function _isPlainOutput(fd: number): boolean {
+  try {
+    const stat = fstatSync(fd);
+    return stat.isFile() || (stat.isCharacterDevice() && !process.stdout.isTTY);
+  } catch {
+    return false;
+  }
+}
+
+/** Writes all of `text` (UTF-8) to `fd`, continuing after a short write. */
+export function writeAllSync(fd: number, text: string): void {
+  const written = writeSync(fd, text, null, 'utf8');
+  const size = Buffer.byteLength(text, 'utf8');
+  if (written === size) return;
+  const bytes = Buffer.from(text, 'utf8');
+  for (let at = written; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 
 /** Reads a roster file: CSV or JSON by its extension, else sniffed from its first character; bad rosters are usage errors. */
