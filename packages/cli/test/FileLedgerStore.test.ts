@@ -5,7 +5,7 @@ import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, LedgerFileError } from '../src/index.js';
-import { lockWaitMs } from '../src/store/FileLedgerStore.js';
+import { type LockStep, lockWaitMs } from '../src/store/FileLedgerStore.js';
 
 let root: string;
 beforeAll(async () => {
@@ -43,6 +43,15 @@ const alias: PrincipalAlias = {
   principal: update(1).principal,
   seenAt: 5,
 };
+
+/** A promise with its resolve function, to hold writers at a lock step until the test lets them go. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
 
 const collect = async <T>(items: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -99,25 +108,65 @@ describe('FileLedgerStore file handling', () => {
     expect(entry?.lastSeen).toBe(7);
   });
 
-  it('several writers taking over the same dead lock at once lose no update', async () => {
-    // Each writer saw the dead pid; without care, one removes the fresh lock another has just taken
-    // and both write (before the takeover lock, this lost an update in most runs of these 6 rounds).
-    for (let round = 0; round < 6; round++) {
-      const path = freshPath();
-      await new FileLedgerStore(path).apply([update(1)]);
-      await writeFile(`${path}.lock`, '2147483646');
-      const stores = Array.from({ length: 40 }, () => new FileLedgerStore(path));
-      await Promise.all(
-        stores.map((store, i) =>
-          store.apply([
-            { ...update(10 + i), role: { ...update(1).role, key: `arn:aws:iam::222222222222:role/R${i}` } },
-          ]),
-        ),
-      );
-      expect(await collect(new FileLedgerStore(path).entries())).toHaveLength(41);
-      expect((await readdir(join(path, '..'))).sort()).toEqual(['ledger.json']);
+  it('forty writers that all saw the same dead lock: once one has taken it over, no other removes its fresh lock', async () => {
+    // Without the re-check under PATH.lock.takeover, a writer that judged the dead lock stale removes
+    // the fresh lock another writer has just taken, and both write. The writers are ordered through
+    // the lock steps, so this fails every time on that bug, not by chance.
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(`${path}.lock`, '2147483646');
+    const writers = 40;
+    const allSawStale = deferred();
+    const firstHolds = deferred();
+    const othersGo = deferred();
+    const holderGoes = deferred();
+    const othersWaiting = deferred();
+    const intruder = deferred<number>();
+    const sawStale = new Set<number>();
+    const waiting = new Set<number>();
+    let holding = true;
+    const onStep = (writer: number) => async (step: LockStep) => {
+      if (step === 'stale' && !sawStale.has(writer)) {
+        // Every writer reads the dead lock before any of them takes it over.
+        sawStale.add(writer);
+        if (sawStale.size === writers) allSawStale.resolve();
+        await (writer === 0 ? allSawStale.promise : othersGo.promise);
+      } else if (step === 'locked' && writer === 0 && holding) {
+        firstHolds.resolve();
+        await holderGoes.promise;
+      } else if (step === 'locked' && holding) {
+        intruder.resolve(writer);
+        await holderGoes.promise;
+      } else if (step === 'waiting' && holding) {
+        // Parked, so only a writer that got past the lock can still move.
+        waiting.add(writer);
+        if (waiting.size === writers - 1) othersWaiting.resolve();
+        await holderGoes.promise;
+      }
+    };
+    const applies = Array.from({ length: writers }, (_, i) =>
+      new FileLedgerStore(path, { lockTimeoutMs: 600_000, _onLockStep: onStep(i) }).apply([
+        { ...update(10 + i), role: { ...update(1).role, key: `arn:aws:iam::222222222222:role/R${i}` } },
+      ]),
+    );
+    try {
+      await firstHolds.promise;
+      othersGo.resolve(); // the other 39 now take over the lock they judged stale
+      const outcome = await Promise.race([
+        othersWaiting.promise.then(() => 'the other writers wait for the holder'),
+        intruder.promise.then((writer) => `writer ${writer} took the lock while writer 0 held it`),
+      ]);
+      expect(outcome).toBe('the other writers wait for the holder');
+    } finally {
+      holding = false;
+      holderGoes.resolve();
+      othersGo.resolve();
+      await Promise.allSettled(applies);
     }
-  }, 60_000);
+    await Promise.all(applies);
+    expect(await collect(new FileLedgerStore(path).entries())).toHaveLength(writers + 1);
+    expect((await readdir(join(path, '..'))).sort()).toEqual(['ledger.json']);
+  });
 
   it('takes over a lock without a pid once it is a minute old, and waits for a fresh one', async () => {
     const path = freshPath();
