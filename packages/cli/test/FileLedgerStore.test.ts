@@ -1,11 +1,33 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, LedgerFileError } from '../src/index.js';
 import { type LockStep, lockWaitMs } from '../src/store/FileLedgerStore.js';
+import { requireBuiltCli } from './_cli.js';
+
+/** The built CLI's library entry, for a contender that runs as another process. */
+const CLI_INDEX = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+/** The real uid of a process, from `/proc/PID/status`. */
+function processUid(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'latin1')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
+  return Number.parseInt(line?.slice(4).trim() ?? '', 10);
+}
+
+/** A process's start time as a lock names it (clock ticks since boot, `/proc/PID/stat` field 22). */
+function processStartTime(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+}
 
 let root: string;
 beforeAll(async () => {
@@ -211,6 +233,81 @@ describe('FileLedgerStore file handling', () => {
     }
     await rm(`${path}.lock`);
   });
+
+  // A live lock of another user's process: kill(pid, 0) answers EPERM, which means alive. Root may
+  // signal anyone, so as root the holder is a shell running as nobody and the contender runs as uid 0
+  // without CAP_KILL (setpriv). The contender stays uid 0 so it can load the built CLI from a checkout
+  // in a private folder, which nobody could not; the holder needs nothing of the checkout.
+  const asRoot = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+  const foreignPid1 = !asRoot && existsSync('/proc/1/status') && processUid(1) !== process.getuid?.();
+  it.skipIf(process.platform !== 'linux' || (asRoot ? !setpriv : !foreignPid1))(
+    "never takes over a live lock held by another user's process (kill says EPERM)",
+    async () => {
+      requireBuiltCli();
+      const path = freshPath();
+      await new FileLedgerStore(path).apply([update(1)]);
+      let holder: ChildProcess | undefined;
+      try {
+        let holderPid = 1;
+        if (asRoot) {
+          holder = spawn(
+            setpriv as string,
+            [
+              '--reuid=65534',
+              '--regid=65534',
+              '--clear-groups',
+              '--inh-caps=-all',
+              '--',
+              '/bin/sh',
+              '-c',
+              'echo ready; exec sleep 600',
+            ],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          // Ready once it runs as nobody (setpriv has switched uid before the shell speaks).
+          await once(holder.stdout as NodeJS.ReadableStream, 'data');
+          holderPid = holder.pid as number;
+          expect(processUid(holderPid)).toBe(65534);
+        }
+        const lock = `${holderPid} ${hostname()} ${processStartTime(holderPid)}`;
+        await writeFile(`${path}.lock`, lock);
+        const contender = [
+          'const { FileLedgerStore } = await import(process.env.CLI_INDEX);',
+          "let probe = 'alive';",
+          'try { process.kill(Number(process.env.HOLDER), 0); } catch (error) { probe = error.code; }',
+          'const store = new FileLedgerStore(process.env.LEDGER, { lockTimeoutMs: 300 });',
+          'const outcome = await store.apply([JSON.parse(process.env.UPDATE)]).then(() => ({ written: true }), (error) => ({ error: error.message }));',
+          'console.log(JSON.stringify({ probe, ...outcome }));',
+        ].join('\n');
+        const node = [process.execPath, '--input-type=module', '-e', contender];
+        const [command, ...args] = asRoot ? [setpriv as string, '--bounding-set=-kill', '--', ...node] : node;
+        const run = spawnSync(command as string, args, {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH ?? '',
+            CLI_INDEX: pathToFileURL(CLI_INDEX).href,
+            HOLDER: String(holderPid),
+            LEDGER: path,
+            UPDATE: JSON.stringify(update(9)),
+          },
+        });
+        expect(run.stderr).toBe('');
+        const outcome = JSON.parse(run.stdout);
+        expect(outcome.probe).toBe('EPERM'); // the contender really could not signal the holder
+        expect(outcome.written).toBeUndefined();
+        expect(outcome.error).toContain(
+          `locked by another lastswitch process (pid ${holderPid}) that is still writing it`,
+        );
+        expect(await readFile(`${path}.lock`, 'utf8')).toBe(lock);
+        const [entry] = await collect(new FileLedgerStore(path).entries());
+        expect(entry?.lastSeen).toBe(1);
+      } finally {
+        holder?.kill('SIGKILL');
+        await rm(`${path}.lock`, { force: true });
+      }
+    },
+  );
 
   it('removes temporary files that a killed writer left beside the ledger', async () => {
     const path = freshPath();
