@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
   AddUserToGroupCommand,
@@ -15,8 +14,7 @@ import {
 import { canonicalJson, parseAuthorizationSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { runCli } from '../../cli/src/program.js';
+import { runCliInProcess } from './_cli.js';
 
 // The whole session through the CLI (in process) against moto: snapshot → scan → plan → apply → undo.
 const A = MOTO_ACCOUNT;
@@ -29,26 +27,13 @@ let moto: MotoServer;
 let dir: string;
 let iam: IAMClient;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const env = {
+/** The CLI in process, in the test folder, pointed at moto. */
+const cli = (args: string[]) =>
+  runCliInProcess(args, dir, {
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_ACCESS_KEY_ID: motoCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: motoCredentials.secretAccessKey,
-  };
-  const ctx: CliContext = { stdout, stderr, env, cwd: dir, exitCode: 0 };
-  const code = await runCli(['node', 'lastswitch', ...args], ctx);
-  return { code, stdout: out, stderr: err };
-}
+  });
 
 function assumeRecord(name: string, roleName: string, at: number, id: string): object {
   return {

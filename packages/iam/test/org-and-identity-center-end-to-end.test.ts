@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import {
@@ -26,8 +25,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parseAuthorizationSnapshot, parseIdentityCenterSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { runCli } from '../../cli/src/program.js';
+import { runCliInProcess } from './_cli.js';
 import { type StrictStsServer, startStrictStsServer } from './strictStsServer.js';
 
 // An organisation in moto: the management account, three member accounts with the audit role,
@@ -52,27 +50,8 @@ const accounts: Record<'prod' | 'dev' | 'sandbox' | 'norole' | 'closed', string>
 };
 let identityStoreId = '';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const ctx: CliContext = { stdout, stderr, env: { ...env }, cwd: dir, exitCode: 0 };
-  const code = await runCli(['node', 'lastswitch', ...args], ctx);
-  return { code, stdout: out, stderr: err };
-}
+/** The CLI in process, in the test folder, with only `env` as its environment. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCliInProcess(args, dir, env);
 
 const awsEnv = () => ({
   AWS_ENDPOINT_URL: moto.endpoint,
