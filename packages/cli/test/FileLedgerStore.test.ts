@@ -266,7 +266,11 @@ describe('FileLedgerStore file handling', () => {
             { stdio: ['ignore', 'pipe', 'inherit'] },
           );
           // Ready once it runs as nobody (setpriv has switched uid before the shell speaks).
-          await once(holder.stdout as NodeJS.ReadableStream, 'data');
+          const exited = once(holder, 'exit').then(([code]) => {
+            throw new Error(`the lock holder (setpriv as nobody) exited with ${code} before it was ready`);
+          });
+          await Promise.race([once(holder.stdout as NodeJS.ReadableStream, 'data'), exited]);
+          exited.catch(() => {}); // it exits when the test kills it
           holderPid = holder.pid as number;
           expect(processUid(holderPid)).toBe(65534);
         }
