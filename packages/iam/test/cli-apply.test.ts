@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { canonicalJson, parseAuthorizationSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
 import { runCliInProcess } from './_cli.js';
 
 // The whole session through the CLI (in process) against moto: snapshot → scan → plan → apply → undo.
@@ -105,7 +111,7 @@ beforeAll(async () => {
     join(folder, `${A}_CloudTrail_us-east-1_20260101T0000Z_ApplyApplyApply1.json.gz`),
     gzipSync(JSON.stringify({ Records: records })),
   );
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   iam?.destroy();

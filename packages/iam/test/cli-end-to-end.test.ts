@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { grantsFromSnapshot, grantsToRoster, parseAuthorizationSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
 import { type CliRun, runCliInProcess } from './_cli.js';
 
 // End to end through the CLI (in process): snapshot from moto → scan a trail → report → plan.
@@ -112,7 +118,7 @@ beforeAll(async () => {
     join(folder, `${A}_CloudTrail_us-east-1_20260101T0000Z_E2eE2eE2eE2eE2eE.json.gz`),
     gzipSync(JSON.stringify({ Records: records })),
   );
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   await moto?.stop();

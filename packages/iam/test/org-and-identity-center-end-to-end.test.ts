@@ -24,7 +24,13 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parseAuthorizationSnapshot, parseIdentityCenterSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
 import { runCliInProcess } from './_cli.js';
 import { type StrictStsServer, startStrictStsServer } from './strictStsServer.js';
 
@@ -256,7 +262,7 @@ beforeAll(async () => {
     join(folder, `${accounts.prod}_CloudTrail_${REGION}_20260101T0000Z_OrgE2eOrgE2eOrgE.json.gz`),
     gzipSync(JSON.stringify({ Records: records })),
   );
-}, 180_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   await sts?.stop();
