@@ -31,7 +31,7 @@ import {
   motoCredentials,
   startMoto,
 } from '../../../test/servers/moto.js';
-import { runCliInProcess } from './_cli.js';
+import { type CliRun, runCliInProcess } from './_cli.js';
 import { type StrictStsServer, startStrictStsServer } from './strictStsServer.js';
 
 // An organisation in moto: the management account, three member accounts with the audit role,
@@ -274,12 +274,17 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
   const now = () => new Date(NOW).toISOString();
 
   // Each test sets up what it needs (once), so the tests pass alone and in any order.
-  let orgRun: ReturnType<typeof cli> | undefined;
+  // The org snapshot's run, with the AssumeRole calls it made (other tests assume roles too).
+  let orgRun: Promise<CliRun & { assumed: StrictStsServer['assumed'] }> | undefined;
   const orgSnapshot = () => {
-    orgRun ??= cli(
-      ['iam', 'snapshot', '--org', '--role-name', 'lastswitch-audit', '--external-id', 'x-123', '--output', 'org'],
-      awsEnv(),
-    );
+    orgRun ??= (async () => {
+      const from = sts.assumed.length;
+      const run = await cli(
+        ['iam', 'snapshot', '--org', '--role-name', 'lastswitch-audit', '--external-id', 'x-123', '--output', 'org'],
+        awsEnv(),
+      );
+      return { ...run, assumed: sts.assumed.slice(from) };
+    })();
     return orgRun;
   };
   let ssoRun: ReturnType<typeof cli> | undefined;
@@ -324,7 +329,7 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
     const management = parseAuthorizationSnapshot(JSON.parse(await readFile(join(dir, 'org', `${M}.json`), 'utf8')));
     expect(management.users.map((u) => u.name).sort()).toEqual(['alice', 'bob']);
     // Every member account through the role with the session name and external id; never the caller's own.
-    const asked = sts.assumed.filter((a) => a.sessionName === 'lastswitch-snapshot');
+    const asked = run.assumed.filter((a) => a.sessionName === 'lastswitch-snapshot');
     expect(asked.map((a) => a.roleArn).sort()).toEqual(
       [accounts.prod, accounts.dev, accounts.sandbox, accounts.norole]
         .map((a) => `arn:aws:iam::${a}:role/lastswitch-audit`)
