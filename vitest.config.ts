@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { ShuffleSeedReporter } from './test/shuffleSeedReporter.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -25,8 +26,14 @@ export default defineConfig({
   resolve: { alias },
   test: {
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Guards against a hung test, not a measure: many tests start servers and CLI processes, and on
+    // a loaded 2-core machine (or beside the heavy tests a shuffled order puts next to them) 30 s was too little.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // Files and the tests in them run in a new random order every time, so a test that leans on
+    // another's leftovers fails; the seed is printed at the start and, after a failure, at the end.
+    sequence: { shuffle: true },
+    reporters: ['default', new ShuffleSeedReporter()],
     projects: [
       project('core', 'packages/core'),
       project('notify-slack', 'packages/notify-slack'),

@@ -53,6 +53,9 @@ async function waitForMoto(endpoint: string, child: ChildProcess, output: () => 
   throw new Error(`moto did not answer on ${endpoint} within ${timeoutMs} ms:\n${output()}`);
 }
 
+/** The timeout of a hook that starts moto: its start (up to 120 s under load) plus the set-up after it. */
+export const MOTO_SETUP_MS = 240_000;
+
 /** Starts `python3 -m moto.server` on 127.0.0.1 with a free port; throws a message naming the cause if it cannot. */
 export async function startMoto(
   options: {
@@ -79,7 +82,8 @@ export async function startMoto(
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  await waitForMoto(endpoint, child, () => log, 30_000);
+  // Python imports moto in seconds on a quiet machine, in over 30 s on a loaded one.
+  await waitForMoto(endpoint, child, () => log, 120_000);
 
   const reset = async (): Promise<void> => {
     const response = await fetch(`${endpoint}/moto-api/reset`, { method: 'POST' });

@@ -14,7 +14,7 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createLedgerTable, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { type MotoServer, startMoto } from '../../../test/servers/moto.js';
+import { MOTO_SETUP_MS, type MotoServer, startMoto } from '../../../test/servers/moto.js';
 import { s3ClientConfig } from '../../../test/servers/s3-local.js';
 import { startWebhookServer, type WebhookServer } from '../../../test/servers/webhook.js';
 import type { ConfigError } from '../src/config.js';
@@ -208,7 +208,7 @@ describe('report.handler with the webhook URL in SSM', () => {
   beforeAll(async () => {
     moto = await startMoto({ awsManagedPolicies: false });
     ssm = new SSMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  }, 60_000);
+  }, MOTO_SETUP_MS);
   afterAll(async () => {
     ssm?.destroy();
     await moto?.stop();

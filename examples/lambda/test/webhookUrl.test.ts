@@ -1,7 +1,7 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MotoServer, startMoto } from '../../../test/servers/moto.js';
+import { MOTO_SETUP_MS, type MotoServer, startMoto } from '../../../test/servers/moto.js';
 import { cachedWebhookUrl, readWebhookUrl, WebhookUrlError } from '../src/webhookUrl.js';
 
 const URL_VALUE = 'https://hooks.slack.com/services/T0E2E/B0E2E/SECRETPATHVALUE';
@@ -37,7 +37,7 @@ beforeAll(async () => {
   );
   await secrets.send(new CreateSecretCommand({ Name: 'lastswitch/json-other', SecretString: '{"token":"x"}' }));
   await secrets.send(new CreateSecretCommand({ Name: 'lastswitch/broken-json', SecretString: '{"url": ' }));
-}, 60_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   ssm?.destroy();

@@ -1,11 +1,33 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileLedgerStore, LedgerFileError } from '../src/index.js';
-import { lockWaitMs } from '../src/store/FileLedgerStore.js';
+import { type LockStep, lockWaitMs } from '../src/store/FileLedgerStore.js';
+import { requireBuiltCli } from './_cli.js';
+
+/** The built CLI's library entry, for a contender that runs as another process. */
+const CLI_INDEX = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+/** The real uid of a process, from `/proc/PID/status`. */
+function processUid(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'latin1')
+    .split('\n')
+    .find((l) => l.startsWith('Uid:'));
+  return Number.parseInt(line?.slice(4).trim() ?? '', 10);
+}
+
+/** A process's start time as a lock names it (clock ticks since boot, `/proc/PID/stat` field 22). */
+function processStartTime(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+}
 
 let root: string;
 beforeAll(async () => {
@@ -43,6 +65,15 @@ const alias: PrincipalAlias = {
   principal: update(1).principal,
   seenAt: 5,
 };
+
+/** A promise with its resolve function, to hold writers at a lock step until the test lets them go. */
+function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => {
+    resolve = done;
+  });
+  return { promise, resolve };
+}
 
 const collect = async <T>(items: AsyncIterable<T>) => {
   const out: T[] = [];
@@ -99,25 +130,65 @@ describe('FileLedgerStore file handling', () => {
     expect(entry?.lastSeen).toBe(7);
   });
 
-  it('several writers taking over the same dead lock at once lose no update', async () => {
-    // Each writer saw the dead pid; without care, one removes the fresh lock another has just taken
-    // and both write (before the takeover lock, this lost an update in most runs of these 6 rounds).
-    for (let round = 0; round < 6; round++) {
-      const path = freshPath();
-      await new FileLedgerStore(path).apply([update(1)]);
-      await writeFile(`${path}.lock`, '2147483646');
-      const stores = Array.from({ length: 40 }, () => new FileLedgerStore(path));
-      await Promise.all(
-        stores.map((store, i) =>
-          store.apply([
-            { ...update(10 + i), role: { ...update(1).role, key: `arn:aws:iam::222222222222:role/R${i}` } },
-          ]),
-        ),
-      );
-      expect(await collect(new FileLedgerStore(path).entries())).toHaveLength(41);
-      expect((await readdir(join(path, '..'))).sort()).toEqual(['ledger.json']);
+  it('forty writers that all saw the same dead lock: once one has taken it over, no other removes its fresh lock', async () => {
+    // Without the re-check under PATH.lock.takeover, a writer that judged the dead lock stale removes
+    // the fresh lock another writer has just taken, and both write. The writers are ordered through
+    // the lock steps, so this fails every time on that bug, not by chance.
+    const path = freshPath();
+    await new FileLedgerStore(path).apply([update(1)]);
+    await writeFile(`${path}.lock`, '2147483646');
+    const writers = 40;
+    const allSawStale = deferred();
+    const firstHolds = deferred();
+    const othersGo = deferred();
+    const holderGoes = deferred();
+    const othersWaiting = deferred();
+    const intruder = deferred<number>();
+    const sawStale = new Set<number>();
+    const waiting = new Set<number>();
+    let holding = true;
+    const onStep = (writer: number) => async (step: LockStep) => {
+      if (step === 'stale' && !sawStale.has(writer)) {
+        // Every writer reads the dead lock before any of them takes it over.
+        sawStale.add(writer);
+        if (sawStale.size === writers) allSawStale.resolve();
+        await (writer === 0 ? allSawStale.promise : othersGo.promise);
+      } else if (step === 'locked' && writer === 0 && holding) {
+        firstHolds.resolve();
+        await holderGoes.promise;
+      } else if (step === 'locked' && holding) {
+        intruder.resolve(writer);
+        await holderGoes.promise;
+      } else if (step === 'waiting' && holding) {
+        // Parked, so only a writer that got past the lock can still move.
+        waiting.add(writer);
+        if (waiting.size === writers - 1) othersWaiting.resolve();
+        await holderGoes.promise;
+      }
+    };
+    const applies = Array.from({ length: writers }, (_, i) =>
+      new FileLedgerStore(path, { lockTimeoutMs: 600_000, _onLockStep: onStep(i) }).apply([
+        { ...update(10 + i), role: { ...update(1).role, key: `arn:aws:iam::222222222222:role/R${i}` } },
+      ]),
+    );
+    try {
+      await firstHolds.promise;
+      othersGo.resolve(); // the other 39 now take over the lock they judged stale
+      const outcome = await Promise.race([
+        othersWaiting.promise.then(() => 'the other writers wait for the holder'),
+        intruder.promise.then((writer) => `writer ${writer} took the lock while writer 0 held it`),
+      ]);
+      expect(outcome).toBe('the other writers wait for the holder');
+    } finally {
+      holding = false;
+      holderGoes.resolve();
+      othersGo.resolve();
+      await Promise.allSettled(applies);
     }
-  }, 60_000);
+    await Promise.all(applies);
+    expect(await collect(new FileLedgerStore(path).entries())).toHaveLength(writers + 1);
+    expect((await readdir(join(path, '..'))).sort()).toEqual(['ledger.json']);
+  });
 
   it('takes over a lock without a pid once it is a minute old, and waits for a fresh one', async () => {
     const path = freshPath();
@@ -162,6 +233,85 @@ describe('FileLedgerStore file handling', () => {
     }
     await rm(`${path}.lock`);
   });
+
+  // A live lock of another user's process: kill(pid, 0) answers EPERM, which means alive. Root may
+  // signal anyone, so as root the holder is a shell running as nobody and the contender runs as uid 0
+  // without CAP_KILL (setpriv). The contender stays uid 0 so it can load the built CLI from a checkout
+  // in a private folder, which nobody could not; the holder needs nothing of the checkout.
+  const asRoot = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+  const foreignPid1 = !asRoot && existsSync('/proc/1/status') && processUid(1) !== process.getuid?.();
+  it.skipIf(process.platform !== 'linux' || (asRoot ? !setpriv : !foreignPid1))(
+    "never takes over a live lock held by another user's process (kill says EPERM)",
+    async () => {
+      requireBuiltCli();
+      const path = freshPath();
+      await new FileLedgerStore(path).apply([update(1)]);
+      let holder: ChildProcess | undefined;
+      try {
+        let holderPid = 1;
+        if (asRoot) {
+          holder = spawn(
+            setpriv as string,
+            [
+              '--reuid=65534',
+              '--regid=65534',
+              '--clear-groups',
+              '--inh-caps=-all',
+              '--',
+              '/bin/sh',
+              '-c',
+              'echo ready; exec sleep 600',
+            ],
+            { stdio: ['ignore', 'pipe', 'inherit'] },
+          );
+          // Ready once it runs as nobody (setpriv has switched uid before the shell speaks).
+          const exited = once(holder, 'exit').then(([code]) => {
+            throw new Error(`the lock holder (setpriv as nobody) exited with ${code} before it was ready`);
+          });
+          await Promise.race([once(holder.stdout as NodeJS.ReadableStream, 'data'), exited]);
+          exited.catch(() => {}); // it exits when the test kills it
+          holderPid = holder.pid as number;
+          expect(processUid(holderPid)).toBe(65534);
+        }
+        const lock = `${holderPid} ${hostname()} ${processStartTime(holderPid)}`;
+        await writeFile(`${path}.lock`, lock);
+        const contender = [
+          'const { FileLedgerStore } = await import(process.env.CLI_INDEX);',
+          "let probe = 'alive';",
+          'try { process.kill(Number(process.env.HOLDER), 0); } catch (error) { probe = error.code; }',
+          'const store = new FileLedgerStore(process.env.LEDGER, { lockTimeoutMs: 300 });',
+          'const outcome = await store.apply([JSON.parse(process.env.UPDATE)]).then(() => ({ written: true }), (error) => ({ error: error.message }));',
+          'console.log(JSON.stringify({ probe, ...outcome }));',
+        ].join('\n');
+        const node = [process.execPath, '--input-type=module', '-e', contender];
+        const [command, ...args] = asRoot ? [setpriv as string, '--bounding-set=-kill', '--', ...node] : node;
+        const run = spawnSync(command as string, args, {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH ?? '',
+            CLI_INDEX: pathToFileURL(CLI_INDEX).href,
+            HOLDER: String(holderPid),
+            LEDGER: path,
+            UPDATE: JSON.stringify(update(9)),
+          },
+        });
+        expect(run.stderr).toBe('');
+        const outcome = JSON.parse(run.stdout);
+        expect(outcome.probe).toBe('EPERM'); // the contender really could not signal the holder
+        expect(outcome.written).toBeUndefined();
+        expect(outcome.error).toContain(
+          `locked by another lastswitch process (pid ${holderPid}) that is still writing it`,
+        );
+        expect(await readFile(`${path}.lock`, 'utf8')).toBe(lock);
+        const [entry] = await collect(new FileLedgerStore(path).entries());
+        expect(entry?.lastSeen).toBe(1);
+      } finally {
+        holder?.kill('SIGKILL');
+        await rm(`${path}.lock`, { force: true });
+      }
+    },
+  );
 
   it('removes temporary files that a killed writer left beside the ledger', async () => {
     const path = freshPath();

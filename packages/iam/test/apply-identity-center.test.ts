@@ -17,7 +17,13 @@ import {
   SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
 import { applyPlan, Journal, type PlanFile, parsePlanFile, undoJournal } from '../src/index.js';
 
 // Identity Center steps (made by the plan's Identity Center half) carried out against moto's sso-admin and identitystore.
@@ -34,7 +40,7 @@ beforeAll(async () => {
     identityStore: new IdentitystoreClient(config),
   };
   dir = await mkdtemp(join(tmpdir(), 'lastswitch-apply-sso-'));
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   for (const c of Object.values(clients ?? {})) c.destroy();

@@ -28,7 +28,13 @@ import {
   roleRefFromArn,
 } from '@lastswitch/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
 import {
   applyPlan,
   Journal,
@@ -64,7 +70,7 @@ beforeAll(async () => {
   moto = await startMoto({ awsManagedPolicies: false });
   iam = new IAMClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials: motoCredentials });
   dir = await mkdtemp(join(tmpdir(), 'lastswitch-apply-'));
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   iam?.destroy();

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
   AddUserToGroupCommand,
@@ -14,9 +13,14 @@ import {
 } from '@aws-sdk/client-iam';
 import { canonicalJson, parseAuthorizationSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { runCli } from '../../cli/src/program.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
+import { runCliInProcess } from './_cli.js';
 
 // The whole session through the CLI (in process) against moto: snapshot → scan → plan → apply → undo.
 const A = MOTO_ACCOUNT;
@@ -29,26 +33,13 @@ let moto: MotoServer;
 let dir: string;
 let iam: IAMClient;
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const env = {
+/** The CLI in process, in the test folder, pointed at moto. */
+const cli = (args: string[]) =>
+  runCliInProcess(args, dir, {
     AWS_ENDPOINT_URL: moto.endpoint,
     AWS_ACCESS_KEY_ID: motoCredentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: motoCredentials.secretAccessKey,
-  };
-  const ctx: CliContext = { stdout, stderr, env, cwd: dir, exitCode: 0 };
-  const code = await runCli(['node', 'lastswitch', ...args], ctx);
-  return { code, stdout: out, stderr: err };
-}
+  });
 
 function assumeRecord(name: string, roleName: string, at: number, id: string): object {
   return {
@@ -120,7 +111,7 @@ beforeAll(async () => {
     join(folder, `${A}_CloudTrail_us-east-1_20260101T0000Z_ApplyApplyApply1.json.gz`),
     gzipSync(JSON.stringify({ Records: records })),
   );
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   iam?.destroy();

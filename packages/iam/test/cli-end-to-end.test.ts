@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import {
   AddUserToGroupCommand,
@@ -14,9 +13,14 @@ import {
 } from '@aws-sdk/client-iam';
 import { grantsFromSnapshot, grantsToRoster, parseAuthorizationSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { runCli } from '../../cli/src/program.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
+import { type CliRun, runCliInProcess } from './_cli.js';
 
 // End to end through the CLI (in process): snapshot from moto → scan a trail → report → plan.
 const A = MOTO_ACCOUNT;
@@ -29,27 +33,8 @@ const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', 
 let moto: MotoServer;
 let dir: string;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const ctx: CliContext = { stdout, stderr, env: { ...env }, cwd: dir, exitCode: 0 };
-  const code = await runCli(['node', 'lastswitch', ...args], ctx);
-  return { code, stdout: out, stderr: err };
-}
+/** The CLI in process, in the test folder, with only `env` as its environment. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCliInProcess(args, dir, env);
 
 /** A caller-side `AssumeRole` record by IAM user `name` (credentials fake, as in a real trail). */
 function assumeRole(name: string, roleName: string, at: number, id: string): object {
@@ -133,7 +118,7 @@ beforeAll(async () => {
     join(folder, `${A}_CloudTrail_us-east-1_20260101T0000Z_E2eE2eE2eE2eE2eE.json.gz`),
     gzipSync(JSON.stringify({ Records: records })),
   );
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   await moto?.stop();
@@ -149,12 +134,12 @@ describe('lastswitch iam snapshot → scan → report → plan', () => {
   });
 
   // Each test sets up what it needs (once), so the tests pass alone and in any order.
-  let snapshotRun: Promise<Run> | undefined;
+  let snapshotRun: Promise<CliRun> | undefined;
   const snapshotted = () => {
     snapshotRun ??= cli(['iam', 'snapshot', '--output', 'iam.json'], awsEnv());
     return snapshotRun;
   };
-  let scanRun: Promise<Run> | undefined;
+  let scanRun: Promise<CliRun> | undefined;
   const scanned = () => {
     scanRun ??= cli(['scan', 'trail', '--no-progress']);
     return scanRun;

@@ -1,7 +1,6 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { CreateRoleCommand, CreateUserCommand, IAMClient, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import {
@@ -25,9 +24,14 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { parseAuthorizationSnapshot, parseIdentityCenterSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
-import type { CliContext } from '../../cli/src/context.js';
-import { runCli } from '../../cli/src/program.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
+import { type CliRun, runCliInProcess } from './_cli.js';
 import { type StrictStsServer, startStrictStsServer } from './strictStsServer.js';
 
 // An organisation in moto: the management account, three member accounts with the audit role,
@@ -52,27 +56,8 @@ const accounts: Record<'prod' | 'dev' | 'sandbox' | 'norole' | 'closed', string>
 };
 let identityStoreId = '';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function cli(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => {
-    out += c.toString();
-  });
-  stderr.on('data', (c: Buffer) => {
-    err += c.toString();
-  });
-  const ctx: CliContext = { stdout, stderr, env: { ...env }, cwd: dir, exitCode: 0 };
-  const code = await runCli(['node', 'lastswitch', ...args], ctx);
-  return { code, stdout: out, stderr: err };
-}
+/** The CLI in process, in the test folder, with only `env` as its environment. */
+const cli = (args: string[], env: Record<string, string> = {}) => runCliInProcess(args, dir, env);
 
 const awsEnv = () => ({
   AWS_ENDPOINT_URL: moto.endpoint,
@@ -277,7 +262,7 @@ beforeAll(async () => {
     join(folder, `${accounts.prod}_CloudTrail_${REGION}_20260101T0000Z_OrgE2eOrgE2eOrgE.json.gz`),
     gzipSync(JSON.stringify({ Records: records })),
   );
-}, 180_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   await sts?.stop();
@@ -289,12 +274,17 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
   const now = () => new Date(NOW).toISOString();
 
   // Each test sets up what it needs (once), so the tests pass alone and in any order.
-  let orgRun: ReturnType<typeof cli> | undefined;
+  // The org snapshot's run, with the AssumeRole calls it made (other tests assume roles too).
+  let orgRun: Promise<CliRun & { assumed: StrictStsServer['assumed'] }> | undefined;
   const orgSnapshot = () => {
-    orgRun ??= cli(
-      ['iam', 'snapshot', '--org', '--role-name', 'lastswitch-audit', '--external-id', 'x-123', '--output', 'org'],
-      awsEnv(),
-    );
+    orgRun ??= (async () => {
+      const from = sts.assumed.length;
+      const run = await cli(
+        ['iam', 'snapshot', '--org', '--role-name', 'lastswitch-audit', '--external-id', 'x-123', '--output', 'org'],
+        awsEnv(),
+      );
+      return { ...run, assumed: sts.assumed.slice(from) };
+    })();
     return orgRun;
   };
   let ssoRun: ReturnType<typeof cli> | undefined;
@@ -339,7 +329,7 @@ describe('lastswitch iam snapshot --org, sso snapshot, report --grants, plan', (
     const management = parseAuthorizationSnapshot(JSON.parse(await readFile(join(dir, 'org', `${M}.json`), 'utf8')));
     expect(management.users.map((u) => u.name).sort()).toEqual(['alice', 'bob']);
     // Every member account through the role with the session name and external id; never the caller's own.
-    const asked = sts.assumed.filter((a) => a.sessionName === 'lastswitch-snapshot');
+    const asked = run.assumed.filter((a) => a.sessionName === 'lastswitch-snapshot');
     expect(asked.map((a) => a.roleArn).sort()).toEqual(
       [accounts.prod, accounts.dev, accounts.sandbox, accounts.norole]
         .map((a) => `arn:aws:iam::${a}:role/lastswitch-audit`)

@@ -4,7 +4,7 @@ import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import { MOTO_SETUP_MS, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
 import { readIdentityCenterSnapshot, readOrganizationSnapshots } from '../src/index.js';
 import { iamError, startIamPagesServer } from './iam-pages-server.js';
 import { type JsonPagesServer, pageOf, startJsonPagesServer } from './jsonPagesServer.js';
@@ -18,7 +18,7 @@ const client = <T>(Client: new (config: object) => T, endpoint: string, maxAttem
 let moto: MotoServer;
 beforeAll(async () => {
   moto = await startMoto({ awsManagedPolicies: false });
-}, 60_000);
+}, MOTO_SETUP_MS);
 afterAll(async () => {
   await moto?.stop();
 });

@@ -15,7 +15,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { parseAuthorizationSnapshot } from '@lastswitch/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MOTO_ACCOUNT, type MotoServer, motoCredentials, startMoto } from '../../../test/servers/moto.js';
+import {
+  MOTO_ACCOUNT,
+  MOTO_SETUP_MS,
+  type MotoServer,
+  motoCredentials,
+  startMoto,
+} from '../../../test/servers/moto.js';
 import { readAuthorizationSnapshot } from '../src/index.js';
 
 const A = MOTO_ACCOUNT;
@@ -102,7 +108,7 @@ beforeAll(async () => {
   await client.send(
     new AttachRolePolicyCommand({ RoleName: 'Admin', PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
   );
-}, 120_000);
+}, MOTO_SETUP_MS);
 
 afterAll(async () => {
   client?.destroy();

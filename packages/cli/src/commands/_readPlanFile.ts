@@ -1,7 +1,7 @@
 import type { PlanAction, PlanGrant, RemovalPlan } from '@lastswitch/core';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
-import { readUserFile } from './_shared.js';
+import { readUserFile } from './_userFiles.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
 import { assessLedger, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
@@ -10,7 +10,8 @@ import { MissingLedgerError, UsageError } from '../errors.js';
 import { makeDirectory } from '../makeDirectory.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { DEFAULT_STORE_URL, localStoreFiles, type OpenedStore } from '../store/openStore.js';
-import { grantsOption, rosterFromGrantFiles } from './plan.js';
+import { grantsOption, rosterFromGrantFiles } from './_grantFiles.js';
+import { describeFileError, readUserFile } from './_userFiles.js';
 
 /** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `sqlite:.lastswitch/ledger.db`. */
 export function storeOption(): Option {
@@ -73,33 +74,6 @@ export function addAssessOptions(command: Command): Command {
       parseNonNegativeInt,
     )
     .option('--allow-empty', ALLOW_EMPTY_HELP);
-}
-
-const FILE_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a folder',
-  ENOTDIR: 'a part of the path is not a folder',
-  EEXIST: 'a file is in the way',
-};
-
-/** `ENOENT (no such file or folder)`: the code to search for and what it means, one line. */
-function describeFileError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === undefined) return (error as Error).message.split('\n').join(' ');
-  return FILE_ERRORS[code] ? `${code} (${FILE_ERRORS[code]})` : code;
-}
-
-/** Reads a text file the user named (relative to the working directory); failure is a usage error naming `what`. */
-export async function readUserFile(path: string, ctx: CliContext, what: string): Promise<string> {
-  const full = isAbsolute(path) ? path : join(ctx.cwd, path);
-  try {
-    return await readFile(full, 'utf8');
-  } catch (error) {
-    // No `cause`: its message would repeat the code after this one, with the absolute path.
-    throw new UsageError(`cannot read ${what}${path}: ${describeFileError(error)}`);
-  }
 }
 
 /**

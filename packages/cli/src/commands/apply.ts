@@ -7,7 +7,8 @@ import { MissingLedgerError, UsageError } from '../errors.js';
 import { parseIsoDate } from '../options.js';
 import { openStore } from '../store/openStore.js';
 import { awsClientConfig } from './_awsConfig.js';
-import { plural, readUserFile, storeOption } from './_shared.js';
+import { plural, storeOption } from './_shared.js';
+import { readUserFile } from './_userFiles.js';
 
 interface ApplyOptions {
   yes?: boolean;

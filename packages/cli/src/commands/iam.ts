@@ -4,7 +4,8 @@ import { UsageError } from '../errors.js';
 import { parsePositiveInt } from '../options.js';
 import { awsClientConfig, parseAccountList } from './_awsConfig.js';
 import { runOrgSnapshot } from './_orgSnapshot.js';
-import { plural, readUserFile, writeOutputFile } from './_shared.js';
+import { plural, writeOutputFile } from './_shared.js';
+import { readUserFile } from './_userFiles.js';
 
 interface SnapshotOptions {
   output?: string;

@@ -25,7 +25,15 @@ export const LEDGER_FILE_VERSION = 1;
 export interface FileLedgerStoreOptions {
   /** How long `apply` waits for another process's lock before giving up, in ms (default: {@link lockWaitMs} of the ledger's size). */
   lockTimeoutMs?: number;
+  /**
+   * @internal For tests: called at each step of taking the lock; the writer stays at that step until
+   * the returned promise settles, so a test can order concurrent writers exactly.
+   */
+  _onLockStep?: (step: LockStep) => void | Promise<void>;
 }
+
+/** @internal The steps of taking the lock that `_onLockStep` sees. */
+export type LockStep = 'stale' | 'takenOver' | 'waiting' | 'locked';
 
 interface LedgerFileContent {
   entries: Map<string, LedgerEntry>;
@@ -140,11 +148,13 @@ export class FileLedgerStore implements LedgerStore {
   /** The absolute path of the ledger file. */
   readonly path: string;
   readonly #lockTimeoutMs: number | undefined;
+  readonly #onLockStep: (step: LockStep) => void | Promise<void>;
   #cache: { version: string; content: LedgerFileContent } | undefined;
 
   constructor(path: string, options: FileLedgerStoreOptions = {}) {
     this.path = resolve(path);
     this.#lockTimeoutMs = options.lockTimeoutMs;
+    this.#onLockStep = options._onLockStep ?? (() => {});
   }
 
   /** The files the ledger lives in: the one JSON file. */
@@ -324,6 +334,7 @@ export class FileLedgerStore implements LedgerStore {
         await handle.writeFile(`${process.pid} ${hostname()} ${processStartTime(process.pid) ?? ''}`);
         await handle.close();
         await removeOrphanTemporaries(this.path);
+        await this.#onLockStep('locked');
         return async () => {
           await rm(lockPath, { force: true });
         };
@@ -335,7 +346,9 @@ export class FileLedgerStore implements LedgerStore {
       const { holder, known, stale, gone, host } = await judgeLock(lockPath);
       if (gone) continue;
       if (stale) {
+        await this.#onLockStep('stale');
         await takeOverStaleLock(lockPath);
+        await this.#onLockStep('takenOver');
         continue;
       }
       if (Date.now() > deadline) {
@@ -346,6 +359,7 @@ export class FileLedgerStore implements LedgerStore {
             : `the ledger is locked by another lastswitch process; if none is running, delete ${lockPath}`,
         );
       }
+      await this.#onLockStep('waiting');
       await new Promise((done) => setTimeout(done, 50));
     }
   }
