@@ -30,6 +30,7 @@ export {
   type JournalAfter,
   type JournalBefore,
   JournalError,
+  type JournalLock,
   type JournalRecord,
   type JournalStart,
   type JournalUndoAfter,

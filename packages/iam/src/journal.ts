@@ -1,4 +1,6 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { LastswitchError, type PlanAction } from '@lastswitch/core';
 
@@ -144,6 +146,45 @@ export class Journal {
     return new Journal(path, records, torn ? Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1)) : undefined);
   }
 
+  /**
+   * Takes the journal's lock (`PATH.lock`, holding pid, host and start time) so that no other
+   * apply or undo writes the same journal at the same time; call `release()` when done. A lock
+   * left by a process that no longer runs on this host is taken over; a live one, or one from
+   * another host, is refused with a {@link JournalError} naming its holder.
+   */
+  static async lock(path: string): Promise<JournalLock> {
+    const lockPath = `${path}.lock`;
+    const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`;
+    await mkdir(dirname(path), { recursive: true });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        const handle = await open(lockPath, 'wx', 0o600);
+        try {
+          await handle.write(mine);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        return { path: lockPath, release: () => rm(lockPath, { force: true }) };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') {
+          throw new JournalError(`cannot lock the journal ${path}: ${(error as Error).message}`, { cause: error });
+        }
+      }
+      const text = await readFile(lockPath, 'utf8').catch(() => undefined);
+      if (text === undefined) continue; // released in between: try again
+      const holder = _lockHolder(text);
+      if (holder === undefined || holder.host !== hostname() || _isRunning(holder.pid)) {
+        const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.since}` : 'an unreadable lock';
+        throw new JournalError(
+          `the journal ${path} is in use by another lastswitch apply or undo (${who}); if no such process runs, delete ${lockPath}`,
+        );
+      }
+      await _takeOverStale(lockPath, text);
+    }
+    throw new JournalError(`cannot lock the journal ${path}: other processes keep taking its lock`);
+  }
+
   /** The `start` line, if the journal has one. */
   get start(): JournalStart | undefined {
     const first = this.records[0];
@@ -180,6 +221,53 @@ export class Journal {
     }
     return undefined;
   }
+}
+
+/** A journal's lock, held until `release()`. */
+export interface JournalLock {
+  /** The lock file (`JOURNAL.lock`). */
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+function _lockHolder(text: string): { pid: number; host: string; since: string } | undefined {
+  try {
+    const value = JSON.parse(text) as { pid?: unknown; host?: unknown; since?: unknown };
+    if (!Number.isSafeInteger(value.pid) || typeof value.host !== 'string' || typeof value.since !== 'string') {
+      return undefined;
+    }
+    return { pid: value.pid as number, host: value.host, since: value.since };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a process with this pid runs on this host (one of another user counts: EPERM). */
+function _isRunning(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}
+
+/**
+ * Removes a stale lock whose text was `stale`, atomically: it is renamed aside first and only
+ * deleted when it still holds that text; a fresh lock another process took meanwhile is put back.
+ * Exported for its test only (not from the package).
+ */
+export async function _takeOverStale(lockPath: string, stale: string): Promise<void> {
+  const aside = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
+  try {
+    await rename(lockPath, aside);
+  } catch {
+    return; // someone else moved it: try again
+  }
+  const moved = await readFile(aside, 'utf8').catch(() => undefined);
+  if (moved !== stale) await link(aside, lockPath).catch(() => {});
+  await rm(aside, { force: true });
 }
 
 async function _syncFolder(folder: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
@@ -238,6 +238,34 @@ describe('lastswitch plan → apply → undo', () => {
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('--yes');
     expect(run.stdout).toContain(command === 'apply' ? 'review steps are never applied' : 'refused, named, otherwise');
+  });
+
+  it('refuses --yes while another apply or undo holds the journal (exit 2), and a dry run still answers', async () => {
+    await cli(['iam', 'snapshot', '--output', 'locked-before.json']);
+    await cli([
+      'plan',
+      '--grants',
+      'locked-before.json',
+      '--now',
+      now,
+      '--grace-days',
+      '0',
+      '--format',
+      'json',
+      '--output',
+      'locked.json',
+    ]);
+    await mkdir(join(dir, 'journals'), { recursive: true });
+    const holder = `${JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' })}\n`;
+    await writeFile(join(dir, 'journals', 'locked.jsonl.lock'), holder);
+    const run = await cli(['apply', 'locked.json', '--yes', '--now', now, '--journal', 'journals/locked.jsonl']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`is in use by another lastswitch apply or undo (pid ${process.pid} on ${hostname()}`);
+    await expect(readFile(join(dir, 'journals', 'locked.jsonl'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readFile(join(dir, 'journals', 'locked.jsonl.lock'), 'utf8')).toBe(holder);
+    const dry = await cli(['apply', 'locked.json', '--now', now, '--journal', 'journals/locked.jsonl']);
+    expect(dry.code).toBe(0);
+    expect(dry.stderr).toContain('Nothing was changed.');
   });
 
   it('rejects bad usage with exit code 2', async () => {

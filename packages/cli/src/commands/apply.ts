@@ -158,12 +158,16 @@ async function runApply(planPath: string, options: ApplyOptions, ctx: CliContext
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
   const journalPath = resolve(ctx.cwd, options.journal ?? defaultJournalPath(planPath));
   const journalShown = options.journal ?? defaultJournalPath(planPath);
+  // Only one apply or undo writes a journal at a time (a dry run writes nothing and takes no lock).
+  let lock: Awaited<ReturnType<typeof iam.Journal.lock>> | undefined;
   let journal: Awaited<ReturnType<typeof iam.Journal.open>>;
   try {
+    if (options.yes) lock = await iam.Journal.lock(journalPath);
     journal = await iam.Journal.open(journalPath);
     // Before any AWS call: a journal of another plan, or one already undone, is bad usage.
     iam.checkJournalFits(journal, sha256);
   } catch (error) {
+    await lock?.release();
     throw new UsageError((error as Error).message, { cause: error });
   }
   const identityCenter = plan.actions.some((a) => a.kind === 'delete-account-assignment' || a.identityStoreGroup);
@@ -213,6 +217,7 @@ async function runApply(planPath: string, options: ApplyOptions, ctx: CliContext
       if (result.failed > 0) ctx.exitCode = Math.max(ctx.exitCode, 1);
     }
   } finally {
+    await lock?.release();
     opened.close();
     clients?.destroy();
   }

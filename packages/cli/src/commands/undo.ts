@@ -44,13 +44,43 @@ export function registerUndoCommand(program: Command, ctx: CliContext): void {
 
 async function runUndo(journalPath: string, options: UndoOptions, ctx: CliContext): Promise<void> {
   const iam = await import('@lastswitch/iam');
-  let journal: Awaited<ReturnType<typeof iam.Journal.open>>;
-  try {
-    journal = await iam.Journal.open(resolve(ctx.cwd, journalPath));
-  } catch (error) {
-    throw new UsageError((error as Error).message, { cause: error });
-  }
+  const path = resolve(ctx.cwd, journalPath);
+  const read = async () => {
+    try {
+      return await iam.Journal.open(path);
+    } catch (error) {
+      throw new UsageError((error as Error).message, { cause: error });
+    }
+  };
+  let journal = await read();
   if (!journal.start) throw new UsageError(`${journalPath} is not an apply journal (missing or empty)`);
+  // Only one apply or undo writes a journal at a time (a dry run writes nothing and takes no lock);
+  // the journal is read again once locked, with every line the last holder wrote.
+  let lock: Awaited<ReturnType<typeof iam.Journal.lock>> | undefined;
+  if (options.yes) {
+    try {
+      lock = await iam.Journal.lock(path);
+    } catch (error) {
+      throw new UsageError((error as Error).message, { cause: error });
+    }
+  }
+  try {
+    if (lock) journal = await read();
+    await _undo(journalPath, journal, options, ctx, iam);
+  } finally {
+    await lock?.release();
+  }
+}
+
+type IamModule = typeof import('@lastswitch/iam');
+
+async function _undo(
+  journalPath: string,
+  journal: Awaited<ReturnType<IamModule['Journal']['open']>>,
+  options: UndoOptions,
+  ctx: CliContext,
+  iam: IamModule,
+): Promise<void> {
   const changed = new Set(journal.records.flatMap((r) => (r.type === 'before' ? [r.step] : [])));
   const unknown = (options.only ?? []).filter((s) => !changed.has(s));
   if (unknown.length > 0) {
