@@ -132,6 +132,11 @@ async function normalised(file: string): Promise<string> {
 
 describe('lastswitch plan → apply → undo', () => {
   const now = new Date(NOW).toISOString();
+  /** A snapshot of moto's IAM now, and the plan made from it (grace 0), as files in the test folder. */
+  const snapshotAndPlan = async (snapshot: string, plan: string) => {
+    await cli(['iam', 'snapshot', '--output', snapshot]);
+    await cli(['plan', '--grants', snapshot, '--now', now, '--grace-days', '0', '--format', 'json', '--output', plan]);
+  };
   beforeAll(async () => {
     expect((await cli(['scan', 'trail', '--no-progress'])).code).toBe(0);
   });
@@ -198,20 +203,7 @@ describe('lastswitch plan → apply → undo', () => {
   });
 
   it('exits 1 naming the step refused because its policy changed since the plan, and applies the others', async () => {
-    await cli(['iam', 'snapshot', '--output', 'drift-before.json']);
-    await cli([
-      'plan',
-      '--grants',
-      'drift-before.json',
-      '--now',
-      now,
-      '--grace-days',
-      '0',
-      '--format',
-      'json',
-      '--output',
-      'drift.json',
-    ]);
+    await snapshotAndPlan('drift-before.json', 'drift.json');
     const changed = doc({
       Sid: 'People',
       Effect: 'Allow',
@@ -241,20 +233,7 @@ describe('lastswitch plan → apply → undo', () => {
   });
 
   it('refuses --yes while another apply or undo holds the journal (exit 2), and a dry run still answers', async () => {
-    await cli(['iam', 'snapshot', '--output', 'locked-before.json']);
-    await cli([
-      'plan',
-      '--grants',
-      'locked-before.json',
-      '--now',
-      now,
-      '--grace-days',
-      '0',
-      '--format',
-      'json',
-      '--output',
-      'locked.json',
-    ]);
+    await snapshotAndPlan('locked-before.json', 'locked.json');
     await mkdir(join(dir, 'journals'), { recursive: true });
     const holder = `${JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-01-01T00:00:00.000Z' })}\n`;
     await writeFile(join(dir, 'journals', 'locked.jsonl.lock'), holder);
@@ -269,20 +248,7 @@ describe('lastswitch plan → apply → undo', () => {
   });
 
   it('rejects bad usage with exit code 2', async () => {
-    await cli(['iam', 'snapshot', '--output', 'usage.json']);
-    await cli([
-      'plan',
-      '--grants',
-      'usage.json',
-      '--now',
-      now,
-      '--grace-days',
-      '0',
-      '--format',
-      'json',
-      '--output',
-      'plan.json',
-    ]);
+    await snapshotAndPlan('usage.json', 'plan.json');
     const only = await cli(['apply', 'plan.json', '--only', '7']);
     expect(only.code).toBe(2);
     expect(only.stderr).toContain('--only names 1 step the plan does not have: 7');
