@@ -45,7 +45,8 @@ const entry = (who: string, roleName: string, daysAgo: number): LedgerEntry => (
   methods: ['AssumeRole'],
   lastEventId: `${who}-${roleName}`,
 });
-const ledger = [
+// Built inside each test (not at import), so mutation testing sees which tests parse these ARNs.
+const ledger = () => [
   entry('alice', 'Admin', 10),
   entry('alice', 'ReadOnly', 300),
   entry('alice', 'dev-a', 5),
@@ -59,7 +60,7 @@ const evaluation = () => grantsFromSnapshot([identity, target]);
 
 describe('assessGrants', () => {
   it('gives each grant its status and the concrete roles used under it', async () => {
-    const assessment = await assessLedger(ledger, { now: NOW, staleAfterDays: 90 });
+    const assessment = await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 });
     const usage = assessGrants(assessment, evaluation().grants);
     const table = usage.map((u) => [
       u.grant.principal.name,
@@ -101,7 +102,7 @@ describe('grantsToRoster with assessLedger', () => {
       since: identity.users[0]?.createdAt,
       source: 'inline policy alice-inline-0 of user alice statement "People" (#0)',
     });
-    const assessment = await assessLedger(ledger, { now: NOW, staleAfterDays: 90, roster });
+    const assessment = await assessLedger(ledger(), { now: NOW, staleAfterDays: 90, roster });
     const never = assessment.pairs
       .filter((p) => p.status === 'never')
       .map((p) => `${p.principal.name} → ${p.role.key}`);
@@ -119,7 +120,7 @@ describe('grantsToRoster with assessLedger', () => {
 });
 
 describe('planRemovals', () => {
-  const plan = async () => planRemovals(await assessLedger(ledger, { now: NOW, staleAfterDays: 90 }), evaluation());
+  const plan = async () => planRemovals(await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 }), evaluation());
   const find = (actions: PlanAction[], who: string, kind: PlanAction['kind']) =>
     actions.filter((a) => a.principal.name === who && a.kind === kind);
 
@@ -270,7 +271,7 @@ describe('planRemovals: grants that are written but not in effect', () => {
 
 describe('renderPlan', () => {
   it('renders Markdown naming each statement to change, and JSON with ISO times', async () => {
-    const p = planRemovals(await assessLedger(ledger, { now: NOW, staleAfterDays: 90 }), evaluation());
+    const p = planRemovals(await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 }), evaluation());
     const md = renderPlan(p, 'markdown');
     expect(md).toContain('# lastswitch removal plan (dry run)');
     expect(md).toContain('**Nothing has been changed**');
