@@ -1,4 +1,10 @@
 // @ts-check
+import { fileURLToPath } from 'node:url';
+
+// Stryker runs the tests from a sandbox (.stryker-tmp/sandbox-…), where `../shared` is not the
+// corpus CI lays beside the repository: point the corpus tests at it, or they fail to load.
+process.env.LASTSWITCH_CORPUS ??= fileURLToPath(new URL('../shared/corpus/public', import.meta.url));
+
 /**
  * Mutation testing of core's attribution, ledger, grants and plan code (`pnpm mutate`).
  * Too slow for CI on two cores; run it before changing these files and record the score
