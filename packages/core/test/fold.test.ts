@@ -1,4 +1,11 @@
-import { foldAliases, foldSwitches, mergeLedgerEntry, mergePrincipalAlias } from '@lastswitch/core';
+import {
+  foldAliases,
+  foldSwitches,
+  isNewerUpdate,
+  mergeLedgerEntry,
+  mergePrincipalAlias,
+  ownerSideLinkSource,
+} from '@lastswitch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { LedgerUpdate, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../src/model.js';
@@ -240,5 +247,57 @@ describe('foldAliases', () => {
       ),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('fold edges found by mutation testing', () => {
+  const update = (methods: SwitchMethod[]): LedgerUpdate => ({
+    principal: user('alice'),
+    role: role('Admin'),
+    firstSeen: T0,
+    lastSeen: T0,
+    methods,
+    lastEventId: 'e1',
+  });
+
+  it.each<[string, SwitchMethod[], SwitchMethod[]]>([
+    ['two methods in reverse order', ['SwitchRole', 'AssumeRole'], ['AssumeRole', 'SwitchRole']],
+    ['one method twice', ['AssumeRole', 'AssumeRole'], ['AssumeRole']],
+  ])('a new entry from an update listing %s gets them sorted and unique', (_name, methods, expected) => {
+    expect(mergeLedgerEntry(undefined, update(methods)).methods).toEqual(expected);
+  });
+
+  it('a full tie (same lastSeen and event id) is newer on neither side', () => {
+    const a = { lastSeen: T0, lastEventId: 'e1' };
+    expect(isNewerUpdate(a, { ...a })).toBe(false);
+    expect(isNewerUpdate({ ...a, lastEventId: 'e2' }, a)).toBe(true);
+  });
+
+  it.each([
+    ['AIDAEXAMPLE>AROAEXAMPLE:erin', 'AIDAEXAMPLE'],
+    ['AIDAEXAMPLE', undefined],
+    ['>AROAEXAMPLE:erin', undefined],
+  ])('the caller behind alias id %j is %j', (aliasId, expected) => {
+    expect(ownerSideLinkSource(aliasId)).toBe(expected);
+  });
+
+  it('returns updates and aliases sorted by key even when they arrive in reverse', () => {
+    const switches = [
+      sw(user('carol'), role('ReadOnly'), T0, 'AssumeRole', 'e3'),
+      sw(user('bob'), role('ReadOnly'), T0, 'AssumeRole', 'e2'),
+      sw(user('bob'), role('Admin'), T0, 'AssumeRole', 'e1'),
+    ];
+    expect(foldSwitches(switches).map((u) => `${u.principal.name} ${u.role.name}`)).toEqual([
+      'bob Admin',
+      'bob ReadOnly',
+      'carol ReadOnly',
+    ]);
+    const alias = (principalId: string): PrincipalAlias => ({
+      account: '111111111111',
+      principalId,
+      principal: user(principalId),
+      seenAt: T0,
+    });
+    expect(foldAliases([alias('C'), alias('B'), alias('A')]).map((a) => a.principalId)).toEqual(['A', 'B', 'C']);
   });
 });

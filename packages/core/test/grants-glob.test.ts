@@ -26,6 +26,11 @@ describe('matchGlob', () => {
     ['a*?', 'ab', true],
     ['', '', true],
     ['', 'x', false],
+    // A partial match that fails part-way resumes from the longest border of what matched (KMP):
+    // neither from scratch nor further on.
+    ['*aabb*', 'aababb', false],
+    ['*aaab*', 'aaaab', true],
+    ['*aabaaaa*', 'aabaaabaaaa', true],
   ])('%j against %j → %s', (pattern, text, expected) => {
     expect(matchGlob(pattern, text)).toBe(expected);
   });
@@ -71,6 +76,11 @@ describe('matchArnPattern', () => {
     // A pattern with fewer than six parts is matched as one string (broadest reading).
     ['arn:aws:iam::*', admin, true],
     ['arn:aws:*', admin, true],
+    ['', admin, false],
+    // Six parts on both sides: the region `*` cannot swallow `:ACCOUNT`, so the account part is `function`.
+    ['arn:aws:lambda:*:function:f', 'arn:aws:lambda:us-east-1:111111111111:function:f', false],
+    // An empty first part is still a part.
+    [':*:a:b:c:d', ':x:y:a:b:c:d', false],
   ])('%j against %j → %s', (pattern, arn, expected) => {
     expect(matchArnPattern(pattern, arn)).toBe(expected);
   });
@@ -86,6 +96,9 @@ describe('patternCovers', () => {
     ['arn:aws:iam::2:role/dev-*', 'arn:aws:iam::2:role/prod-a', false],
     ['arn:aws:iam::2:role/dev-?', 'arn:aws:iam::2:role/dev-*', false],
     ['arn:aws:iam::2:role/dev-*', 'arn:aws:iam::2:role/dev-?', true],
+    ['*', '*', true],
+    ['', 'arn:aws:iam::2:role/dev-a', false],
+    ['arn:aws:iam::2:role/dev-?', 'arn:aws:iam::2:role/dev-?', true],
   ])('%j covers %j → %s', (outer, inner, expected) => {
     expect(patternCovers(outer, inner)).toBe(expected);
   });
@@ -102,6 +115,11 @@ describe('patternCanMatchRole', () => {
     ['arn:aws:iam:us-east-1:1:role/x', false],
     ['arn:aws-cn:iam::1:role/x', true],
     ['not-an-arn', false],
+    ['urn:aws:iam::1:role/x', false],
+    ['arn:aws:sts::1:role/x', false],
+    ['arn:aws-xx:iam::1:role/x', false],
+    ['arn:aws:iam::1:r?le/x', true],
+    ['arn:aws:iam::1:role/', false],
   ])('%j → %s', (pattern, expected) => {
     expect(patternCanMatchRole(pattern)).toBe(expected);
   });

@@ -23,49 +23,51 @@ const PS = (n: string) => `arn:aws:sso:::permissionSet/ssoins-1/ps-${n}`;
 const ssoRole = (account: string, ps: string, path = 'aws-reserved/sso.amazonaws.com/') =>
   `arn:aws:iam::${account}:role/${path}AWSReservedSSO_${ps}_0a1b2c3d4e5f6789`;
 
-const ic: IdentityCenterSnapshot = parseIdentityCenterSnapshot({
-  format: 'lastswitch.identity-center-snapshot',
-  version: 1,
-  takenAt: NOW,
-  instanceArn: 'arn:aws:sso:::instance/ssoins-1',
-  identityStoreId: 'd-1',
-  accounts: [TARGET, OTHER],
-  permissionSets: [
-    { arn: PS('admin'), name: 'Admin' },
-    { arn: PS('ro'), name: 'ReadOnly' },
-    { arn: PS('admin-x'), name: 'Admin_Extra' },
-  ],
-  assignments: [
-    { accountId: TARGET, permissionSetArn: PS('admin'), principalType: 'USER', principalId: 'u-carol' },
-    { accountId: OTHER, permissionSetArn: PS('ro'), principalType: 'USER', principalId: 'u-dave' },
-    { accountId: TARGET, permissionSetArn: PS('ro'), principalType: 'GROUP', principalId: 'g-ops' },
-    { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'GROUP', principalId: 'g-ops' },
-    { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'GROUP', principalId: 'g-auditors' },
-    { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'USER', principalId: 'u-deleted' },
-    { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'USER', principalId: 'u-new' },
-  ],
-  users: [
-    { id: 'u-carol', userName: 'carol', emails: [] },
-    { id: 'u-dave', userName: 'dave', emails: [] },
-    { id: 'u-erin', userName: 'erin', emails: [] },
-    { id: 'u-frank', userName: 'frank', emails: [] },
-    { id: 'u-gina', userName: 'gina', emails: [] },
-    { id: 'u-new', userName: 'newbie', emails: [], createdAt: NOW - 2 * DAY_MS },
-  ],
-  groups: [
-    {
-      id: 'g-ops',
-      displayName: 'ops',
-      members: [
-        { membershipId: 'm-carol', userId: 'u-carol' },
-        { membershipId: 'm-erin', userId: 'u-erin' },
-        { membershipId: 'm-gina', userId: 'u-gina' },
-      ],
-    },
-    { id: 'g-auditors', displayName: 'auditors', members: [{ membershipId: 'm-frank', userId: 'u-frank' }] },
-  ],
-  problems: [],
-});
+// Both built inside each test (not at import), so mutation testing sees which tests cover them.
+const ic = (): IdentityCenterSnapshot =>
+  parseIdentityCenterSnapshot({
+    format: 'lastswitch.identity-center-snapshot',
+    version: 1,
+    takenAt: NOW,
+    instanceArn: 'arn:aws:sso:::instance/ssoins-1',
+    identityStoreId: 'd-1',
+    accounts: [TARGET, OTHER],
+    permissionSets: [
+      { arn: PS('admin'), name: 'Admin' },
+      { arn: PS('ro'), name: 'ReadOnly' },
+      { arn: PS('admin-x'), name: 'Admin_Extra' },
+    ],
+    assignments: [
+      { accountId: TARGET, permissionSetArn: PS('admin'), principalType: 'USER', principalId: 'u-carol' },
+      { accountId: OTHER, permissionSetArn: PS('ro'), principalType: 'USER', principalId: 'u-dave' },
+      { accountId: TARGET, permissionSetArn: PS('ro'), principalType: 'GROUP', principalId: 'g-ops' },
+      { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'GROUP', principalId: 'g-ops' },
+      { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'GROUP', principalId: 'g-auditors' },
+      { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'USER', principalId: 'u-deleted' },
+      { accountId: OTHER, permissionSetArn: PS('admin'), principalType: 'USER', principalId: 'u-new' },
+    ],
+    users: [
+      { id: 'u-carol', userName: 'carol', emails: [] },
+      { id: 'u-dave', userName: 'dave', emails: [] },
+      { id: 'u-erin', userName: 'erin', emails: [] },
+      { id: 'u-frank', userName: 'frank', emails: [] },
+      { id: 'u-gina', userName: 'gina', emails: [] },
+      { id: 'u-new', userName: 'newbie', emails: [], createdAt: NOW - 2 * DAY_MS },
+    ],
+    groups: [
+      {
+        id: 'g-ops',
+        displayName: 'ops',
+        members: [
+          { membershipId: 'm-carol', userId: 'u-carol' },
+          { membershipId: 'm-erin', userId: 'u-erin' },
+          { membershipId: 'm-gina', userId: 'u-gina' },
+        ],
+      },
+      { id: 'g-auditors', displayName: 'auditors', members: [{ membershipId: 'm-frank', userId: 'u-frank' }] },
+    ],
+    problems: [],
+  });
 
 const entry = (who: string, roleArn: string, daysAgo: number): LedgerEntry => ({
   principal: { key: `saml:${PROVIDER}:${who}`, kind: 'saml', account: '', name: who },
@@ -76,7 +78,7 @@ const entry = (who: string, roleArn: string, daysAgo: number): LedgerEntry => ({
   lastEventId: `event-${who}-${daysAgo}`,
 });
 
-const ledger = [
+const ledger = () => [
   entry('carol', ssoRole(TARGET, 'Admin'), 1),
   entry('carol', ssoRole(TARGET, 'ReadOnly', 'aws-reserved/sso.amazonaws.com/eu-west-1/'), 3),
   // gina uses the group's Admin in OTHER, but never its ReadOnly in TARGET.
@@ -102,7 +104,7 @@ describe('identityCenterRoleMatches', () => {
 
 describe('identityCenterGrants', () => {
   it('gives one grant per user, permission set and account, directly or through a named group', () => {
-    const evaluation = identityCenterGrants(ic, { principalKeys: [`saml:${PROVIDER}:carol`] });
+    const evaluation = identityCenterGrants(ic(), { principalKeys: [`saml:${PROVIDER}:carol`] });
     const rows = evaluation.grants
       .map(
         (g) =>
@@ -143,16 +145,16 @@ describe('identityCenterGrants', () => {
         }),
       ],
     });
-    const evaluation = identityCenterGrants(ic, { iamSnapshots: [iam] });
+    const evaluation = identityCenterGrants(ic(), { iamSnapshots: [iam] });
     expect(evaluation.grants[0]?.principal.key).toBe('saml:AWSSSO_feedfacefeedface_DO_NOT_DELETE:carol');
     expect(evaluation.problems.some((p) => p.message.includes('provider name is not known'))).toBe(false);
-    const unknown = identityCenterGrants(ic);
+    const unknown = identityCenterGrants(ic());
     expect(unknown.problems.some((p) => p.message.includes('provider name is not known'))).toBe(true);
   });
 
   it('roster entries match the ledger: used assignments are not "never", unused ones are', async () => {
-    const evaluation = identityCenterGrants(ic, { principalKeys: ledger.map((e) => e.principal.key) });
-    const assessment = await assessLedger(ledger, {
+    const evaluation = identityCenterGrants(ic(), { principalKeys: ledger().map((e) => e.principal.key) });
+    const assessment = await assessLedger(ledger(), {
       now: NOW,
       staleAfterDays: 90,
       graceDays: 7,
@@ -177,8 +179,8 @@ describe('identityCenterGrants', () => {
 
 describe('planAssignmentRemovals', () => {
   const plan = async () => {
-    const assessment = await assessLedger(ledger, { now: NOW, staleAfterDays: 90 });
-    const evaluation = identityCenterGrants(ic, { principalKeys: ledger.map((e) => e.principal.key) });
+    const assessment = await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 });
+    const evaluation = identityCenterGrants(ic(), { principalKeys: ledger().map((e) => e.principal.key) });
     return { assessment, evaluation, plan: planAssignmentRemovals(assessment, evaluation, { graceDays: 7 }) };
   };
 

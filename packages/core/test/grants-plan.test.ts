@@ -45,7 +45,8 @@ const entry = (who: string, roleName: string, daysAgo: number): LedgerEntry => (
   methods: ['AssumeRole'],
   lastEventId: `${who}-${roleName}`,
 });
-const ledger = [
+// Built inside each test (not at import), so mutation testing sees which tests parse these ARNs.
+const ledger = () => [
   entry('alice', 'Admin', 10),
   entry('alice', 'ReadOnly', 300),
   entry('alice', 'dev-a', 5),
@@ -54,12 +55,13 @@ const ledger = [
   entry('bob', 'Elsewhere', 3),
 ];
 
-const evaluation = grantsFromSnapshot([identity, target]);
+// Evaluated inside each test (not at import), so mutation testing sees which tests cover it.
+const evaluation = () => grantsFromSnapshot([identity, target]);
 
 describe('assessGrants', () => {
   it('gives each grant its status and the concrete roles used under it', async () => {
-    const assessment = await assessLedger(ledger, { now: NOW, staleAfterDays: 90 });
-    const usage = assessGrants(assessment, evaluation.grants);
+    const assessment = await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 });
+    const usage = assessGrants(assessment, evaluation().grants);
     const table = usage.map((u) => [
       u.grant.principal.name,
       u.grant.resource,
@@ -85,7 +87,7 @@ describe('assessGrants', () => {
       now: NOW,
       staleAfterDays: 90,
     });
-    const dev = assessGrants(assessment, evaluation.grants).find((u) => u.grant.resource === R('dev-*'));
+    const dev = assessGrants(assessment, evaluation().grants).find((u) => u.grant.resource === R('dev-*'));
     expect(dev).toMatchObject({ status: 'stale', daysSince: 120 });
     expect(dev?.usedRoles.map((r) => r.role.name)).toEqual(['dev-a', 'dev-b']);
   });
@@ -93,14 +95,14 @@ describe('assessGrants', () => {
 
 describe('grantsToRoster with assessLedger', () => {
   it('reports never-used grants as `never`, with the user creation date as grace and the provenance as source', async () => {
-    const roster = grantsToRoster(evaluation.grants);
+    const roster = grantsToRoster(evaluation().grants);
     expect(roster[0]).toEqual({
       principal: U('alice'),
       role: R('Admin'),
       since: identity.users[0]?.createdAt,
       source: 'inline policy alice-inline-0 of user alice statement "People" (#0)',
     });
-    const assessment = await assessLedger(ledger, { now: NOW, staleAfterDays: 90, roster });
+    const assessment = await assessLedger(ledger(), { now: NOW, staleAfterDays: 90, roster });
     const never = assessment.pairs
       .filter((p) => p.status === 'never')
       .map((p) => `${p.principal.name} → ${p.role.key}`);
@@ -118,7 +120,7 @@ describe('grantsToRoster with assessLedger', () => {
 });
 
 describe('planRemovals', () => {
-  const plan = async () => planRemovals(await assessLedger(ledger, { now: NOW, staleAfterDays: 90 }), evaluation);
+  const plan = async () => planRemovals(await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 }), evaluation());
   const find = (actions: PlanAction[], who: string, kind: PlanAction['kind']) =>
     actions.filter((a) => a.principal.name === who && a.kind === kind);
 
@@ -269,7 +271,7 @@ describe('planRemovals: grants that are written but not in effect', () => {
 
 describe('renderPlan', () => {
   it('renders Markdown naming each statement to change, and JSON with ISO times', async () => {
-    const p = planRemovals(await assessLedger(ledger, { now: NOW, staleAfterDays: 90 }), evaluation);
+    const p = planRemovals(await assessLedger(ledger(), { now: NOW, staleAfterDays: 90 }), evaluation());
     const md = renderPlan(p, 'markdown');
     expect(md).toContain('# lastswitch removal plan (dry run)');
     expect(md).toContain('**Nothing has been changed**');

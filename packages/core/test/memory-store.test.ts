@@ -132,3 +132,40 @@ describe('the LedgerStore contract itself', () => {
     ]);
   });
 });
+
+describe('MemoryLedgerStore: what counts as a change', () => {
+  const all = async (store: MemoryLedgerStore) => {
+    const out: LedgerEntry[] = [];
+    for await (const entry of store.entries()) out.push(entry);
+    return out;
+  };
+
+  it('stores a later time for the same event id (a corrected replay), as a write', async () => {
+    const store = new MemoryLedgerStore();
+    await store.apply([{ ...update(1000), lastEventId: 'evt-1' }]);
+    const result = await store.apply([{ ...update(2000, 1000), lastEventId: 'evt-1' }]);
+    expect(result).toMatchObject({ writes: 1, heldBack: 0 });
+    expect((await all(store))[0]?.lastSeen).toBe(2000);
+  });
+
+  it('stores the role path a full tie settles on, in either order', async () => {
+    const withPath = { ...admin, arn: 'arn:aws:iam::333333333333:role/team/Admin' };
+    for (const order of [
+      [admin, withPath],
+      [withPath, admin],
+    ]) {
+      const store = new MemoryLedgerStore();
+      for (const role of order) await store.apply([{ ...update(1000), role }]);
+      expect((await all(store))[0]?.role.arn).toBe(withPath.arn);
+    }
+  });
+
+  it('an iterator closed early (break) yields nothing more', async () => {
+    const store = new MemoryLedgerStore();
+    await store.apply([update(1000), { ...update(1000), role: { ...admin, key: `${admin.key}2`, name: 'Admin2' } }]);
+    const iterator = store.entries()[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBe(false);
+    expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+  });
+});

