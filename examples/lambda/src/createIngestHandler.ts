@@ -15,7 +15,7 @@ import { openTrailObject } from '@lastswitch/source-s3';
 import { DynamoDBLedgerWriteError } from '@lastswitch/store-dynamodb';
 import type { S3BatchResult, SQSBatchResponse } from 'aws-lambda';
 import { toS3BatchResult, toSqsBatchResponse } from './batchResponses.js';
-import { describeFailure, type FailureDescription } from './describeFailure.js';
+import { describeFailure } from './describeFailure.js';
 import { type FailedFile, type FileOutcome, isUnreadable } from './fileOutcome.js';
 import { type HandlerLogger, silentLogger } from './logger.js';
 
