@@ -242,6 +242,14 @@ describe('planAssignmentRemovals', () => {
     expect(p.problems[1]?.message).toContain('renamed or deleted');
   });
 
+  it('numbers the joined steps from 1, ordered by account, principal and summary', async () => {
+    const { assessment, evaluation } = await plan();
+    const joined = withAssignmentRemovals(planRemovals(assessment, [], { graceDays: 7 }), assessment, evaluation);
+    expect(joined.actions.map((a) => a.step)).toEqual([1, 2, 3, 4, 5]);
+    const order = joined.actions.map((a) => `${a.account}|${a.principal.key}|${a.summary}`);
+    expect(order).toEqual([...order].sort());
+  });
+
   it('joins the IAM plan: one summary, Markdown names the assignment and the group', async () => {
     const { assessment, evaluation } = await plan();
     const iam = planRemovals(assessment, [], { graceDays: 7 });

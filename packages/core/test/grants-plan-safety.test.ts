@@ -171,6 +171,43 @@ describe('plan prior state: each step records exactly what it changes', () => {
     );
   });
 
+  it('edits a later statement at its shifted index once an earlier step has removed a whole statement', async () => {
+    const ec2 = { Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' };
+    const identity = snapshot(IDENTITY, {
+      users: [user('hal'), user('ida')],
+      roles: [
+        role('Local', {
+          account: IDENTITY,
+          trust: [
+            { Effect: 'Allow', Principal: { AWS: U('hal') }, Action: 'sts:AssumeRole' },
+            { Effect: 'Allow', Principal: { AWS: U('ida') }, Action: 'sts:AssumeRole' },
+            ec2,
+          ],
+        }),
+      ],
+    });
+    const p = await plan(identity);
+    const steps = p.actions.map((a) => [a.step, a.kind, a.principal.name, a.statementIndex, a.prior?.afterStep]);
+    expect(steps).toEqual([
+      [1, 'remove-trust-principal', 'hal', 0, undefined],
+      [2, 'remove-trust-principal', 'ida', 1, 1],
+    ]);
+    // Step 1 removes statement #0, so ida's statement #1 is the first one left.
+    expect(p.actions[1]?.change?.document).toEqual(doc(ec2));
+  });
+
+  it('records the managed policy version on the first step of a chain only', async () => {
+    const shared = managedPolicy('kay-switch', [allowAssume([R('A'), R('Used')]), allowAssume(R('B'))]);
+    const identity = snapshot(IDENTITY, { users: [user('kay', { attached: [shared.arn] })], policies: [shared] });
+    const p = await plan(identity, [entry('kay', 'Used', 1)]);
+    const steps = p.actions.map((a) => [a.step, a.kind, a.statementIndex, a.prior?.versionId, a.prior?.afterStep]);
+    expect(steps).toEqual([
+      [1, 'edit-statement', 0, 'v3', undefined],
+      [2, 'remove-statement', 1, undefined, 1],
+    ]);
+    expect(p.actions[1]?.change?.document).toEqual(doc(allowAssume([R('Used')])));
+  });
+
   it('deletes an inline policy whose last statement goes, and edits trust policies by ARN and unique id', async () => {
     const identity = snapshot(IDENTITY, {
       users: [user('hal', { inline: [[allowAssume(R('A'))]] }), user('ida')],

@@ -124,6 +124,12 @@ describe('planRemovals', () => {
   const find = (actions: PlanAction[], who: string, kind: PlanAction['kind']) =>
     actions.filter((a) => a.principal.name === who && a.kind === kind);
 
+  it('takes its grace period from the assessment window unless given one', async () => {
+    const assessment = await assessLedger(ledger(), { now: NOW, staleAfterDays: 45 });
+    expect(planRemovals(assessment, evaluation()).graceDays).toBe(45);
+    expect(planRemovals(assessment, evaluation(), { graceDays: 7 }).graceDays).toBe(7);
+  });
+
   it('is a dry run with a summary', async () => {
     const p = await plan();
     expect(p.dryRun).toBe(true);
