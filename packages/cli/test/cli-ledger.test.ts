@@ -156,7 +156,7 @@ describe('the SQLite store under concurrent and interrupted scans', () => {
     for (let p = 0; p < 8; p++) await writeTrail(join(cwd, `part${p}`), 4, 30, 3, p);
     const parts = Array.from({ length: 8 }, (_, p) => `part${p}`);
     const runs = await Promise.all(parts.map((part) => runCli(['scan', part, '--store', 'sqlite:shared.db'], { cwd })));
-    for (const run of runs) expect(run).toMatchObject({ code: 0 });
+    for (const run of runs) expect(run, run.stderr).toMatchObject({ code: 0 });
     expect((await runCli(['scan', ...parts, '--store', 'sqlite:single.db'], { cwd })).code).toBe(0);
     const single = await exportLedger(cwd, 'sqlite:single.db');
     expect(JSON.parse(single).entries.length).toBe(3 * 30);

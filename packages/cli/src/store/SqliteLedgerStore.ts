@@ -552,12 +552,14 @@ export class SqliteLedgerStore implements LedgerStore {
    * database; throws for a foreign or newer one.
    */
   #checkSchema(db: Database.Database): boolean {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    const application = db.pragma('application_id', { simple: true }) as number;
-    if (application === 0 && version === 0) {
-      const tables = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
-      if (tables === 0) return false;
-    }
+    // Read in one transaction, so all three come from one snapshot: read one by one, they could
+    // straddle another process's commit of a new schema (version 0 with our application id, say).
+    const { version, application, tables } = db.transaction(() => ({
+      version: db.pragma('user_version', { simple: true }) as number,
+      application: db.pragma('application_id', { simple: true }) as number,
+      tables: db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number,
+    }))();
+    if (application === 0 && version === 0 && tables === 0) return false;
     if (application !== LEDGER_DB_APPLICATION_ID) {
       throw new LedgerDatabaseError(this.path, 'not a lastswitch ledger database: refusing to read or overwrite it');
     }
