@@ -379,13 +379,7 @@ export class SqliteLedgerStore implements LedgerStore {
     };
     return _paged(
       (after) => {
-        const db = this.#open(false);
-        if (db === undefined) return [];
-        return this.#guard(() => {
-          // A database created empty (or by another process since it was opened) gets its schema checked now.
-          if (!this.#ready) this.#ready = this.#checkSchema(db);
-          if (!this.#ready) return [];
-          const s = this.#statements(db);
+        return this.#read([] as Row[], (db, s) => {
           const rows = (after === undefined ? s.entriesFirst.all() : s.entriesAfter.all(after[0], after[1])) as Row[];
           // Rows and refs are read in one implicit transaction each: a ref added since is read now.
           for (const r of rows) {
@@ -426,11 +420,7 @@ export class SqliteLedgerStore implements LedgerStore {
    * `assessLedger` counts, computed in SQL without reading the entries out.
    */
   async countLedger(): Promise<{ pairs: number; principals: number }> {
-    const db = this.#open(false);
-    if (db === undefined) return { pairs: 0, principals: 0 };
-    return this.#guard(() => {
-      if (!this.#ready) this.#ready = this.#checkSchema(db);
-      if (!this.#ready) return { pairs: 0, principals: 0 };
+    return this.#read({ pairs: 0, principals: 0 }, (db) => {
       const resolved = db.prepare(ANY_RESOLVED).pluck().get() as number;
       if (resolved === 0) {
         return db
@@ -460,14 +450,24 @@ export class SqliteLedgerStore implements LedgerStore {
     return this.#prepared;
   }
 
-  /** One page of aliases in key order, after the key of `after` (its first two columns). */
-  #aliasPage(after: Row | undefined): Row[] {
+  /**
+   * Runs a read against the database, or answers `none` when there is no database or it is still
+   * empty. A database created empty (or by another process since it was opened) gets its schema
+   * checked here; SQLite's errors become one clear error naming the file.
+   */
+  #read<T>(none: T, body: (db: Database.Database, s: ReturnType<typeof _prepare>) => T): T {
     const db = this.#open(false);
-    if (db === undefined) return [];
+    if (db === undefined) return none;
     return this.#guard(() => {
       if (!this.#ready) this.#ready = this.#checkSchema(db);
-      if (!this.#ready) return [];
-      const s = this.#statements(db);
+      if (!this.#ready) return none;
+      return body(db, this.#statements(db));
+    });
+  }
+
+  /** One page of aliases in key order, after the key of `after` (its first two columns). */
+  #aliasPage(after: Row | undefined): Row[] {
+    return this.#read([] as Row[], (_db, s) => {
       return (after === undefined ? s.aliasesFirst.all() : s.aliasesAfter.all(after[0], after[1])) as Row[];
     });
   }
