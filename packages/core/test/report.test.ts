@@ -6,6 +6,7 @@ import {
   type ReportFormat,
   ReportOptionsError,
   renderReport,
+  renderReportBytes,
   renderReportChunks,
   toReportJson,
 } from '@lastswitch/core';
@@ -455,6 +456,66 @@ describe('renderReport: json', () => {
       ]);
     }
     expect(() => [...renderReportChunks(many, 'json', { by: 'role' as 'pair' })]).toThrow(ReportOptionsError);
+  });
+
+  it('as bytes is exactly the UTF-8 of the text, each chunk whole characters, for any names (property)', async () => {
+    const name = fc.string({ unit: 'binary', maxLength: 12 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(name, name, fc.integer({ min: -3, max: 4000 }), fc.integer({ min: 0, max: 5 })), {
+          maxLength: 400,
+        }),
+        async (rows) => {
+          const a = await assessLedger(
+            rows.map(([u, r, days, i]) => entry(user(`${u}${i}`), role(`${r}${i}`), days)),
+            { now: NOW, staleAfterDays: 90 },
+          );
+          const expected = new TextEncoder().encode(`${JSON.stringify(toReportJson(a), null, 2)}\n`);
+          const chunks = [...renderReportBytes(a, 'json')];
+          expect(Buffer.concat(chunks).equals(Buffer.from(expected))).toBe(true);
+          // A chunk ends at a row, so each decodes on its own (a split character would throw).
+          const strict = new TextDecoder('utf-8', { fatal: true });
+          expect(chunks.map((c) => strict.decode(c)).join('')).toBe(renderReport(a, 'json'));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('as bytes writes odd values as JSON.stringify does: times out of range, fractional or negative days, unknown statuses', async () => {
+    const base = await assessLedger([entry(user('a'), role('R'), 3)], { now: NOW, staleAfterDays: 90 });
+    const pair = base.pairs[0] as Assessment['pairs'][number];
+    const odd: Assessment = {
+      ...base,
+      pairs: [
+        { ...pair, lastSeen: -1, firstSeen: 253_402_300_800_000, daysSince: -4 },
+        { ...pair, lastSeen: 1.5, firstSeen: 0, daysSince: 2.5 },
+        { ...pair, lastSeen: 999, firstSeen: 86_399_999, daysSince: 10_000_000_000 },
+        { ...pair, status: 'gone' as 'stale', lastSeen: undefined, firstSeen: undefined, daysSince: undefined },
+        { ...pair, daysSince: -0 },
+      ],
+    };
+    const expected = `${JSON.stringify(toReportJson(odd), null, 2)}\n`;
+    expect(new TextDecoder().decode(Buffer.concat([...renderReportBytes(odd, 'json')]))).toBe(expected);
+    expect(expected).toContain('"lastSeen": "1969-12-31T23:59:59.999Z"');
+    expect(expected).toContain('"firstSeen": "+010000-01-01T00:00:00.000Z"');
+    expect(expected).toContain('"daysSince": 2.5');
+  });
+
+  it('as bytes comes in bounded chunks for JSON and as the encoded text for the other formats', async () => {
+    const many = await assessLedger(
+      Array.from({ length: 3000 }, (_, i) => entry(user(`ü${i % 97}`), role(`R${Math.floor(i / 97)}`), i % 400)),
+      { now: NOW, staleAfterDays: 90 },
+    );
+    const chunks = [...renderReportBytes(many, 'json')];
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThan(70_000);
+    for (const format of ['table', 'csv', 'markdown'] as const) {
+      const bytes = [...renderReportBytes(many, format, { by: 'principal' })];
+      expect(bytes).toHaveLength(1);
+      expect(new TextDecoder().decode(bytes[0])).toBe(renderReport(many, format, { by: 'principal' }));
+    }
+    expect(() => [...renderReportBytes(many, 'json', { by: 'role' as 'pair' })]).toThrow(ReportOptionsError);
   });
 
   it('keeps hostile names intact (JSON escapes them)', async () => {

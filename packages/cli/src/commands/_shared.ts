@@ -83,7 +83,7 @@ export function addAssessOptions(command: Command): Command {
  */
 export async function writeOutputFile(
   path: string,
-  text: string | Iterable<string>,
+  text: string | Iterable<string | Uint8Array>,
   ctx: CliContext,
   what: string,
   store?: LedgerStore,
@@ -115,7 +115,7 @@ export async function writeOutputFile(
  * the descriptor: Node's stream path copies every chunk into a new Buffer first, which costs 5–6×
  * the write itself for a report of tens of MB.
  */
-export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string | Uint8Array>): Promise<void> {
   if (stream === process.stdout && _isPlainOutput(1)) {
     for (const chunk of chunks) writeAllSync(1, chunk);
     return;
@@ -135,12 +135,16 @@ function _isPlainOutput(fd: number): boolean {
   }
 }
 
-/** Writes all of `text` (UTF-8) to `fd`, continuing after a short write. */
-export function writeAllSync(fd: number, text: string): void {
-  const written = writeSync(fd, text, null, 'utf8');
-  const size = Buffer.byteLength(text, 'utf8');
+/** Writes all of `data` (text as UTF-8) to `fd`, continuing after a short write. */
+export function writeAllSync(fd: number, data: string | Uint8Array): void {
+  if (typeof data !== 'string') {
+    for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+    return;
+  }
+  const written = writeSync(fd, data, null, 'utf8');
+  const size = Buffer.byteLength(data, 'utf8');
   if (written === size) return;
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(data, 'utf8');
   for (let at = written; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
 }
 

@@ -1,5 +1,5 @@
 import { basename } from 'node:path';
-import { type AccessStatus, renderHtmlReport, renderReportChunks } from '@lastswitch/core';
+import { type AccessStatus, renderHtmlReport, renderReportBytes } from '@lastswitch/core';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { ExitCode, UsageError } from '../errors.js';
@@ -77,15 +77,15 @@ export function registerReportCommand(program: Command, ctx: CliContext): void {
     });
 }
 
-/** The chunks, ending with a newline (added when the last chunk lacks one). */
-function* withFinalNewline(chunks: Iterable<string>): Generator<string> {
-  let last = '';
+/** The chunks (text or UTF-8), ending with a newline (added when the last chunk lacks one). */
+function* withFinalNewline<T extends string | Uint8Array>(chunks: Iterable<T>): Generator<T | string> {
+  let end: string | number | undefined;
   for (const chunk of chunks) {
-    if (chunk === '') continue;
-    last = chunk;
+    if (chunk.length === 0) continue;
+    end = chunk.at(-1);
     yield chunk;
   }
-  if (!last.endsWith('\n')) yield '\n';
+  if (end !== '\n' && end !== 0x0a) yield '\n';
 }
 
 async function runReport(options: ReportOptions, ctx: CliContext): Promise<void> {
@@ -122,7 +122,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
     const width =
       options.width ??
       (!options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : 240);
-    // Written chunk by chunk: a JSON report of a million pairs is larger than one string may be.
+    // Written chunk by chunk, as bytes: a JSON report of a million pairs is larger than one string may be.
     const body =
       options.format === 'html'
         ? withFinalNewline([
@@ -133,7 +133,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
               ...(plan === undefined ? {} : { plan }),
             }),
           ])
-        : withFinalNewline(renderReportChunks(assessment, options.format, { by: options.by, width }));
+        : withFinalNewline(renderReportBytes(assessment, options.format, { by: options.by, width }));
     if (options.output) {
       await writeOutputFile(options.output, body, ctx, 'the report', opened.store);
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);

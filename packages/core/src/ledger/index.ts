@@ -34,6 +34,7 @@ export {
   type ReportPairJson,
   type ReportPrincipalJson,
   renderReport,
+  renderReportBytes,
   renderReportChunks,
   toReportJson,
 } from './report.js';

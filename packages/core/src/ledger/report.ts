@@ -8,6 +8,7 @@ import type {
   RoleRef,
   SwitchMethod,
 } from '../model.js';
+import { isoTime, renderJsonReportBytes } from './jsonReportBytes.js';
 
 /** The formats `renderReport` writes. */
 export type ReportFormat = 'table' | 'markdown' | 'csv' | 'json';
@@ -81,32 +82,6 @@ export interface ReportJson {
   principals: ReportPrincipalJson[];
 }
 
-const DAY_MS = 86_400_000;
-const MAX_ISO_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, the last four-digit year
-const _dayPrefixes = new Map<number, string>();
-const _two = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
-
-/** `toISOString()` with the date part cached per day: reports repeat days, and this is their hot path. */
-function _iso(at: number | undefined): string | null {
-  if (at === undefined) return null;
-  if (!(at >= 0 && at <= MAX_ISO_MS) || !Number.isInteger(at)) return new Date(at).toISOString();
-  const day = Math.floor(at / DAY_MS);
-  let prefix = _dayPrefixes.get(day);
-  if (prefix === undefined) {
-    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
-    if (_dayPrefixes.size > 10_000) _dayPrefixes.clear();
-    _dayPrefixes.set(day, prefix);
-  }
-  let rest = at - day * DAY_MS;
-  const ms = rest % 1000;
-  rest = (rest - ms) / 1000;
-  const sec = rest % 60;
-  rest = (rest - sec) / 60;
-  const min = rest % 60;
-  const hour = (rest - min) / 60;
-  return `${prefix}${_two[hour]}:${_two[min]}:${_two[sec]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
-}
-
 function _pairJson(p: PairAssessment): ReportPairJson {
   const allowed = p.allowedBy;
   return {
@@ -119,14 +94,14 @@ function _pairJson(p: PairAssessment): ReportPairJson {
     roleName: p.role.name,
     roleAccount: p.role.account,
     status: p.status,
-    lastSeen: _iso(p.lastSeen),
-    firstSeen: _iso(p.firstSeen),
+    lastSeen: isoTime(p.lastSeen),
+    firstSeen: isoTime(p.firstSeen),
     daysSince: p.daysSince ?? null,
     via: [...p.via],
     allowedBy:
       allowed === undefined
         ? null
-        : { role: allowed.role ?? null, since: _iso(allowed.since), source: allowed.source ?? null },
+        : { role: allowed.role ?? null, since: isoTime(allowed.since), source: allowed.source ?? null },
   };
 }
 
@@ -137,7 +112,7 @@ function _principalJson(p: PrincipalAssessment): ReportPrincipalJson {
     principalName: p.principal.name,
     principalAccount: p.principal.account,
     status: p.status,
-    lastSeen: _iso(p.lastSeen),
+    lastSeen: isoTime(p.lastSeen),
     daysSince: p.daysSince ?? null,
     roles: p.roles.map((r) => r.role.key),
   };
@@ -482,121 +457,10 @@ function _csv(assessment: Assessment, by: 'pair' | 'principal'): string {
 /** The narrowest table rendered; a narrower `width` gets this many columns. */
 const MIN_WIDTH = 40;
 
-const _q = JSON.stringify;
-const _nullable = (text: string | null) => (text === null ? 'null' : _q(text));
-
-/** A JSON array of strings as `JSON.stringify(list, null, 2)` writes it at `indent`. */
-function _stringList(list: readonly string[], indent: string): string {
-  if (list.length === 0) return '[]';
-  let out = '[';
-  for (let i = 0; i < list.length; i++) out += `${i === 0 ? '' : ','}\n${indent}  ${_q(list[i])}`;
-  return `${out}\n${indent}]`;
-}
-
-/**
- * Fragments of the pretty JSON that many rows share (a principal's or role's four fields, a `via`
- * list), made once per distinct object: stores hand out one object per principal and role.
- */
-class _Fragments {
-  readonly #principals = new Map<PrincipalRef, string>();
-  readonly #roles = new Map<RoleRef, string>();
-  readonly #lists = new Map<string, string>();
-
-  principal(p: PrincipalRef, indent: string): string {
-    let text = this.#principals.get(p);
-    if (text === undefined) {
-      text = `${indent}"principal": ${_q(p.key)},\n${indent}"principalArn": ${_nullable(p.arn ?? null)},\n${indent}"principalName": ${_q(p.name)},\n${indent}"principalAccount": ${_q(p.account)},\n`;
-      if (this.#principals.size > 100_000) this.#principals.clear();
-      this.#principals.set(p, text);
-    }
-    return text;
-  }
-
-  role(r: RoleRef, indent: string): string {
-    let text = this.#roles.get(r);
-    if (text === undefined) {
-      text = `${indent}"role": ${_q(r.key)},\n${indent}"roleArn": ${_q(r.arn)},\n${indent}"roleName": ${_q(r.name)},\n${indent}"roleAccount": ${_q(r.account)},\n`;
-      if (this.#roles.size > 100_000) this.#roles.clear();
-      this.#roles.set(r, text);
-    }
-    return text;
-  }
-
-  list(list: readonly string[], indent: string): string {
-    if (list.length === 0) return '[]';
-    const key = list.join('\u0000');
-    let text = this.#lists.get(key);
-    if (text === undefined) {
-      text = _stringList(list, indent);
-      if (this.#lists.size > 1000) this.#lists.clear();
-      this.#lists.set(key, text);
-    }
-    return text;
-  }
-}
-
-/** One pair exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"pairs"`. */
-function _pairText(p: PairAssessment, f: _Fragments): string {
-  const i = '      ';
-  const a = p.allowedBy;
-  const allowed =
-    a === undefined
-      ? 'null'
-      : `{\n${i}  "role": ${_nullable(a.role ?? null)},\n${i}  "since": ${_nullable(_iso(a.since))},\n${i}  "source": ${_nullable(a.source ?? null)}\n${i}}`;
-  return `    {\n${f.principal(p.principal, i)}${f.role(p.role, i)}${i}"status": ${_q(p.status)},\n${i}"lastSeen": ${_nullable(_iso(p.lastSeen))},\n${i}"firstSeen": ${_nullable(_iso(p.firstSeen))},\n${i}"daysSince": ${_q(p.daysSince ?? null)},\n${i}"via": ${f.list(p.via, i)},\n${i}"allowedBy": ${allowed}\n    }`;
-}
-
-/** One principal exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"principals"`. */
-function _principalText(p: PrincipalAssessment, f: _Fragments): string {
-  const i = '      ';
-  const roles = p.roles.map((r) => r.role.key);
-  return `    {\n${f.principal(p.principal, i)}${i}"status": ${_q(p.status)},\n${i}"lastSeen": ${_nullable(_iso(p.lastSeen))},\n${i}"daysSince": ${_q(p.daysSince ?? null)},\n${i}"roles": ${_stringList(roles, i)}\n    }`;
-}
-
-/** `"name": [...]` at depth 1, indented like `JSON.stringify(..., null, 2)`, in chunks of rows. */
-function* _prettyArray<T>(
-  name: string,
-  items: readonly T[],
-  toText: (item: T, f: _Fragments) => string,
-  f: _Fragments,
-  last: boolean,
-): Generator<string> {
-  const end = last ? '\n' : ',\n';
-  if (items.length === 0) {
-    yield `  ${_q(name)}: []${end}`;
-    return;
-  }
-  let chunk = `  ${_q(name)}: [\n`;
-  for (let k = 0; k < items.length; k++) {
-    chunk += toText(items[k] as T, f);
-    chunk += k === items.length - 1 ? `\n  ]${end}` : ',\n';
-    if (chunk.length > 65_536) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk !== '') yield chunk;
-}
-
-/**
- * Exactly `JSON.stringify(toReportJson(a), null, 2)` plus a newline, written row by row in chunks
- * of about 64 KB, so no report, however large, is ever one string (V8 caps strings at 512 MB).
- */
+/** The report's UTF-8 chunks as text (each chunk ends at a row, so never inside a character). */
 function* _jsonChunks(assessment: Assessment): Generator<string> {
-  const head = JSON.stringify(
-    {
-      generatedAt: _iso(assessment.generatedAt),
-      staleAfterDays: assessment.staleAfterDays,
-      summary: { ...assessment.summary },
-    },
-    null,
-    2,
-  );
-  const f = new _Fragments();
-  yield `${head.slice(0, -2)},\n`;
-  yield* _prettyArray('pairs', assessment.pairs, _pairText, f, false);
-  yield* _prettyArray('principals', assessment.principals, _principalText, f, true);
-  yield '}\n';
+  const decoder = new TextDecoder();
+  for (const bytes of renderJsonReportBytes(assessment)) yield decoder.decode(bytes);
 }
 
 /**
@@ -614,6 +478,24 @@ export function* renderReportChunks(
     return;
   }
   yield renderReport(assessment, format, options);
+}
+
+/**
+ * The report as UTF-8 chunks whose concatenation is `renderReport(...)`, encoded: what a CLI writes
+ * to a file or pipe. JSON goes straight to bytes row by row, never through one string; for a
+ * million pairs that is a third less time than writing the text chunks.
+ */
+export function* renderReportBytes(
+  assessment: Assessment,
+  format: ReportFormat,
+  options: RenderOptions = {},
+): Generator<Uint8Array> {
+  if (format === 'json') {
+    _checkRenderOptions(options);
+    yield* renderJsonReportBytes(assessment);
+    return;
+  }
+  yield new TextEncoder().encode(renderReport(assessment, format, options));
 }
 
 function _checkRenderOptions(options: RenderOptions): { by: 'pair' | 'principal'; width: number } {

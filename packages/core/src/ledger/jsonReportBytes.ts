@@ -1,0 +1,315 @@
+import type { Assessment, PairAssessment, PrincipalAssessment, PrincipalRef, RoleRef } from '../model.js';
+
+const DAY_MS = 86_400_000;
+const MAX_ISO_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, the last four-digit year
+const _dayPrefixes = new Map<number, string>();
+const _two = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+
+/** `toISOString()` with the date part cached per day: reports repeat days, and this is their hot path. */
+export function isoTime(at: number | undefined): string | null {
+  if (at === undefined) return null;
+  if (!(at >= 0 && at <= MAX_ISO_MS) || !Number.isInteger(at)) return new Date(at).toISOString();
+  const day = Math.floor(at / DAY_MS);
+  let prefix = _dayPrefixes.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    if (_dayPrefixes.size > 10_000) _dayPrefixes.clear();
+    _dayPrefixes.set(day, prefix);
+  }
+  let rest = at - day * DAY_MS;
+  const ms = rest % 1000;
+  rest = (rest - ms) / 1000;
+  const sec = rest % 60;
+  rest = (rest - sec) / 60;
+  const min = rest % 60;
+  const hour = (rest - min) / 60;
+  return `${prefix}${_two[hour]}:${_two[min]}:${_two[sec]}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+}
+
+const _q = JSON.stringify;
+const _nullable = (text: string | null) => (text === null ? 'null' : _q(text));
+
+/** A JSON array of strings as `JSON.stringify(list, null, 2)` writes it at `indent`. */
+export function jsonStringList(list: readonly string[], indent: string): string {
+  if (list.length === 0) return '[]';
+  let out = '[';
+  for (let i = 0; i < list.length; i++) out += `${i === 0 ? '' : ','}\n${indent}  ${_q(list[i])}`;
+  return `${out}\n${indent}]`;
+}
+
+const _encoder = new TextEncoder();
+const _bytes = (text: string) => _encoder.encode(text);
+/** A chunk is handed out once it holds this many bytes (rows are a few hundred bytes each). */
+const CHUNK = 65_536;
+/** Chunks are views of pools of this size. */
+const POOL = 1 << 20;
+const I = '      ';
+
+// The constant parts of a row, as bytes.
+const ROW_OPEN = _bytes('    {\n');
+const ROW_CLOSE = _bytes('\n    }');
+const ROW_SEPARATOR = _bytes(',\n');
+const STATUS = _bytes(`${I}"status": `);
+const LAST_SEEN = _bytes(`,\n${I}"lastSeen": `);
+const FIRST_SEEN = _bytes(`,\n${I}"firstSeen": `);
+const DAYS_SINCE = _bytes(`,\n${I}"daysSince": `);
+const VIA = _bytes(`,\n${I}"via": `);
+const ALLOWED_BY = _bytes(`,\n${I}"allowedBy": `);
+const ROLES = _bytes(`,\n${I}"roles": `);
+const NULL = _bytes('null');
+const EMPTY_LIST = _bytes('[]');
+const STATUSES = new Map<string, Uint8Array>(['active', 'stale', 'never'].map((s) => [s, _bytes(_q(s))]));
+const DIGIT_0 = 48;
+
+/**
+ * Pretty JSON as UTF-8, written byte by byte into chunks: no string per row to build, flatten and
+ * encode again on the way out. Only ASCII goes through `#ascii`/`#digits`; any other text is encoded.
+ */
+class _JsonBytes {
+  // Rows are written into a pool; a chunk is a view of the pool, which is never written again:
+  // a new pool starts when a row does not fit (no copy, no zero-filled buffer per chunk).
+  #pool = new Uint8Array(POOL);
+  #start = 0;
+  #at = 0;
+  // Fragments many rows share, made once per distinct object: stores hand out one object per
+  // principal and role. Day prefixes (`"2026-03-01T`) once per day.
+  readonly #principals = new Map<PrincipalRef, Uint8Array>();
+  readonly #roles = new Map<RoleRef, Uint8Array>();
+  readonly #lists = new Map<string, Uint8Array>();
+  readonly #days = new Map<number, Uint8Array>();
+
+  /** Bytes written since the last `take`. */
+  get size(): number {
+    return this.#at - this.#start;
+  }
+
+  /** The bytes written since the last `take`. */
+  take(): Uint8Array {
+    const chunk = this.#pool.subarray(this.#start, this.#at);
+    this.#start = this.#at;
+    return chunk;
+  }
+
+  /** Makes room for `bytes` more: a new pool, holding the part of a chunk written so far. */
+  #room(bytes: number): void {
+    if (this.#at + bytes <= this.#pool.length) return;
+    const pending = this.#pool.subarray(this.#start, this.#at);
+    this.#pool = new Uint8Array(Math.max(POOL, (pending.length + bytes) * 2));
+    this.#pool.set(pending);
+    this.#start = 0;
+    this.#at = pending.length;
+  }
+
+  bytes(bytes: Uint8Array): void {
+    const n = bytes.length;
+    this.#room(n);
+    this.#pool.set(bytes, this.#at);
+    this.#at += n;
+  }
+
+  /** Any text, as UTF-8. */
+  text(text: string): void {
+    this.#room(text.length * 3);
+    this.#at += _encoder.encodeInto(text, this.#pool.subarray(this.#at)).written;
+  }
+
+  /** A whole number 0…99 as two digits. */
+  #two(n: number): void {
+    const b = this.#pool;
+    b[this.#at] = DIGIT_0 + ((n / 10) | 0);
+    b[this.#at + 1] = DIGIT_0 + (n % 10);
+    this.#at += 2;
+  }
+
+  /** A JSON number (`null` when absent); whole days written digit by digit. */
+  days(days: number | undefined): void {
+    if (typeof days !== 'number' || !Number.isSafeInteger(days) || days < 0) {
+      this.text(_q(days ?? null));
+      return;
+    }
+    this.#room(16);
+    const b = this.#pool;
+    let digits = 1;
+    for (let rest = days; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    let rest = days;
+    for (let k = digits - 1; k >= 0; k--) {
+      b[this.#at + k] = DIGIT_0 + (rest % 10);
+      rest = Math.floor(rest / 10);
+    }
+    this.#at += digits;
+  }
+
+  /** A time as a JSON string, like `JSON.stringify(new Date(at).toISOString())`; `null` when absent. */
+  time(at: number | undefined): void {
+    if (at === undefined) {
+      this.bytes(NULL);
+      return;
+    }
+    if (!(at >= 0 && at <= MAX_ISO_MS) || !Number.isInteger(at)) {
+      this.text(_q(isoTime(at)));
+      return;
+    }
+    const day = Math.floor(at / DAY_MS);
+    let prefix = this.#days.get(day);
+    if (prefix === undefined) {
+      prefix = _bytes(`"${new Date(day * DAY_MS).toISOString().slice(0, 11)}`);
+      if (this.#days.size > 10_000) this.#days.clear();
+      this.#days.set(day, prefix);
+    }
+    this.bytes(prefix);
+    this.#room(14);
+    let rest = at - day * DAY_MS;
+    const ms = rest % 1000;
+    rest = (rest - ms) / 1000;
+    const sec = rest % 60;
+    rest = (rest - sec) / 60;
+    const min = rest % 60;
+    const b = this.#pool;
+    this.#two((rest - min) / 60);
+    b[this.#at++] = 58; // :
+    this.#two(min);
+    b[this.#at++] = 58;
+    this.#two(sec);
+    b[this.#at++] = 46; // .
+    b[this.#at++] = DIGIT_0 + ((ms / 100) | 0);
+    this.#two(ms % 100);
+    b[this.#at++] = 90; // Z
+    b[this.#at++] = 34; // "
+  }
+
+  status(status: string): void {
+    const known = STATUSES.get(status);
+    if (known === undefined) this.text(_q(status));
+    else this.bytes(known);
+  }
+
+  principal(p: PrincipalRef): void {
+    let bytes = this.#principals.get(p);
+    if (bytes === undefined) {
+      bytes = _bytes(
+        `${I}"principal": ${_q(p.key)},\n${I}"principalArn": ${_nullable(p.arn ?? null)},\n${I}"principalName": ${_q(p.name)},\n${I}"principalAccount": ${_q(p.account)},\n`,
+      );
+      if (this.#principals.size > 100_000) this.#principals.clear();
+      this.#principals.set(p, bytes);
+    }
+    this.bytes(bytes);
+  }
+
+  role(r: RoleRef): void {
+    let bytes = this.#roles.get(r);
+    if (bytes === undefined) {
+      bytes = _bytes(
+        `${I}"role": ${_q(r.key)},\n${I}"roleArn": ${_q(r.arn)},\n${I}"roleName": ${_q(r.name)},\n${I}"roleAccount": ${_q(r.account)},\n`,
+      );
+      if (this.#roles.size > 100_000) this.#roles.clear();
+      this.#roles.set(r, bytes);
+    }
+    this.bytes(bytes);
+  }
+
+  /** A short list of strings many rows repeat (a pair's `via`). */
+  list(list: readonly string[]): void {
+    if (list.length === 0) {
+      this.bytes(EMPTY_LIST);
+      return;
+    }
+    const key = list.length === 1 ? (list[0] as string) : list.join('\u0000');
+    let bytes = this.#lists.get(key);
+    if (bytes === undefined) {
+      bytes = _bytes(jsonStringList(list, I));
+      if (this.#lists.size > 1000) this.#lists.clear();
+      this.#lists.set(key, bytes);
+    }
+    this.bytes(bytes);
+  }
+}
+
+/** One pair exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"pairs"`. */
+function _pair(p: PairAssessment, out: _JsonBytes): void {
+  out.bytes(ROW_OPEN);
+  out.principal(p.principal);
+  out.role(p.role);
+  out.bytes(STATUS);
+  out.status(p.status);
+  out.bytes(LAST_SEEN);
+  out.time(p.lastSeen);
+  out.bytes(FIRST_SEEN);
+  out.time(p.firstSeen);
+  out.bytes(DAYS_SINCE);
+  out.days(p.daysSince);
+  out.bytes(VIA);
+  out.list(p.via);
+  out.bytes(ALLOWED_BY);
+  const a = p.allowedBy;
+  if (a === undefined) out.bytes(NULL);
+  else
+    out.text(
+      `{\n${I}  "role": ${_nullable(a.role ?? null)},\n${I}  "since": ${_nullable(isoTime(a.since))},\n${I}  "source": ${_nullable(a.source ?? null)}\n${I}}`,
+    );
+  out.bytes(ROW_CLOSE);
+}
+
+/** One principal exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"principals"`. */
+function _principal(p: PrincipalAssessment, out: _JsonBytes): void {
+  out.bytes(ROW_OPEN);
+  out.principal(p.principal);
+  out.bytes(STATUS);
+  out.status(p.status);
+  out.bytes(LAST_SEEN);
+  out.time(p.lastSeen);
+  out.bytes(DAYS_SINCE);
+  out.days(p.daysSince);
+  out.bytes(ROLES);
+  out.text(
+    jsonStringList(
+      p.roles.map((r) => r.role.key),
+      I,
+    ),
+  );
+  out.bytes(ROW_CLOSE);
+}
+
+/** `"name": [...]` at depth 1, indented like `JSON.stringify(..., null, 2)`, handing out full chunks. */
+function* _array<T>(
+  name: string,
+  items: readonly T[],
+  write: (item: T, out: _JsonBytes) => void,
+  out: _JsonBytes,
+  last: boolean,
+): Generator<Uint8Array> {
+  const end = last ? '\n' : ',\n';
+  if (items.length === 0) {
+    out.text(`  ${_q(name)}: []${end}`);
+    return;
+  }
+  out.text(`  ${_q(name)}: [\n`);
+  for (let k = 0; k < items.length; k++) {
+    write(items[k] as T, out);
+    if (k === items.length - 1) out.text(`\n  ]${end}`);
+    else out.bytes(ROW_SEPARATOR);
+    if (out.size >= CHUNK) yield out.take();
+  }
+}
+
+/**
+ * The JSON report, exactly `JSON.stringify(toReportJson(a), null, 2)` plus a newline, as UTF-8 in
+ * chunks of about 64 KB that each end at a row: no report, however large, is ever one string (V8
+ * caps strings at 512 MB), and none is built as a string only to be encoded again for writing.
+ */
+export function* renderJsonReportBytes(assessment: Assessment): Generator<Uint8Array> {
+  const head = JSON.stringify(
+    {
+      generatedAt: isoTime(assessment.generatedAt),
+      staleAfterDays: assessment.staleAfterDays,
+      summary: { ...assessment.summary },
+    },
+    null,
+    2,
+  );
+  const out = new _JsonBytes();
+  out.text(`${head.slice(0, -2)},\n`);
+  yield* _array('pairs', assessment.pairs, _pair, out, false);
+  yield* _array('principals', assessment.principals, _principal, out, true);
+  out.text('}\n');
+  yield out.take();
+}
