@@ -1,12 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { LedgerStore, LedgerUpdate, PrincipalAlias, PrincipalRef, RoleRef, SwitchMethod } from '@lastswitch/core';
 import { assessStore, MemoryLedgerStore, pairKey, renderReport } from '@lastswitch/core';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteLedgerStore } from '../src/index.js';
-import { requireBuiltCli, runCli } from './_cli.js';
+import { BIN, requireBuiltCli, runCli } from './_cli.js';
 
 let root: string;
 beforeAll(async () => {
@@ -257,6 +259,66 @@ describe('SqliteLedgerStore schema version 1 → 2', () => {
     expect(await plain(retry)).toEqual(await plain(memory));
     retry.close();
   });
+});
+
+describe('a database this user may not write', () => {
+  // Runs the CLI without the right to write the file or its folder. As root, setpriv drops
+  // CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the process stays uid 0, so the temporary folder,
+  // which root owns, stays reachable); as another user, the modes alone do it.
+  const asRoot = process.getuid?.() === 0;
+  const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+  const reportWithoutWriteAccess = (path: string) => {
+    const command = [BIN, 'report', '--store', `sqlite:${path}`, '--format', 'json'];
+    return asRoot
+      ? spawnSync(
+          setpriv as string,
+          ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, ...command],
+          {
+            encoding: 'utf8',
+          },
+        )
+      : spawnSync(process.execPath, command, { encoding: 'utf8' });
+  };
+
+  it.skipIf(process.platform === 'win32' || (asRoot && !setpriv))(
+    'in a read-only folder cannot be read (SQLite needs its -shm file there), and the error says so',
+    async () => {
+      const path = join(root, 'v2-readonly-folder', 'ledger.db');
+      await mkdir(dirname(path));
+      const store = new SqliteLedgerStore(path);
+      await fill(store, generatedLedger(15));
+      store.close();
+      await chmod(dirname(path), 0o555);
+      const run = reportWithoutWriteAccess(path);
+      await chmod(dirname(path), 0o755);
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain("the ledger's folder is read-only");
+      expect(run.stderr).toContain('ledger.db-shm');
+      expect(run.stderr).toContain('write access to the folder');
+    },
+  );
+
+  it.skipIf(process.platform === 'win32' || (asRoot && !setpriv))(
+    'of schema version 1 is reported as needing its one upgrade by someone who can write it, and is left as it is',
+    async () => {
+      const memory = new MemoryLedgerStore();
+      await fill(memory, generatedLedger(14));
+      const path = join(root, 'v1-readonly', 'ledger.db');
+      await mkdir(dirname(path));
+      await writeVersion1(path, memory);
+      await chmod(path, 0o444);
+      const run = reportWithoutWriteAccess(path);
+      await chmod(path, 0o644);
+      expect(run.status, run.stderr).toBe(1);
+      expect(run.stderr).toContain('schema version 1');
+      expect(run.stderr).toContain('upgraded once');
+      expect(run.stderr).toContain('write');
+      expect(run.stderr).not.toContain('read-only');
+      const db = new Database(path, { readonly: true });
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      db.close();
+    },
+  );
 });
 
 describe('lastswitch report over the SQLite store', () => {

@@ -1,5 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type {
   ApplyResult,
   LedgerEntry,
@@ -576,12 +576,24 @@ export class SqliteLedgerStore implements LedgerStore {
 
   /** Upgrades a version 1 database in place, in one transaction (another process may have done it first). */
   #upgrade(db: Database.Database): void {
-    db.transaction(() => {
-      const version = db.pragma('user_version', { simple: true }) as number;
-      if (version !== 1) return;
-      db.exec(UPGRADE_FROM_1);
-      db.pragma(`user_version = ${LEDGER_DB_VERSION}`);
-    }).immediate();
+    try {
+      db.transaction(() => {
+        const version = db.pragma('user_version', { simple: true }) as number;
+        if (version !== 1) return;
+        db.exec(UPGRADE_FROM_1);
+        db.pragma(`user_version = ${LEDGER_DB_VERSION}`);
+      }).immediate();
+    } catch (error) {
+      // Even a report must upgrade first: say so, not only that the database is read-only.
+      if (error instanceof Database.SqliteError && error.code.startsWith('SQLITE_READONLY')) {
+        throw new LedgerDatabaseError(
+          this.path,
+          `the ledger database is schema version 1 (an older lastswitch) and must be upgraded once to version ${LEDGER_DB_VERSION}, which needs write access to the file and its folder: run any lastswitch command on it once as a user who may write them (the upgrade keeps every entry)`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
   }
 
   /** Runs `body`, turning SQLite's errors into one clear `LedgerDatabaseError` naming the file. */
@@ -591,16 +603,20 @@ export class SqliteLedgerStore implements LedgerStore {
     } catch (error) {
       if (error instanceof LedgerDatabaseError || !(error instanceof Database.SqliteError)) throw error;
       const code = error.code;
+      // Extended codes (SQLITE_READONLY_DIRECTORY, SQLITE_BUSY_SNAPSHOT…) mean what their primary code means.
+      const primary = code.split('_', 2).join('_');
       const what =
-        code === 'SQLITE_NOTADB'
+        primary === 'SQLITE_NOTADB'
           ? 'not a SQLite database: refusing to read or overwrite it'
-          : code === 'SQLITE_CORRUPT'
+          : primary === 'SQLITE_CORRUPT'
             ? 'the ledger database is corrupt'
-            : code === 'SQLITE_BUSY'
+            : primary === 'SQLITE_BUSY'
               ? `the ledger database stayed locked by another process for ${Math.round(this.#busyTimeoutMs / 1000)} s`
-              : code === 'SQLITE_READONLY'
-                ? 'the ledger database is read-only'
-                : `SQLite failed (${code}): ${error.message}`;
+              : code === 'SQLITE_READONLY_DIRECTORY'
+                ? `the ledger's folder is read-only: SQLite must create ${basename(this.path)}-shm beside the database even to read it (write-ahead log): give this user write access to the folder`
+                : primary === 'SQLITE_READONLY'
+                  ? `the ledger database is read-only (${error.message})`
+                  : `SQLite failed (${code}): ${error.message}`;
       throw new LedgerDatabaseError(this.path, what, { cause: error });
     }
   }
