@@ -17,7 +17,12 @@ export default defineConfig([
   libraryBuild(['src/index.ts']),
   {
     // The worker is its own entry, next to bin.js: `scanFiles` starts it from `./scanWorker.js`.
-    entry: { bin: 'src/bin.ts', program: 'src/program.ts', scanWorker: 'src/scan/scanWorker.ts' },
+    entry: {
+      bin: 'src/bin.ts',
+      program: 'src/program.ts',
+      scanProgram: 'src/scanProgram.ts',
+      scanWorker: 'src/scan/scanWorker.ts',
+    },
     splitting: false,
     format: ['esm'],
     sourcemap: true,

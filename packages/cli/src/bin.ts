@@ -1,3 +1,4 @@
+import { namedCommand } from './namedCommand.js';
 import { VERSION } from './version.js';
 
 // `lastswitch --version` answers before anything else is loaded, so it costs little more than Node's own start-up.
@@ -16,8 +17,12 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     });
   }
   // The program is a bundle of its own (one file to compile); `--debug` traces point into the sources.
+  // `scan` has a smaller bundle, holding that command alone (the same program otherwise).
   if (args.includes('--debug')) process.setSourceMapsEnabled(true);
-  const program: typeof import('./program.js') = await import(new URL('./program.js', import.meta.url).href);
+  const program: typeof import('./program.js') =
+    namedCommand(process.argv) === 'scan'
+      ? await import(new URL('./scanProgram.js', import.meta.url).href)
+      : await import(new URL('./program.js', import.meta.url).href);
   const { runCli } = program;
   process.exitCode = await runCli(process.argv);
 }

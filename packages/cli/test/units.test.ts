@@ -4,13 +4,15 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProgram } from '../src/createProgram.js';
 import { UsageError } from '../src/errors.js';
+import { namedCommand } from '../src/namedCommand.js';
 import { parseIsoDate } from '../src/options.js';
-import { COMMANDS, formatError } from '../src/program.js';
+import { COMMANDS, formatError, runCli } from '../src/program.js';
 import { discoverLocalFiles, trailFileDay } from '../src/scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../src/scan/progress.js';
 import { autoWorkerCount } from '../src/scan/scanFiles.js';
+import { runCli as runScanCli } from '../src/scanProgram.js';
 import { parseStoreUrl } from '../src/store/openStore.js';
-import { tempDir } from './_cli.js';
+import { SAMPLE_TRAIL, tempDir } from './_cli.js';
 
 describe('parseStoreUrl', () => {
   it.each([
@@ -182,6 +184,57 @@ describe('commands', () => {
     const out = { write: () => true } as unknown as NodeJS.WritableStream;
     const program = createProgram({ stdout: out, stderr: out, env: {}, cwd: '/', exitCode: 0 });
     expect(COMMANDS.map((c) => c.name)).toEqual(program.commands.map((c) => c.name()));
+  });
+
+  it.each([
+    [['node', 'lastswitch', 'scan', './trail'], 'scan'],
+    [['node', 'lastswitch', '--debug', 'scan'], 'scan'],
+    [['node', 'lastswitch', 'report', 'scan'], 'report'],
+    [['node', 'lastswitch', 'help', 'scan'], 'help'],
+    [['node', 'lastswitch', '--version'], undefined],
+  ])('%j names the command %s', (argv, expected) => {
+    expect(namedCommand(argv)).toBe(expected);
+  });
+
+  // bin.js loads scanProgram.js (the scan command alone) when the arguments name `scan`.
+  it.each([
+    [['scan', '--help']],
+    [['scan']],
+    [['scan', '--bogus', '.']],
+    [['scan', '--workers', 'many', '.']],
+    [['--debug', 'scan', 'no-such-folder']],
+    [['scan', SAMPLE_TRAIL, '--format', 'json']],
+    [['scan', SAMPLE_TRAIL, '--store', 'file:ledger.json']],
+  ])('scanProgram answers %j as the whole program does', async (args) => {
+    const answer = async (run: typeof runCli) => {
+      const cwd = await tempDir();
+      let stdout = '';
+      let stderr = '';
+      const ctx = {
+        stdout: {
+          write: (text: string) => {
+            stdout += text;
+            return true;
+          },
+        } as unknown as NodeJS.WritableStream,
+        stderr: {
+          write: (text: string) => {
+            stderr += text;
+            return true;
+          },
+        } as unknown as NodeJS.WritableStream,
+        env: {},
+        cwd,
+        exitCode: 0,
+      };
+      const code = await run(['node', 'lastswitch', ...args], ctx);
+      // What differs: the temporary folder, when a message names it, and the callers in a --debug stack.
+      const same = (text: string) => text.replaceAll(cwd, 'CWD').replace(/^ +at .*\n/gm, '');
+      return { code, stdout: same(stdout), stderr: same(stderr) };
+    };
+    const whole = await answer(runCli);
+    expect(whole.stdout + whole.stderr).not.toBe('');
+    expect(await answer(runScanCli)).toEqual(whole);
   });
 });
 
