@@ -238,6 +238,28 @@ describe('commands', () => {
   });
 });
 
+describe('report output to a stream of the embedding program', () => {
+  it('is text to a stdout that joins what it is given (the JSON report is written as bytes)', async () => {
+    const cwd = await tempDir();
+    let stdout = '';
+    const sink = {
+      write: (text: string) => {
+        stdout += text;
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    const ctx = { stdout: sink, stderr: sink, env: {}, cwd, exitCode: 0 };
+    const scanned = await runCli(['node', 'lastswitch', 'scan', SAMPLE_TRAIL, '--no-progress'], ctx);
+    expect(scanned).toBe(0);
+    stdout = '';
+    const code = await runCli(['node', 'lastswitch', 'report', '--format', 'json', '--now', '2026-02-16'], ctx);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.summary).toMatchObject({ principals: 6, pairs: 9 });
+    expect(report.pairs).toHaveLength(9);
+  });
+});
+
 describe('autoWorkerCount', () => {
   it.each([
     [10_000, 2, 2],

@@ -121,7 +121,9 @@ export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterabl
     return;
   }
   for (const chunk of chunks) {
-    if (!stream.write(chunk)) await new Promise<void>((done) => stream.once('drain', () => done()));
+    // Bytes go as a Buffer (a view, no copy): a stream that joins what it is given as text gets text.
+    const data = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (!stream.write(data)) await new Promise<void>((done) => stream.once('drain', () => done()));
   }
 }
 
