@@ -697,6 +697,19 @@ describe('plan prior state: snapshots newer than the grants', () => {
     ]);
   });
 
+  it('does not remove a statement that has gained resources since: only what the plan names goes', async () => {
+    const then = snapshot(IDENTITY, {
+      users: [user('amy', { inline: [[allowAssume(R('Used')), allowAssume([R('A'), R('B')])]] })],
+    });
+    const now = snapshot(IDENTITY, {
+      users: [user('amy', { inline: [[allowAssume(R('Used')), allowAssume([R('A'), R('B'), R('C')])]] })],
+    });
+    const p = await planAgainst(then, now, [entry('amy', 'Used', 1), entry('amy', 'C', 1)]);
+    expect(p.actions.map((a) => [a.kind, a.notes, a.change])).toEqual([
+      ['review', ['statement #1 is not as the plan expects it'], undefined],
+    ]);
+  });
+
   it('never leaves a managed policy without statements: that is a review step (detach it instead)', async () => {
     const kay = (resources: string[]) => managedPolicy('kay-switch', [allowAssume(resources)]);
     const then = snapshot(IDENTITY, {

@@ -1,6 +1,6 @@
 import type { Assessment, PrincipalRef } from '../model.js';
 import { type AssessGrantsOptions, assessGrants, describeGrantSource, type GrantUsage } from './assess-grants.js';
-import { editStatementResources, hasStatements, removeStatement, removeTrustPrincipals } from './editPolicy.js';
+import { editStatementResources, hasStatements, removeTrustPrincipals } from './editPolicy.js';
 import type { DropReason, Grant, GrantEvaluation, GrantProblem, GrantSourceKind } from './grants-from-snapshot.js';
 import { readStatements } from './policy.js';
 import type { AuthorizationSnapshot, PolicyDocument } from './snapshot.js';
@@ -731,15 +731,16 @@ function _recordDocumentChanges(actions: PlanAction[], lookup: Lookup): void {
     const original = action.statementIndex;
     // Stryker disable next-line EqualityOperator: a removed statement is never a later step's: its last resource or principal went with it
     const index = original - chain.removed.filter((r) => r < original).length;
+    // A statement goes by taking out exactly the resources the plan names: one that holds more than
+    // the grants showed (the snapshots are newer) is not removed.
     // Stryker disable ArrayDeclaration: trust steps always list principals, statement steps resources
     const next =
       action.kind === 'remove-trust-principal'
         ? removeTrustPrincipals(chain.document, index, action.removePrincipals ?? [])
-        : action.kind === 'remove-statement'
-          ? removeStatement(chain.document, index)
-          : editStatementResources(chain.document, index, action.removeResources ?? [], action.addResources ?? []);
+        : editStatementResources(chain.document, index, action.removeResources ?? [], action.addResources ?? []);
     // Stryker restore ArrayDeclaration
-    if (!next) {
+    const removed = next !== undefined && _countStatements(next) < _countStatements(chain.document);
+    if (!next || (action.kind === 'remove-statement' && !removed)) {
       _toReview(action, `statement #${original} is not as the plan expects it`);
       continue;
     }
@@ -756,7 +757,7 @@ function _recordDocumentChanges(actions: PlanAction[], lookup: Lookup): void {
     } else {
       action.change = { document: next };
     }
-    if (_countStatements(next) < _countStatements(chain.document)) chain.removed.push(original);
+    if (removed) chain.removed.push(original);
     chain.document = next;
     chain.step = action.step;
   }
