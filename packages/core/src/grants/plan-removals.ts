@@ -558,11 +558,10 @@ function _statementActions(group: GrantUsage[], statementIndex: number, actions:
   const addResources = [
     ...new Set(narrow.flatMap((u) => u.usedRoles.filter((r) => r.status === 'active').map((r) => r.role.arn))),
   ].sort();
+  // A statement without Resource (NotResource) is a review step, above.
   // Stryker disable next-line ArrayDeclaration: a statement without Resource (NotResource) is always a review step
-  const statementResources = first.grant.statement.resources ?? [];
-  const remaining = statementResources.filter((r) => !removeResources.includes(r));
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: a statement without Resource (NotResource) is always a review step
-  const removesAll = remaining.length === 0 && addResources.length === 0 && statementResources.length > 0;
+  const remaining = (first.grant.statement.resources ?? []).filter((r) => !removeResources.includes(r));
+  const removesAll = remaining.length === 0 && addResources.length === 0;
 
   const parts: string[] = [];
   if (unused.length > 0) {
@@ -582,11 +581,12 @@ function _statementActions(group: GrantUsage[], statementIndex: number, actions:
     grants: touched.map(_planGrant),
     ...(shared && shared.count > 0 ? { alsoAffects: shared.list, alsoAffectsCount: shared.count } : {}),
   };
+  const what = parts.join('; ');
   if (reviewReasons.length > 0) {
     actions.push({
       ...base,
       kind: 'review',
-      summary: `Review statement ${stmt} of ${where}: ${parts.join('; ')} — not proposed automatically because ${reviewReasons.join('; ')}`,
+      summary: `Review statement ${stmt} of ${where}: ${what} — not proposed automatically because ${reviewReasons.join('; ')}`,
       removeResources,
       ...(addResources.length > 0 ? { addResources } : {}),
       notes: reviewReasons,
@@ -597,8 +597,7 @@ function _statementActions(group: GrantUsage[], statementIndex: number, actions:
     actions.push({
       ...base,
       kind: 'remove-statement',
-      // Stryker disable next-line StringLiteral: a whole statement goes only when nothing is narrowed, so there is one part
-      summary: `Remove statement ${stmt} from ${where}: ${parts.join('; ')}`,
+      summary: `Remove statement ${stmt} from ${where}: ${what}`,
       removeResources,
       notes: [],
     });
@@ -607,7 +606,7 @@ function _statementActions(group: GrantUsage[], statementIndex: number, actions:
   actions.push({
     ...base,
     kind: 'edit-statement',
-    summary: `In statement ${stmt} of ${where}: ${parts.join('; ')}`,
+    summary: `In statement ${stmt} of ${where}: ${what}`,
     removeResources,
     ...(addResources.length > 0 ? { addResources } : {}),
     notes: [],
@@ -677,8 +676,9 @@ function _lookup(snapshots: readonly AuthorizationSnapshot[]): Lookup {
 
 const _countStatements = (document: PolicyDocument): number => {
   const raw = document.Statement;
+  if (Array.isArray(raw)) return raw.length;
   // Stryker disable next-line ConditionalExpression,EqualityOperator: only a chain's first document can be a single statement object, and a step that removes its one statement ends the chain
-  return Array.isArray(raw) ? raw.length : raw === undefined ? 0 : 1;
+  return raw === undefined ? 0 : 1;
 };
 
 /** Makes a step a `review` step with one more reason. */
@@ -702,23 +702,25 @@ function _recordDocumentChanges(actions: PlanAction[], lookup: Lookup): void {
     if (!policy || action.statementIndex === undefined) continue;
     let key: string;
     let start: PolicyDocument | undefined;
-    // Stryker disable StringLiteral: the owner and ARN fallbacks (an inline or trust policy has an owner, a managed one an ARN)
+    // Stryker disable next-line StringLiteral: an inline or trust policy step always names the policy's owner
+    const owner = policy.owner ?? '';
     if (policy.kind === 'user-inline') {
-      key = `inline|${action.account}|${policy.owner ?? ''}|${policy.name}`;
-      start = lookup.inline(action.account, policy.owner ?? '', policy.name);
+      key = `inline|${action.account}|${owner}|${policy.name}`;
+      start = lookup.inline(action.account, owner, policy.name);
     } else if (policy.kind === 'trust-policy') {
-      key = `trust|${action.account}|${policy.owner ?? ''}`;
-      start = lookup.trust(action.account, policy.owner ?? '');
+      key = `trust|${action.account}|${owner}`;
+      start = lookup.trust(action.account, owner);
     } else {
-      key = `managed|${policy.arn ?? ''}`;
-      start = policy.arn ? lookup.policy(action.account, policy.arn)?.document : undefined;
+      // Stryker disable next-line StringLiteral: a managed policy step always names the policy's ARN
+      const arn = policy.arn ?? '';
+      key = `managed|${arn}`;
+      start = lookup.policy(action.account, arn)?.document;
     }
-    // Stryker restore StringLiteral
-    const chain = chains.get(key) ?? (start ? { document: start, removed: [] as number[] } : undefined);
+    const chain =
+      chains.get(key) ??
+      (start ? { document: start, removed: [] as number[], versionId: policy.versionId } : undefined);
     // Without the document the step records no prior state, and `apply` refuses it.
     if (!chain) continue;
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: a later step of the chain sets the same version again
-    if (!chains.has(key) && policy.versionId) chain.versionId = policy.versionId;
     chains.set(key, chain);
     const prior: PriorState = {
       document: chain.document,
