@@ -460,7 +460,10 @@ describe('assessLedger: ties in the order', () => {
     ['in one order', false],
     ['in the other', true],
   ])('orders principals with the same last switch by name, then key, whatever order they come %s', async (_n, flip) => {
+    // bob's and alice999's older pairs list them before alice111 until the principals are sorted.
     const entries = [
+      entry(bob111, role('Old'), ago(50)),
+      entry(alice999, role('Old'), ago(40)),
       entry(bob111, role('X'), at),
       entry(alice999, role('X'), at),
       entry(alice111, role('Y'), at),
