@@ -651,6 +651,8 @@ describe('assessLedger: alias resolution details', () => {
   });
 });
 
+// From 64 pairs assessLedger sorts (second of lastSeen × slots + index) as doubles. Today's times
+// always fit; times far apart, or far from 1970, must fall back to the comparator (or just fit).
 describe('assessLedger: the fast sort where packed keys would not fit', () => {
   const DATE_MAX = 8.64e15;
   const LIMIT = 2 ** 42 * 1000;
