@@ -13,7 +13,10 @@ export default defineConfig({
   test: {
     env: base.test?.env,
     root: here('./packages/core'),
-    include: ['test/**/*.test.ts'],
+    // LASTSWITCH_MUTATE_TESTS=a.test.ts,b.test.ts narrows a run to the tests that exercise the mutated
+    // file (a file every test calls, like assess.ts, otherwise takes hours): the score it gives can
+    // only be lower than the whole suite's.
+    include: process.env.LASTSWITCH_MUTATE_TESTS?.split(',').map((f) => `test/${f.trim()}`) ?? ['test/**/*.test.ts'],
     // The reader's own tests: streaming limits, and the differential tests whose oracle calls the
     // same toRoleSwitch as the reader (so a mutant there changes both sides). They test no file in
     // `pnpm mutate`'s scope and take seconds per run; leaving them out can only lower the score.

@@ -8,7 +8,16 @@ import {
 } from '@lastswitch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AccessStatus, LedgerEntry, PrincipalAlias, PrincipalRef, RoleRef, RosterEntry } from '../src/model.js';
+import type {
+  AccessStatus,
+  LedgerEntry,
+  PairAssessment,
+  PrincipalAlias,
+  PrincipalAssessment,
+  PrincipalRef,
+  RoleRef,
+  RosterEntry,
+} from '../src/model.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -403,5 +412,276 @@ describe('assessLedger: options', () => {
     const promise = assessLedger([], options);
     await expect(promise).rejects.toBeInstanceOf(AssessOptionsError);
     await expect(promise).rejects.toThrow(field);
+  });
+});
+
+describe('assessLedger: errors carry their name and where', () => {
+  it('names its options error AssessOptionsError', async () => {
+    const error = await assessLedger([], { now: Number.NaN, staleAfterDays: 90 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AssessOptionsError);
+    expect((error as Error).name).toBe('AssessOptionsError');
+    expect((error as Error).message).toBe('now must be epoch milliseconds, got NaN');
+  });
+
+  it('says which roster entry is wrong, with the parser’s error as the cause', async () => {
+    const error = await assessLedger([], {
+      now: NOW,
+      staleAfterDays: 90,
+      roster: [{ principal: 'arn:aws:iam::111111111111:user/erin' }, { principal: 'erin' }],
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RosterError);
+    const { message, entry, cause } = error as RosterError;
+    expect(entry).toBe(1);
+    expect(cause).toBeInstanceOf(Error);
+    expect(message).toBe(`roster entry 1: ${(cause as Error).message}`);
+    expect((cause as Error).message).not.toBe('');
+  });
+});
+
+describe('assessLedger: ties in the order', () => {
+  const at = ago(10);
+  const alice999 = user('alice', '', '999999999999');
+  const alice111 = user('alice');
+  const bob111 = user('bob');
+
+  it('breaks a tie in time by principal name before principal key, and a pair equals itself', async () => {
+    const a = await assessLedger(
+      [entry(bob111, role('X'), at), entry(alice999, role('X'), at), entry(alice111, role('X'), at)],
+      { now: NOW, staleAfterDays: 90 },
+    );
+    expect(a.pairs.map((p) => p.principal.key)).toEqual([alice111.key, alice999.key, bob111.key]);
+    const [first, second] = a.pairs as [PairAssessment, PairAssessment];
+    expect(comparePairAssessments(first, first)).toBe(0);
+    expect(comparePairAssessments(second, first)).toBe(1);
+    expect(comparePairAssessments(first, second)).toBe(-1);
+  });
+
+  it.each([
+    ['in one order', false],
+    ['in the other', true],
+  ])('orders principals with the same last switch by name, then key, whatever order they come %s', async (_n, flip) => {
+    // bob's and alice999's older pairs list them before alice111 until the principals are sorted.
+    const entries = [
+      entry(bob111, role('Old'), ago(50)),
+      entry(alice999, role('Old'), ago(40)),
+      entry(bob111, role('X'), at),
+      entry(alice999, role('X'), at),
+      entry(alice111, role('Y'), at),
+      entry(user('carol'), role('X'), ago(20)),
+    ];
+    const roster: RosterEntry[] = ['zed', 'amy', 'max'].map((name) => ({
+      principal: `arn:aws:iam::111111111111:user/${name}`,
+    }));
+    const a = await assessLedger(flip ? entries.reverse() : entries, {
+      now: NOW,
+      staleAfterDays: 90,
+      roster: flip ? roster.reverse() : roster,
+    });
+    expect(a.principals.map((p) => p.principal.key)).toEqual([
+      'arn:aws:iam::111111111111:user/amy',
+      'arn:aws:iam::111111111111:user/max',
+      'arn:aws:iam::111111111111:user/zed',
+      user('carol').key,
+      alice111.key,
+      alice999.key,
+      bob111.key,
+    ]);
+  });
+});
+
+describe('assessLedger: a principal’s roll-up', () => {
+  const grant = (r: string, principal = 'arn:aws:iam::111111111111:user/gina'): RosterEntry => ({
+    principal,
+    role: `arn:aws:iam::222222222222:role/${r}`,
+  });
+
+  it('is never, with no last switch, when all its pairs are never', async () => {
+    const a = await assessLedger([], { now: NOW, staleAfterDays: 90, roster: [grant('A'), grant('B'), grant('C')] });
+    expect(a.principals).toHaveLength(1);
+    const [gina] = a.principals as [PrincipalAssessment];
+    expect(gina.status).toBe('never');
+    expect(gina.roles.map((p) => p.role.name)).toEqual(['A', 'B', 'C']);
+    expect(gina).not.toHaveProperty('lastSeen');
+    expect(gina).not.toHaveProperty('daysSince');
+  });
+
+  it.each<[string, number[], AccessStatus, number]>([
+    ['never and stale', [200], 'stale', 200],
+    ['never, stale and active', [200, 100, 3], 'active', 3],
+    ['never and active', [3], 'active', 3],
+  ])('is the most recent pair’s status: %s is %s', async (_name, days, status, daysSince) => {
+    const gina = user('gina');
+    const a = await assessLedger(
+      days.map((d, i) => entry(gina, role(`R${i}`), ago(d))),
+      { now: NOW, staleAfterDays: 90, roster: [grant('Never1'), grant('Never2')] },
+    );
+    expect(a.principals).toHaveLength(1);
+    expect(a.principals[0]).toMatchObject({ status, daysSince, lastSeen: ago(daysSince) });
+  });
+
+  it('shows the principal as its most recent pair names it, the first such pair on a tie', async () => {
+    const plain = user('erin');
+    const ops = user('erin', 'ops/');
+    const newer = await assessLedger([entry(ops, role('Old'), ago(9)), entry(plain, role('New'), ago(2))], {
+      now: NOW,
+      staleAfterDays: 90,
+    });
+    expect(newer.principals[0]?.principal).toEqual(plain);
+    const tie = await assessLedger([entry(plain, role('Billing'), ago(2)), entry(ops, role('Admin'), ago(2))], {
+      now: NOW,
+      staleAfterDays: 90,
+    });
+    expect(tie.principals[0]?.principal).toEqual(ops);
+    expect(tie.principals[0]?.roles.map((p) => p.role.name)).toEqual(['Admin', 'Billing']);
+  });
+});
+
+describe('assessLedger: roster details', () => {
+  const erinArn = 'arn:aws:iam::111111111111:user/erin';
+
+  it('records the first grant that allows a used pair', async () => {
+    const pattern: RosterEntry = { principal: erinArn, role: 'arn:aws:iam::*:role/Ad*', source: 'pattern' };
+    const exact: RosterEntry = { principal: erinArn, role: 'arn:aws:iam::222222222222:role/Admin', source: 'exact' };
+    for (const roster of [
+      [pattern, exact],
+      [exact, pattern],
+    ]) {
+      const a = await assessLedger([entry(user('erin'), role('Admin'), ago(1))], {
+        now: NOW,
+        staleAfterDays: 90,
+        roster,
+      });
+      expect(a.pairs.map((p) => p.allowedBy)).toEqual([roster[0]]);
+    }
+  });
+
+  it('names a never pair of a principal in the ledger as the ledger first names it', async () => {
+    const a = await assessLedger(
+      [entry(user('erin', 'ops/'), role('Admin'), ago(5)), entry(user('erin', 'old/'), role('ReadOnly'), ago(3))],
+      { now: NOW, staleAfterDays: 90, roster: [{ principal: erinArn, role: 'arn:aws:iam::222222222222:role/Deploy' }] },
+    );
+    expect(a.pairs[0]).toMatchObject({ status: 'never', role: { name: 'Deploy' } });
+    expect(a.pairs[0]?.principal).toEqual(user('erin', 'ops/'));
+  });
+
+  it('names a never pair of a principal only in the roster as its first roster entry does', async () => {
+    const a = await assessLedger([], {
+      now: NOW,
+      staleAfterDays: 90,
+      roster: [
+        { principal: 'arn:aws:iam::111111111111:user/ops/gina', role: 'arn:aws:iam::222222222222:role/A' },
+        { principal: 'arn:aws:iam::111111111111:user/gina', role: 'arn:aws:iam::222222222222:role/B' },
+      ],
+    });
+    expect(lines(a)).toEqual(['gina → A: never', 'gina → B: never']);
+    expect(a.pairs.map((p) => p.principal.arn)).toEqual([
+      'arn:aws:iam::111111111111:user/ops/gina',
+      'arn:aws:iam::111111111111:user/ops/gina',
+    ]);
+  });
+});
+
+describe('assessLedger: alias resolution details', () => {
+  const U = '111111111111';
+  const W = '333333333333';
+  const erin = user('erin');
+  const frank = user('frank');
+  const ownerSide = unresolved('AIDAERIN', U);
+  const session = (sessionId: string) => unresolved(`console:${sessionId}`, W);
+  /** The owner-side link (AssumeRole seen in W) and, when seen, the console SwitchRole that names the user. */
+  const link = (sessionId: string, seenAt: number): PrincipalAlias => ({
+    account: U,
+    principalId: `AIDAERIN>${sessionId}`,
+    principal: session(sessionId),
+    seenAt,
+  });
+  const switchRole = (sessionId: string, principal: PrincipalRef, seenAt: number): PrincipalAlias => ({
+    account: W,
+    principalId: `console:${sessionId}`,
+    principal,
+    seenAt,
+  });
+  const direct = (principal: PrincipalRef, seenAt: number): PrincipalAlias => ({
+    account: U,
+    principalId: 'AIDAERIN',
+    principal,
+    seenAt,
+  });
+  const keysAfter = async (aliases: PrincipalAlias[], entries = [entry(ownerSide, role('OpsAdmin', W), ago(1))]) => {
+    const a = await assessLedger(entries, { now: NOW, staleAfterDays: 90, aliases });
+    return a.pairs.map((p) => p.principal.key);
+  };
+
+  it('follows every owner-side link of a caller, not only the last one', async () => {
+    const aliases = [
+      link('AROAOPS:erin', ago(3)),
+      switchRole('AROAOPS:erin', erin, ago(3)),
+      link('AROAAUDIT:erin', ago(2)),
+    ];
+    expect(await keysAfter(aliases)).toEqual([erin.key]);
+  });
+
+  it('prefers a direct alias to an owner-side link, even a more recent one', async () => {
+    const aliases = [direct(erin, ago(30)), link('AROAOPS:erin', ago(2)), switchRole('AROAOPS:erin', frank, ago(2))];
+    expect(await keysAfter(aliases)).toEqual([erin.key]);
+  });
+
+  it('ignores a direct alias that names an unresolved principal, and still follows the link', async () => {
+    const aliases = [
+      direct(unresolved('AIDAOTHER', U), ago(1)),
+      link('AROAOPS:erin', ago(2)),
+      switchRole('AROAOPS:erin', erin, ago(2)),
+    ];
+    expect(await keysAfter(aliases)).toEqual([erin.key]);
+  });
+
+  it('ignores a link whose session names no resolved principal', async () => {
+    const aliases = [link('AROAOPS:erin', ago(2)), switchRole('AROAOPS:erin', unresolved('AROAX:erin', W), ago(2))];
+    expect(await keysAfter(aliases)).toEqual([ownerSide.key]);
+  });
+
+  it('reads the principal id from an unresolved key, whatever name the ref carries', async () => {
+    const renamed: PrincipalRef = { ...ownerSide, name: 'erin (owner side)' };
+    expect(await keysAfter([direct(erin, ago(5))], [entry(renamed, role('OpsAdmin', W), ago(1))])).toEqual([erin.key]);
+  });
+
+  it('never re-resolves a principal that is already resolved, even when an alias id equals its name', async () => {
+    const alias: PrincipalAlias = { account: U, principalId: 'erin', principal: frank, seenAt: ago(1) };
+    expect(await keysAfter([alias], [entry(erin, role('OpsAdmin', W), ago(1))])).toEqual([erin.key]);
+  });
+});
+
+// From 64 pairs assessLedger sorts (second of lastSeen × slots + index) as doubles. Today's times
+// always fit; times far apart, or far from 1970, must fall back to the comparator (or just fit).
+describe('assessLedger: the fast sort where packed keys would not fit', () => {
+  const DATE_MAX = 8.64e15;
+  const LIMIT = 2 ** 42 * 1000;
+  /** n pairs cycling through `times` (the last entry gets the last time), ties within each time. */
+  const ledgerOf = (n: number, times: number[]) =>
+    Array.from({ length: n }, (_, i) =>
+      entry(
+        user(`u${i % 37}`),
+        role(`R${Math.floor(i / 37)}`),
+        times[(i + times.length - (n % times.length)) % times.length] as number,
+        0,
+      ),
+    );
+
+  it.each<[string, number, number[]]>([
+    ['across the whole Date range, oldest last', 1100, [DATE_MAX, DATE_MAX, 1e12, 0, -1e12, -DATE_MAX]],
+    ['all long before 1970', 1100, [-1e12, -1e12 - 500, -4e15, -DATE_MAX]],
+    ['all long after 1970', 1100, [DATE_MAX, DATE_MAX - 700, 4e15, 1e12]],
+    ['just past the packing limit', 600, [LIMIT, LIMIT, LIMIT + 999, -LIMIT]],
+    ['just short of the packing limit', 600, [LIMIT - 2000, LIMIT - 2000, -LIMIT]],
+    ['close together at the end of the Date range', 600, [DATE_MAX, DATE_MAX - 1, DATE_MAX - 1000, DATE_MAX - 2500]],
+    ['close together at the start of the Date range', 600, [-DATE_MAX, -DATE_MAX + 1, -DATE_MAX + 1000]],
+  ])('sorts every pair exactly once, like comparePairAssessments: %s', async (_name, n, times) => {
+    const entries = ledgerOf(n, times);
+    const roster = ['n1', 'n2', 'n3'].map((name) => ({ principal: `arn:aws:iam::111111111111:user/${name}` }));
+    const a = await assessLedger(entries, { now: NOW, staleAfterDays: 90, roster });
+    const key = (p: { principal: PrincipalRef; role: RoleRef }) => `${p.principal.key} ${p.role.key}`;
+    expect(new Set(a.pairs.map(key))).toEqual(new Set([...entries.map(key), ...roster.map((r) => `${r.principal} *`)]));
+    expect(a.pairs).toHaveLength(n + roster.length);
+    expect(a.pairs).toEqual([...a.pairs].sort(comparePairAssessments));
   });
 });
