@@ -341,7 +341,8 @@ export function grantsFromSnapshot(
       });
       for (const { source, document } of sources) {
         const read = readStatements(document);
-        if (!seenDocuments.has(document)) {
+        const firstSeen = !seenDocuments.has(document);
+        if (firstSeen) {
           seenDocuments.add(document);
           const where = source.policyArn ?? `${source.owner} inline policy ${source.policyName}`;
           for (const message of read.problems) problem(where, message);
@@ -364,7 +365,7 @@ export function grantsFromSnapshot(
             for (const resource of statement.resources) {
               if (!patternCanMatchRole(resource)) continue;
               if (!hasWildcard(resource) && !_isRoleArn(resource)) {
-                problem(_label(source, statement), `${resource} is not a valid role ARN; skipped`);
+                if (firstSeen) problem(_label(source, statement), `${resource} is not a valid role ARN; skipped`);
                 continue;
               }
               allows.push(make(full, statement, resource, { conditional: statement.conditional, notes: [...notes] }));
@@ -377,7 +378,7 @@ export function grantsFromSnapshot(
                 notes: [...notes, 'granted through NotResource (every role except the listed ones)'],
               }),
             );
-          } else {
+          } else if (firstSeen) {
             problem(_label(source, statement), 'Allow statement has neither Resource nor NotResource; skipped');
           }
         }
