@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantsFromSnapshot } from '../src/grants/index.js';
+import { grantMatchesRole, grantsFromSnapshot } from '../src/grants/index.js';
 import { allowAssume, group, IDENTITY, managedPolicy, role, snapshot, TARGET, user } from './grants-fixtures.js';
 
 // What grantsFromSnapshot says about each grant, drop and problem, word for word: a plan and a
@@ -465,5 +465,177 @@ describe('grantsFromSnapshot: several snapshots of one account', () => {
     expect(problems).toEqual([
       { account: IDENTITY, entity: 'snapshot', message: 'more than one snapshot of this account; using the newest' },
     ]);
+  });
+});
+
+describe('grantsFromSnapshot: the roles, notes and problems a grant ends with', () => {
+  it('a missing group or group policy is reported under the user or the group', () => {
+    const s = snapshot(IDENTITY, {
+      users: [user('alice', { groups: ['ghost', 'ops'] })],
+      groups: [group('ops', { attached: [`arn:aws:iam::${IDENTITY}:policy/gone`], inline: [[allowAssume(ADMIN)]] })],
+    });
+    const result = grantsFromSnapshot(s);
+    expect(result.grants.map((g) => g.resource)).toEqual([ADMIN]);
+    expect(result.problems.map((p) => `${p.entity}: ${p.message}`)).toEqual([
+      'user alice: group ghost is not in the snapshot; its policies were not evaluated',
+      `group ops: managed policy arn:aws:iam::${IDENTITY}:policy/gone is not in the snapshot; its statements were not evaluated`,
+    ]);
+  });
+
+  it('an ordinary grant carries no notes, and an exact grant into a known account no partial-knowledge note', () => {
+    const result = grantsFromSnapshot([
+      snapshot(IDENTITY, { users: [user('alice', { inline: [[allowAssume(ADMIN)]] })] }),
+      snapshot(TARGET, { roles: [role('Admin')] }),
+    ]);
+    expect(result.grants.map((g) => g.notes)).toEqual([[]]);
+  });
+
+  it('a grant from a trust policy naming the user is taken as it is: no role lookup, no notes', () => {
+    const s = snapshot(IDENTITY, {
+      users: [user('alice')],
+      roles: [role('Local', { account: IDENTITY, trusted: ALICE })],
+    });
+    const [grant] = grantsFromSnapshot(s).grants;
+    expect(grant?.roles).toBeUndefined();
+    expect(grant?.notes).toEqual([]);
+    expect(grant?.conditional).toBe(false);
+  });
+
+  it('a pattern grant lists only the roles it matches: not the ones a Deny carves out', () => {
+    const s = snapshot(IDENTITY, {
+      users: [
+        user('alice', {
+          inline: [
+            [
+              allowAssume(`arn:aws:iam::${TARGET}:role/*`),
+              { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: ADMIN },
+            ],
+          ],
+        }),
+      ],
+    });
+    const result = grantsFromSnapshot([s, snapshot(TARGET, { roles: [role('Admin'), role('Dev')] })]);
+    expect(result.grants.map((g) => g.roles?.map((r) => r.name))).toEqual([['Dev']]);
+  });
+
+  it('a role whose ARN cannot be read is reported once and not listed', () => {
+    const bad = { ...role('bad name'), arn: `arn:aws:iam::${TARGET}:role/bad name` };
+    const identity = snapshot(IDENTITY, {
+      users: ['alice', 'bob'].map((n) => user(n, { inline: [[allowAssume(`arn:aws:iam::${TARGET}:role/*`)]] })),
+    });
+    const result = grantsFromSnapshot([identity, snapshot(TARGET, { roles: [bad, role('Dev')] })]);
+    expect(result.grants.map((g) => g.roles?.map((r) => r.name))).toEqual([['Dev'], ['Dev']]);
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toMatchObject({ account: TARGET, entity: 'role bad name' });
+  });
+
+  it('a trust policy whose only statement naming the user is a conditional Deny does not trust them', () => {
+    const r = role('Admin', {
+      trust: [{ Effect: 'Deny', Principal: { AWS: ALICE }, Action: 'sts:AssumeRole', Condition: { Bool: { x: 'y' } } }],
+    });
+    const result = grantsFromSnapshot([
+      snapshot(IDENTITY, { users: [user('alice', { inline: [[allowAssume(ADMIN)]] })] }),
+      snapshot(TARGET, { roles: [r] }),
+    ]);
+    expect(result.dropped.map((d) => d.reason)).toEqual(['trust']);
+  });
+
+  it('a Deny naming the role among other resources drops an exact grant; one naming others carves nothing from it', () => {
+    const alice = (deny: object) =>
+      snapshot(IDENTITY, {
+        users: [
+          user('alice', { inline: [[allowAssume(ADMIN), { Effect: 'Deny', Action: 'sts:AssumeRole', ...deny }]] }),
+        ],
+      });
+    expect(grantsFromSnapshot(alice({ Resource: ['arn:aws:s3:::b', ADMIN] })).grants).toEqual([]);
+    const kept = grantsFromSnapshot(alice({ Resource: `arn:aws:iam::${TARGET}:role/Other` })).grants;
+    expect(kept.map((g) => g.excludes)).toEqual([[]]);
+    expect(grantsFromSnapshot(alice({ NotResource: ['arn:aws:s3:::b', ADMIN] })).grants).toHaveLength(1);
+    expect(grantsFromSnapshot(alice({})).grants).toHaveLength(1);
+  });
+
+  it('a Deny with NotResource lets a wildcard grant reach any spared role', () => {
+    const spared = [`arn:aws:iam::${TARGET}:role/dev-*`, ADMIN];
+    const [grant] = grantsFromSnapshot(
+      snapshot(IDENTITY, {
+        users: [
+          user('alice', {
+            inline: [
+              [allowAssume(`arn:aws:iam::${TARGET}:role/*`), { Effect: 'Deny', Action: 'sts:*', NotResource: spared }],
+            ],
+          }),
+        ],
+      }),
+    ).grants;
+    expect(grant && grantMatchesRole(grant, ADMIN)).toBe(true);
+    expect(grant && grantMatchesRole(grant, `arn:aws:iam::${TARGET}:role/dev-a`)).toBe(true);
+    expect(grant && grantMatchesRole(grant, `arn:aws:iam::${TARGET}:role/ops`)).toBe(false);
+  });
+
+  it('a conditional Deny touching a role among other resources notes it', () => {
+    const s = snapshot(IDENTITY, {
+      users: [
+        user('alice', {
+          inline: [
+            [
+              allowAssume(ADMIN),
+              { Effect: 'Deny', Action: 'sts:*', Resource: ['arn:aws:s3:::b', ADMIN], Condition: { Bool: { x: 'y' } } },
+            ],
+          ],
+        }),
+      ],
+    });
+    expect(grantsFromSnapshot(s).grants[0]?.notes).toHaveLength(1);
+  });
+
+  const bounded = (resource: string, statements: object[]) => {
+    const boundary = managedPolicy('boundary', statements);
+    return {
+      arn: boundary.arn,
+      s: snapshot(IDENTITY, {
+        users: [user('alice', { inline: [[allowAssume(resource)]], boundary: boundary.arn })],
+        policies: [boundary],
+      }),
+    };
+  };
+
+  it("a boundary's Deny carves out of a grant, while only its Allows narrow it", () => {
+    const b = bounded(`arn:aws:iam::${TARGET}:role/*`, [
+      allowAssume(`arn:aws:iam::${TARGET}:role/dev-*`),
+      { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: `arn:aws:iam::${TARGET}:role/dev-prod` },
+    ]);
+    const [grant] = grantsFromSnapshot(b.s).grants;
+    expect(grant?.within).toEqual([[`arn:aws:iam::${TARGET}:role/dev-*`]]);
+    expect(grant?.excludes).toEqual([`arn:aws:iam::${TARGET}:role/dev-prod`]);
+  });
+
+  it("a boundary's Deny without a Sid is named by its index", () => {
+    const b = bounded(ADMIN, [
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 'sts:AssumeRole', Resource: ADMIN },
+    ]);
+    expect(grantsFromSnapshot(b.s).dropped.map((d) => d.detail)).toEqual([
+      `explicitly denied by permissions boundary ${b.arn} statement #1`,
+    ]);
+  });
+
+  it('a boundary allowing the role in any one of its statements keeps the grant, noting a condition on any', () => {
+    const b = bounded(ADMIN, [
+      allowAssume(`arn:aws:iam::${TARGET}:role/dev-*`, { Condition: { Bool: { x: 'y' } } }),
+      allowAssume(ADMIN),
+    ]);
+    const [grant] = grantsFromSnapshot(b.s).grants;
+    expect(grant?.notes).toEqual([`permissions boundary ${b.arn} allows it only under a condition (not evaluated)`]);
+    const plain = bounded(ADMIN, [allowAssume(ADMIN), { Effect: 'Allow', Action: 'sts:AssumeRole', NotResource: 'x' }]);
+    expect(grantsFromSnapshot(plain.s).grants[0]?.notes).toEqual([
+      `permissions boundary ${plain.arn} uses NotResource; treated as allowing every role`,
+    ]);
+  });
+
+  it('a missing boundary is reported under the user', () => {
+    const s = snapshot(IDENTITY, {
+      users: [user('alice', { inline: [[allowAssume(ADMIN)]], boundary: `arn:aws:iam::${IDENTITY}:policy/gone` })],
+    });
+    expect(grantsFromSnapshot(s).problems.map((p) => p.entity)).toEqual(['user alice']);
   });
 });
