@@ -402,6 +402,14 @@ describe('grantsFromSnapshot: trust policy details', () => {
     ]);
   });
 
+  it('"*" reaches every trusting role of every account with a snapshot', () => {
+    const result = grantsFromSnapshot([
+      identity('*'),
+      snapshot(TARGET, { roles: [role('ops'), role('Admin'), role('x', { trusted: `arn:aws:iam::${TARGET}:root` })] }),
+    ]);
+    expect(result.grants.map((g) => g.roles?.map((r) => r.name))).toEqual([['Admin', 'ops']]);
+  });
+
   it('a pattern reaches exactly the roles whose ARN starts with its literal part', () => {
     const names = ['a', 'dev', 'dev-a', 'dev-b', 'dev-b2', 'devx', 'e', 'ops'];
     const target = snapshot(TARGET, { roles: names.reverse().map((n) => role(n)) });

@@ -509,7 +509,6 @@ export function grantsFromSnapshot(
 /** The pattern up to its first wildcard. */
 function _literalPrefix(pattern: string): string {
   let end = 0;
-  // Stryker disable next-line EqualityOperator: a shorter prefix only widens the candidates that grantMatchesRole then checks, and a wildcard pattern always stops the loop before its end
   while (end < pattern.length && pattern[end] !== '*' && pattern[end] !== '?') end++;
   return pattern.slice(0, end);
 }
