@@ -71,6 +71,7 @@ describe('parseArn edges', () => {
     expect(() => parseArn(`arn:aws:iam::${A}:`)).toThrow(`ARN "arn:aws:iam::${A}:" has no resource`);
     expect(() => parseArn('arn:aws:s3:::a\u0001')).toThrow('ARN "arn:aws:s3:::a\\u0001" contains a control character');
     expect(() => parseArn(7 as unknown as string)).toThrow('ARN must be a string, got number');
+    expect(reasonOf(() => parseArn(null as unknown as string))).toBe('not-a-string');
   });
 });
 
@@ -163,6 +164,8 @@ describe('roles and principals by service', () => {
     [`arn:aws:iam::${A}:rootx`, 'not-a-principal'],
     [`arn:aws:sts::${A}:root`, 'not-a-principal'],
     [`arn:aws:s3:::user/u`, 'not-a-principal'],
+    [`arn:aws:iam::${A}:federated-user/u`, 'not-a-principal'],
+    [`arn:aws:iam::${A}:assumed-role/R/s`, 'not-a-principal'],
   ])('principalRefFromArn(%s): %s', (text, reason) => {
     expect(reasonOf(() => principalRefFromArn(text))).toBe(reason);
   });
