@@ -1,7 +1,9 @@
 import type { Assessment, PrincipalRef } from '../model.js';
 import type { GrantProblem } from './grants-from-snapshot.js';
 import {
+  type AssignmentGrant,
   type AssignmentUsage,
+  type AssignmentVia,
   assessAssignmentGrants,
   describeAssignmentGrant,
   type IdentityCenterEvaluation,
@@ -50,22 +52,39 @@ function _cmp(a: string, b: string): number {
 }
 
 /** Who a list of usages belongs to, each with their best status, most active first, then by name. */
-function _affected(usages: AssignmentUsage[], except?: string): { list: AffectedPrincipal[]; count: number } {
-  const best = new Map<string, AssignmentUsage['status']>();
+function _affected(usages: AssignmentUsage[]): { list: AffectedPrincipal[]; count: number } {
+  const statuses = new Map<string, Set<AssignmentUsage['status']>>();
   for (const u of usages) {
     const name = u.grant.user.userName;
-    if (name === except) continue;
-    const before = best.get(name);
-    if (before === undefined || RANK[u.status] > RANK[before]) best.set(name, u.status);
+    statuses.set(name, (statuses.get(name) ?? new Set()).add(u.status));
   }
-  const sorted = [...best]
-    .map(([principal, status]) => ({ principal, status }))
+  const sorted = [...statuses]
+    .map(([principal, s]) => ({
+      principal,
+      status: s.has('active') ? ('active' as const) : s.has('stale') ? ('stale' as const) : ('never' as const),
+    }))
     .sort((a, b) => RANK[b.status] - RANK[a.status] || _cmp(a.principal, b.principal));
   return { list: sorted.slice(0, ALSO_AFFECTS_LIMIT), count: sorted.length };
 }
 
+/** Never empty: a group step's assignment is held by its members, and one not deleted by someone who keeps it. */
 function _affects(o: { list: AffectedPrincipal[]; count: number }) {
-  return o.count > 0 ? { alsoAffects: o.list, alsoAffectsCount: o.count } : {};
+  return { alsoAffects: o.list, alsoAffectsCount: o.count };
+}
+
+type GroupVia = Extract<AssignmentVia, { kind: 'group' }>;
+
+/** The usages of one group assignment, or of one member's assignments through a group, with the first grant. */
+interface GroupUsages {
+  grant: AssignmentGrant;
+  via: GroupVia;
+  usages: AssignmentUsage[];
+}
+
+function _add(map: Map<string, GroupUsages>, key: string, u: AssignmentUsage, via: GroupVia): void {
+  const entry = map.get(key);
+  if (entry) entry.usages.push(u);
+  else map.set(key, { grant: u.grant, via, usages: [u] });
 }
 
 /**
@@ -100,11 +119,12 @@ function _plan(
   const skip = (u: AssignmentUsage, reason: string) =>
     plan.skipped.push({ grantId: u.grant.id, principal: u.grant.principal.key, resource: u.grant.rolePattern, reason });
 
-  const byAssignment = new Map<string, AssignmentUsage[]>();
-  const byMember = new Map<string, AssignmentUsage[]>();
+  const byAssignment = new Map<string, GroupUsages>();
+  const byMember = new Map<string, GroupUsages>();
   for (const u of usages) {
     const g = u.grant;
-    if (u.status === 'never' && u.inGrace) skip(u, 'never used, but the user or membership is within the grace period');
+    // Only a never-used grant can be in grace.
+    if (u.inGrace) skip(u, 'never used, but the user or membership is within the grace period');
     if (g.via.kind === 'direct') {
       if (!_removable(u)) continue;
       plan.actions.push({
@@ -118,18 +138,14 @@ function _plan(
       });
       continue;
     }
-    const key = `${g.via.groupId}|${g.permissionSet.arn}|${g.account}`;
-    byAssignment.set(key, [...(byAssignment.get(key) ?? []), u]);
-    const member = `${g.via.groupId}|${g.user.id}`;
-    byMember.set(member, [...(byMember.get(member) ?? []), u]);
+    _add(byAssignment, `${g.via.groupId}|${g.permissionSet.arn}|${g.account}`, u, g.via);
+    _add(byMember, `${g.via.groupId}|${g.user.id}`, u, g.via);
   }
 
   // A group's assignment nobody in the group uses: delete it for the whole group.
   const deleted = new Set<string>();
-  for (const [key, members] of byAssignment) {
-    const g = members[0]?.grant;
-    const via = g?.via;
-    if (!g || via?.kind !== 'group' || !members.every(_removable)) continue;
+  for (const [key, { grant: g, via, usages: members }] of byAssignment) {
+    if (!members.every(_removable)) continue;
     deleted.add(key);
     const principal: PrincipalRef = {
       key: `identity-store-group:${evaluation.identityStoreId}:${via.groupId}`,
@@ -151,24 +167,15 @@ function _plan(
     });
   }
 
-  // What each group gives (its assignments), to tell what a membership removal takes away and from whom.
-  const groupAssignments = new Map<string, string[]>();
-  for (const key of byAssignment.keys()) {
-    const groupId = key.slice(0, key.indexOf('|'));
-    groupAssignments.set(groupId, [...(groupAssignments.get(groupId) ?? []), key]);
-  }
-
-  for (const member of byMember.values()) {
-    const g = member[0]?.grant;
-    const via = g?.via;
-    if (!g || via?.kind !== 'group') continue;
+  for (const { grant: g, via, usages: member } of byMember.values()) {
     const remaining = member.filter(
       (u) => !deleted.has(`${via.groupId}|${u.grant.permissionSet.arn}|${u.grant.account}`),
     );
     const unused = remaining.filter(_removable);
     if (unused.length === 0) continue;
     const othersOf = (u: AssignmentUsage) =>
-      (byAssignment.get(`${via.groupId}|${u.grant.permissionSet.arn}|${u.grant.account}`) ?? []).filter(
+      // Stryker disable next-line ArrayDeclaration,OptionalChaining: the member's own assignment is always in the map
+      (byAssignment.get(`${via.groupId}|${u.grant.permissionSet.arn}|${u.grant.account}`)?.usages ?? []).filter(
         (o) => o.grant.user.id !== g.user.id,
       );
     const kept = remaining.filter((u) => !_removable(u));
@@ -190,15 +197,15 @@ function _plan(
       });
       continue;
     }
-    const gives = (groupAssignments.get(via.groupId) ?? [])
-      .filter((key) => !deleted.has(key))
-      .map((key) => {
-        const holders = byAssignment.get(key) ?? [];
-        const any = holders[0];
-        const to = holders.filter((h) => h.grant.user.id !== g.user.id).map((h) => h.grant.user.userName);
-        return `${any?.grant.permissionSet.name ?? key} in ${any?.grant.account ?? '?'}${to.length > 0 ? ` (stays for ${to.join(', ')})` : ''}`;
-      });
-    const others = _affected(remaining.flatMap(othersOf), g.user.userName);
+    // A group gives each of its assignments to every member, so the member's remaining ones are all the group
+    // still gives; each is kept by someone else (or it would have been deleted for the whole group).
+    const gives = remaining.map(
+      (u) =>
+        `${u.grant.permissionSet.name} in ${u.grant.account} (stays for ${othersOf(u)
+          .map((o) => o.grant.user.userName)
+          .join(', ')})`,
+    );
+    const others = _affected(remaining.flatMap(othersOf));
     plan.actions.push({
       kind: 'remove-from-group',
       account: evaluation.identityStoreId,
