@@ -1,3 +1,4 @@
+import { principalRefFromArn, roleRefFromArn } from '../src/arn.js';
 import type {
   AuthorizationSnapshot,
   SnapshotGroup,
@@ -5,6 +6,8 @@ import type {
   SnapshotRole,
   SnapshotUser,
 } from '../src/grants/index.js';
+import { DAY_MS } from '../src/ledger/index.js';
+import type { LedgerEntry } from '../src/model.js';
 
 /** Builders for hand-written authorization snapshots (the same shape `readAuthorizationSnapshot` produces). */
 export const IDENTITY = '111111111111';
@@ -120,3 +123,16 @@ export function snapshot(account: string, parts: Partial<AuthorizationSnapshot> 
     ...parts,
   };
 }
+
+/** The plan tests' moment: grants and ledger entries are dated relative to it. */
+export const NOW = Date.UTC(2025, 5, 1);
+
+/** A ledger entry: `who` (a user in IDENTITY) last switched into `roleName` (in TARGET) `daysAgo` days before NOW. */
+export const ledgerEntry = (who: string, roleName: string, daysAgo: number): LedgerEntry => ({
+  principal: principalRefFromArn(`arn:aws:iam::${IDENTITY}:user/${who}`),
+  role: roleRefFromArn(`arn:aws:iam::${TARGET}:role/${roleName}`),
+  firstSeen: NOW - 400 * DAY_MS,
+  lastSeen: NOW - daysAgo * DAY_MS,
+  methods: ['AssumeRole'],
+  lastEventId: `${who}-${roleName}`,
+});

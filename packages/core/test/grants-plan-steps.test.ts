@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { principalRefFromArn, roleRefFromArn } from '../src/arn.js';
 import {
   type AuthorizationSnapshot,
   grantsFromSnapshot,
@@ -9,22 +8,25 @@ import {
 } from '../src/grants/index.js';
 import { assessLedger, DAY_MS } from '../src/ledger/index.js';
 import type { LedgerEntry } from '../src/model.js';
-import { allowAssume, doc, group, IDENTITY, managedPolicy, role, snapshot, TARGET, user } from './grants-fixtures.js';
+import {
+  allowAssume,
+  doc,
+  ledgerEntry as entry,
+  group,
+  IDENTITY,
+  managedPolicy,
+  NOW,
+  role,
+  snapshot,
+  TARGET,
+  user,
+} from './grants-fixtures.js';
 
-// The wording, fields and prior states of each kind of plan step (issue #19: mutation testing of plan-removals.ts).
-const NOW = Date.UTC(2025, 5, 1);
 const R = (name: string) => `arn:aws:iam::${TARGET}:role/${name}`;
 const U = (name: string) => `arn:aws:iam::${IDENTITY}:user/${name}`;
-const ROLES = ['A', 'B', 'C', 'Used', 'dev-a', 'dev-b', 'dev-c', 'ops-a'];
 
-const entry = (who: string, roleName: string, daysAgo: number): LedgerEntry => ({
-  principal: principalRefFromArn(U(who)),
-  role: roleRefFromArn(R(roleName)),
-  firstSeen: NOW - 400 * DAY_MS,
-  lastSeen: NOW - daysAgo * DAY_MS,
-  methods: ['AssumeRole'],
-  lastEventId: `${who}-${roleName}`,
-});
+// The wording, fields and prior states of each kind of plan step (issue #19: mutation testing of plan-removals.ts).
+const ROLES = ['A', 'B', 'C', 'Used', 'dev-a', 'dev-b', 'dev-c', 'ops-a'];
 
 /** The plan for an identity snapshot (and the target account's roles), with the snapshots as prior state unless `bare`. */
 async function plan(

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { principalRefFromArn, roleRefFromArn } from '../src/arn.js';
 import {
   ALSO_AFFECTS_LIMIT,
   assessGrants,
@@ -10,10 +9,19 @@ import {
   renderPlan,
 } from '../src/grants/index.js';
 import { assessLedger, DAY_MS } from '../src/ledger/index.js';
-import type { LedgerEntry } from '../src/model.js';
-import { allowAssume, group, IDENTITY, managedPolicy, role, snapshot, TARGET, user } from './grants-fixtures.js';
+import {
+  allowAssume,
+  ledgerEntry as entry,
+  group,
+  IDENTITY,
+  managedPolicy,
+  NOW,
+  role,
+  snapshot,
+  TARGET,
+  user,
+} from './grants-fixtures.js';
 
-const NOW = Date.UTC(2025, 5, 1);
 const R = (name: string) => `arn:aws:iam::${TARGET}:role/${name}`;
 const U = (name: string) => `arn:aws:iam::${IDENTITY}:user/${name}`;
 
@@ -37,14 +45,6 @@ const target = snapshot(TARGET, {
   roles: ['Admin', 'ReadOnly', 'dev-a', 'dev-b', 'Deploy', 'Ops'].map((name) => role(name)),
 });
 
-const entry = (who: string, roleName: string, daysAgo: number): LedgerEntry => ({
-  principal: principalRefFromArn(U(who)),
-  role: roleRefFromArn(R(roleName)),
-  firstSeen: NOW - 400 * DAY_MS,
-  lastSeen: NOW - daysAgo * DAY_MS,
-  methods: ['AssumeRole'],
-  lastEventId: `${who}-${roleName}`,
-});
 // Built inside each test (not at import), so mutation testing sees which tests parse these ARNs.
 const ledger = () => [
   entry('alice', 'Admin', 10),
