@@ -1,6 +1,6 @@
 import type { Assessment, PairAssessment, PrincipalAssessment, PrincipalRef, RoleRef } from '../model.js';
+import { DAY_MS } from './assess.js';
 
-const DAY_MS = 86_400_000;
 const MAX_ISO_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, the last four-digit year
 const _dayPrefixes = new Map<number, string>();
 const _two = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
@@ -30,7 +30,7 @@ const _q = JSON.stringify;
 const _nullable = (text: string | null) => (text === null ? 'null' : _q(text));
 
 /** A JSON array of strings as `JSON.stringify(list, null, 2)` writes it at `indent`. */
-export function jsonStringList(list: readonly string[], indent: string): string {
+function jsonStringList(list: readonly string[], indent: string): string {
   if (list.length === 0) return '[]';
   let out = '[';
   for (let i = 0; i < list.length; i++) out += `${i === 0 ? '' : ','}\n${indent}  ${_q(list[i])}`;
