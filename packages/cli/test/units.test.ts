@@ -1,4 +1,4 @@
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { createBarProgress, createPlainProgress } from '../src/scan/progress.js'
 import { autoWorkerCount } from '../src/scan/scanFiles.js';
 import { runCli as runScanCli } from '../src/scanProgram.js';
 import { parseStoreUrl } from '../src/store/openStore.js';
-import { SAMPLE_TRAIL, tempDir } from './_cli.js';
+import { assumeRoleRecord, gzip, logFile, logName, put, SAMPLE_TRAIL, tempDir } from './_cli.js';
 
 describe('parseStoreUrl', () => {
   it.each([
@@ -257,6 +257,45 @@ describe('report output to a stream of the embedding program', () => {
     const report = JSON.parse(stdout);
     expect(report.summary).toMatchObject({ principals: 6, pairs: 9 });
     expect(report.pairs).toHaveLength(9);
+  });
+
+  it('keeps every chunk intact for a stream that holds on to them (chunks are not written over)', async () => {
+    // A report of several 64 KB chunks; a stream that queues what it is given (as a pipe does) must
+    // get chunks that stay as they were, unlike `> file`, where each is written before the next.
+    const cwd = await tempDir();
+    const records = Array.from({ length: 400 }, (_, i) =>
+      assumeRoleRecord(
+        `user${i % 40}`,
+        `Role${Math.floor(i / 40)}`,
+        `2026-02-01T10:${String(i % 60).padStart(2, '0')}:00Z`,
+        `e-${i}`,
+      ),
+    );
+    await put(join(cwd, 'trail', logName('20260201')), gzip(logFile(...records)));
+    const held: Buffer[] = [];
+    const sink = {
+      write: (chunk: string | Buffer) => {
+        held.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        return true;
+      },
+    } as unknown as NodeJS.WritableStream;
+    const ctx = {
+      stdout: sink,
+      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
+      env: {},
+      cwd,
+      exitCode: 0,
+    };
+    expect(await runCli(['node', 'lastswitch', 'scan', join(cwd, 'trail'), '--no-progress'], ctx)).toBe(0);
+    held.length = 0;
+    const args = ['node', 'lastswitch', 'report', '--format', 'json', '--now', '2026-02-16'];
+    expect(await runCli([...args, '--output', join(cwd, 'report.json')], ctx)).toBe(0);
+    held.length = 0;
+    expect(await runCli(args, ctx)).toBe(0);
+    expect(held.length).toBeGreaterThan(3);
+    const text = Buffer.concat(held).toString('utf8');
+    expect(text).toBe(await readFile(join(cwd, 'report.json'), 'utf8'));
+    expect(JSON.parse(text).pairs).toHaveLength(400);
   });
 });
 

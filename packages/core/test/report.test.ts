@@ -518,6 +518,29 @@ describe('renderReport: json', () => {
     expect(() => [...renderReportBytes(many, 'json', { by: 'role' as 'pair' })]).toThrow(ReportOptionsError);
   });
 
+  it('as bytes with reuseBuffer writes every chunk over the last: the same bytes when each is used at once', async () => {
+    // Past one 1 MB pool, so that without reuse the chunks would live in several buffers.
+    const many = await assessLedger(
+      Array.from({ length: 4000 }, (_, i) => entry(user(`ü${i % 97}`), role(`R${Math.floor(i / 97)}`), i % 400)),
+      { now: NOW, staleAfterDays: 90 },
+    );
+    const fresh = [...renderReportBytes(many, 'json')];
+    expect(new Set(fresh.map((c) => c.buffer)).size).toBeGreaterThan(1);
+    const copies: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (const chunk of renderReportBytes(many, 'json', { reuseBuffer: true })) {
+      expect(chunk.byteOffset).toBe(0);
+      buffers.add(chunk.buffer);
+      copies.push(Buffer.from(chunk));
+    }
+    expect(buffers.size).toBe(1);
+    expect(copies.length).toBe(fresh.length);
+    expect(Buffer.concat(copies).equals(Buffer.concat(fresh))).toBe(true);
+    // Kept without copying, the chunks are overwritten: what the option's contract warns of.
+    const kept = [...renderReportBytes(many, 'json', { reuseBuffer: true })];
+    expect(Buffer.concat(kept).equals(Buffer.concat(fresh))).toBe(false);
+  });
+
   it('keeps hostile names intact (JSON escapes them)', async () => {
     const json = JSON.parse(renderReport(await hostile(), 'json'));
     expect(json.pairs.map((p: { principalName: string }) => p.principalName)).toContain('line\nbreak, "quoted"');

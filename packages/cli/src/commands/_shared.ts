@@ -81,9 +81,24 @@ export function addAssessOptions(command: Command): Command {
  * the text goes to a temporary file that is renamed into place, so a failed write never leaves half
  * a report or snapshot where a whole one was. A path that cannot be written is a usage error.
  */
+/**
+ * What `writeChunks` and `writeOutputFile` write: text, chunks, or a function making the chunks —
+ * called with `true` when each chunk is written out before the next is made, so the chunks may
+ * share memory (`renderReportBytes`' `reuseBuffer`).
+ */
+export type ChunkSource =
+  | string
+  | Iterable<string | Uint8Array>
+  | ((writtenAtOnce: boolean) => Iterable<string | Uint8Array>);
+
+function _chunks(source: ChunkSource, writtenAtOnce: boolean): Iterable<string | Uint8Array> {
+  if (typeof source === 'string') return [source];
+  return typeof source === 'function' ? source(writtenAtOnce) : source;
+}
+
 export async function writeOutputFile(
   path: string,
-  text: string | Iterable<string | Uint8Array>,
+  text: ChunkSource,
   ctx: CliContext,
   what: string,
   store?: LedgerStore,
@@ -97,7 +112,7 @@ export async function writeOutputFile(
     await makeDirectory(dirname(full));
     const fd = openSync(temporary, 'w');
     try {
-      for (const chunk of typeof text === 'string' ? [text] : text) writeAllSync(fd, chunk);
+      for (const chunk of _chunks(text, true)) writeAllSync(fd, chunk);
     } finally {
       closeSync(fd);
     }
@@ -115,12 +130,13 @@ export async function writeOutputFile(
  * the descriptor: Node's stream path copies every chunk into a new Buffer first, which costs 5–6×
  * the write itself for a report of tens of MB.
  */
-export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string | Uint8Array>): Promise<void> {
+export async function writeChunks(stream: NodeJS.WritableStream, source: ChunkSource): Promise<void> {
   if (stream === process.stdout && _isPlainOutput(1)) {
-    for (const chunk of chunks) writeAllSync(1, chunk);
+    for (const chunk of _chunks(source, true)) writeAllSync(1, chunk);
     return;
   }
-  for (const chunk of chunks) {
+  // A stream may hold on to a chunk after `write` returns: every chunk must stay as it is.
+  for (const chunk of _chunks(source, false)) {
     // Bytes go as a Buffer (a view, no copy): a stream that joins what it is given as text gets text.
     const data = typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (!stream.write(data)) await new Promise<void>((done) => stream.once('drain', () => done()));

@@ -123,7 +123,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
       options.width ??
       (!options.output && ctx.stdout.isTTY && ctx.stdout.columns ? Math.max(40, ctx.stdout.columns) : 240);
     // Written chunk by chunk, as bytes: a JSON report of a million pairs is larger than one string may be.
-    const body =
+    const body = (reuseBuffer: boolean) =>
       options.format === 'html'
         ? withFinalNewline([
             renderHtmlReport(assessment, {
@@ -133,7 +133,7 @@ async function runReport(options: ReportOptions, ctx: CliContext): Promise<void>
               ...(plan === undefined ? {} : { plan }),
             }),
           ])
-        : withFinalNewline(renderReportBytes(assessment, options.format, { by: options.by, width }));
+        : withFinalNewline(renderReportBytes(assessment, options.format, { by: options.by, width, reuseBuffer }));
     if (options.output) {
       await writeOutputFile(options.output, body, ctx, 'the report', opened.store);
       ctx.stderr.write(`Wrote the report to ${options.output}\n`);

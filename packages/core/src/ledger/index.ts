@@ -26,6 +26,7 @@ export {
   principalLabel,
   principalProvider,
   REPORT_FORMATS,
+  type RenderBytesOptions,
   type RenderOptions,
   type ReportAllowedByJson,
   type ReportFormat,

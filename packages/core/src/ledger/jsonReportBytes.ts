@@ -67,7 +67,9 @@ const DIGIT_0 = 48;
  */
 class _JsonBytes {
   // Rows are written into a pool; a chunk is a view of the pool, which is never written again:
-  // a new pool starts when a row does not fit (no copy, no zero-filled buffer per chunk).
+  // a new pool starts when a row does not fit (no copy, no zero-filled buffer per chunk). When the
+  // consumer lets the memory be reused, writing starts over at the beginning after each chunk.
+  readonly #reuse: boolean;
   #pool = new Uint8Array(POOL);
   #start = 0;
   #at = 0;
@@ -77,6 +79,10 @@ class _JsonBytes {
   readonly #roles = new Map<RoleRef, Uint8Array>();
   readonly #lists = new Map<string, Uint8Array>();
   readonly #days = new Map<number, Uint8Array>();
+
+  constructor(reuse: boolean) {
+    this.#reuse = reuse;
+  }
 
   /** Bytes written since the last `take`. */
   get size(): number {
@@ -88,6 +94,11 @@ class _JsonBytes {
     const chunk = this.#pool.subarray(this.#start, this.#at);
     this.#start = this.#at;
     return chunk;
+  }
+
+  /** After the consumer is done with the last chunk: write over it, when it allowed that. */
+  taken(): void {
+    if (this.#reuse) this.#start = this.#at = 0;
   }
 
   /** Makes room for `bytes` more: a new pool, holding the part of a chunk written so far. */
@@ -287,7 +298,10 @@ function* _array<T>(
     write(items[k] as T, out);
     if (k === items.length - 1) out.text(`\n  ]${end}`);
     else out.bytes(ROW_SEPARATOR);
-    if (out.size >= CHUNK) yield out.take();
+    if (out.size >= CHUNK) {
+      yield out.take();
+      out.taken();
+    }
   }
 }
 
@@ -296,7 +310,10 @@ function* _array<T>(
  * chunks of about 64 KB that each end at a row: no report, however large, is ever one string (V8
  * caps strings at 512 MB), and none is built as a string only to be encoded again for writing.
  */
-export function* renderJsonReportBytes(assessment: Assessment): Generator<Uint8Array> {
+export function* renderJsonReportBytes(
+  assessment: Assessment,
+  options: { reuseBuffer?: boolean } = {},
+): Generator<Uint8Array> {
   const head = JSON.stringify(
     {
       generatedAt: isoTime(assessment.generatedAt),
@@ -306,7 +323,7 @@ export function* renderJsonReportBytes(assessment: Assessment): Generator<Uint8A
     null,
     2,
   );
-  const out = new _JsonBytes();
+  const out = new _JsonBytes(options.reuseBuffer === true);
   out.text(`${head.slice(0, -2)},\n`);
   yield* _array('pairs', assessment.pairs, _pair, out, false);
   yield* _array('principals', assessment.principals, _principal, out, true);

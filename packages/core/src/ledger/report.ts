@@ -24,6 +24,17 @@ export interface RenderOptions {
   width?: number;
 }
 
+/** Options of `renderReportBytes`. */
+export interface RenderBytesOptions extends RenderOptions {
+  /**
+   * Write every chunk into the same memory: a chunk is valid only until the next one is asked for.
+   * For a consumer that writes each chunk out before taking the next (`fs.writeSync`); it spares a
+   * large report from touching fresh memory for every megabyte (a million pairs is 660 MB of JSON).
+   * Default false: chunks stay valid, so they may be collected or queued.
+   */
+  reuseBuffer?: boolean;
+}
+
 /** A report option that is not valid (unknown format, bad width). */
 export class ReportOptionsError extends LastswitchError {
   override name = 'ReportOptionsError';
@@ -488,11 +499,11 @@ export function* renderReportChunks(
 export function* renderReportBytes(
   assessment: Assessment,
   format: ReportFormat,
-  options: RenderOptions = {},
+  options: RenderBytesOptions = {},
 ): Generator<Uint8Array> {
   if (format === 'json') {
     _checkRenderOptions(options);
-    yield* renderJsonReportBytes(assessment);
+    yield* renderJsonReportBytes(assessment, { reuseBuffer: options.reuseBuffer === true });
     return;
   }
   yield new TextEncoder().encode(renderReport(assessment, format, options));
