@@ -1,12 +1,13 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
-import { assessStore, MemoryLedgerStore } from '@lastswitch/core';
+import type { LedgerColumns, LedgerEntry, LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
+import { assessLedger, assessStore, MemoryLedgerStore, pairKey } from '@lastswitch/core';
 import { runLedgerStoreContract } from '@lastswitch/core/testing';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LedgerDatabaseError, SqliteLedgerStore } from '../src/index.js';
+import { _parseNumbers } from '../src/store/SqliteLedgerStore.js';
 
 let root: string;
 beforeAll(async () => {
@@ -287,5 +288,127 @@ describe('SqliteLedgerStore.countLedger', () => {
     expect(await store.countLedger()).toEqual({ pairs: 4, principals: 2 });
     expect(await store.countLedger()).toEqual(await assessed());
     store.close();
+  });
+});
+
+describe('SqliteLedgerStore.columns', () => {
+  const entriesOf = (c: LedgerColumns): LedgerEntry[] =>
+    Array.from({ length: c.length }, (_, i) => ({
+      principal: c.principals[c.principal[i] as number] as LedgerEntry['principal'],
+      role: c.roles[c.role[i] as number] as LedgerEntry['role'],
+      firstSeen: c.firstSeen[i] as number,
+      lastSeen: c.lastSeen[i] as number,
+      methods: [...(c.methodLists[c.methods[i] as number] ?? [])],
+      lastEventId: c.lastEventId(i),
+    }));
+  const byKey = (entries: LedgerEntry[]) =>
+    entries
+      .map((e) => JSON.parse(JSON.stringify(e)) as LedgerEntry)
+      .sort((a, b) => pairKey(a.principal.key, a.role.key).localeCompare(pairKey(b.principal.key, b.role.key)));
+
+  it('holds exactly the entries of entries(), over more than one page, and assesses alike', async () => {
+    const store = new SqliteLedgerStore(freshPath());
+    // 70,000 entries: past one page of 65,536. Keys arrive out of order, display rows vary per key.
+    const n = 70_000;
+    const updates = Array.from({ length: n }, (_, i) => {
+      const p = (i * 7919) % 3001;
+      return update(1_700_000_000_000 + i * 1000, 1_600_000_000_000 - i, {
+        principal: {
+          ...alice,
+          key: `${alice.key}-${p}`,
+          name: `alice-${p}`,
+          ...(i % 3 === 0 ? { arn: `arn:aws:iam::111111111111:user/p${i % 2}/alice-${p}` } : {}),
+        },
+        role: {
+          ...update(1).role,
+          key: `arn:aws:iam::222222222222:role/R${i % 41}-${Math.floor(i / 3001)}`,
+          name: `R${i % 41}`,
+        },
+        methods: i % 5 === 0 ? ['AssumeRole', 'SwitchRole'] : ['AssumeRoleWithWebIdentity'],
+        lastEventId: `evt-${i}`,
+      });
+    });
+    await store.apply(updates);
+    const columns = await store.columns();
+    expect(columns.length).toBe(n);
+    expect(byKey(entriesOf(columns))).toEqual(byKey(await collect(store.entries())));
+    const options = { now: 1_800_000_000_000, staleAfterDays: 90, aliases: [alias] };
+    expect(await assessLedger(columns, options)).toEqual(await assessLedger(store.entries(), options));
+    store.close();
+  });
+
+  it('reads a missing database as no entries, without creating it', async () => {
+    const path = freshPath();
+    const store = new SqliteLedgerStore(path);
+    const columns = await store.columns();
+    expect(columns.length).toBe(0);
+    expect((await assessLedger(columns, { now: 0, staleAfterDays: 1 })).pairs).toEqual([]);
+    await expect(readdir(join(path, '..'))).rejects.toThrow(/ENOENT/);
+    store.close();
+  });
+
+  it('reads what SQLite holds as it is (a time stored as REAL, a negative time), like entries()', async () => {
+    const path = freshPath();
+    const store = new SqliteLedgerStore(path);
+    await store.apply([update(-86_400_000, -90_061_001), update(5, 5, { role: { ...update(1).role, key: 'k2' } })]);
+    store.close();
+    const db = new Database(path);
+    db.prepare('UPDATE entries SET first_seen = 1.5 WHERE last_seen = 5').run();
+    db.close();
+    const reopened = new SqliteLedgerStore(path);
+    const columns = await reopened.columns();
+    expect(byKey(entriesOf(columns))).toEqual(byKey(await collect(reopened.entries())));
+    expect([...columns.firstSeen.subarray(0, 2)].sort()).toEqual([-90_061_001, 1.5]);
+    reopened.close();
+  });
+
+  it.each([
+    [
+      'an entry naming a principal row that is not there',
+      'UPDATE entries SET principal_id = 999',
+      /damaged: an entry names a principal row that does not exist/,
+    ],
+    [
+      'an entry naming a role row that is not there',
+      'UPDATE entries SET role_id = 999',
+      /damaged: an entry names a role row that does not exist/,
+    ],
+    [
+      'a time that is not a number',
+      "UPDATE entries SET last_seen = 'soon'",
+      /damaged: an entry has a missing or non-numeric field/,
+    ],
+  ])('refuses a damaged database: %s', async (_what, sql, message) => {
+    const path = freshPath();
+    const store = new SqliteLedgerStore(path);
+    await store.apply([update(10)]);
+    store.close();
+    const db = new Database(path);
+    db.exec(sql);
+    db.close();
+    const reopened = new SqliteLedgerStore(path);
+    await expect(reopened.columns()).rejects.toThrow(LedgerDatabaseError);
+    await expect(reopened.columns()).rejects.toThrow(message);
+    reopened.close();
+  });
+});
+
+describe('_parseNumbers (the columns text)', () => {
+  it.each<[string, number, number[] | undefined]>([
+    ['1,2,3', 3, [1, 2, 3]],
+    ['-5,0,-0', 3, [-5, 0, -0]],
+    ['1795651140000,1.5,-2.25', 3, [1_795_651_140_000, 1.5, -2.25]],
+    // Past 15 digits, through Number: rounded as SQLite's int64 to double is.
+    ['9007199254740993,1234567890123456789', 2, [9_007_199_254_740_992, 1_234_567_890_123_456_800]],
+    ['1e3', 1, [1000]],
+    ['1,2', 3, undefined],
+    ['1,2,3,4', 3, undefined],
+    ['1,,3', 3, undefined],
+    ['1,x,3', 3, undefined],
+    ['-', 1, undefined],
+    ['', 1, undefined],
+  ])('%j as %i numbers', (text, count, expected) => {
+    const numbers = _parseNumbers(text, count);
+    expect(numbers === undefined ? undefined : [...numbers]).toEqual(expected);
   });
 });

@@ -23,6 +23,7 @@ export type {
   ApplyResult,
   Assessment,
   DeniedAttempt,
+  LedgerColumns,
   LedgerEntry,
   LedgerStore,
   LedgerUpdate,

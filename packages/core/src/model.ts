@@ -133,6 +133,36 @@ export interface LedgerStore {
   entries(): AsyncIterable<LedgerEntry>;
   /** Every alias, one per (account, principalId), the most recently seen winning. */
   aliases(): AsyncIterable<PrincipalAlias>;
+  /**
+   * Optional: the same entries as `entries()`, as columns (one consistent read). `assessStore`
+   * prefers it: a store that keeps its entries as numbers hands them out without an object each.
+   */
+  columns?(): Promise<LedgerColumns>;
+}
+
+/**
+ * A ledger's entries as columns: entry `i` (of the first `length`) is principal
+ * `principals[principal[i]]`, role `roles[role[i]]`, `firstSeen[i]`, `lastSeen[i]` and methods
+ * `methodLists[methods[i]]`. Like `LedgerStore.entries()`: one entry per (principal key, role key).
+ * `assessLedger` takes this in place of entries, with the same result, without an object per entry.
+ */
+export interface LedgerColumns {
+  readonly length: number;
+  /** The distinct principal refs (display rows) the entries point at; one key may have several. */
+  readonly principals: readonly PrincipalRef[];
+  readonly roles: readonly RoleRef[];
+  /** The distinct method lists (each sorted, without duplicates) the entries point at. */
+  readonly methodLists: readonly (readonly SwitchMethod[])[];
+  readonly principal: Uint32Array;
+  readonly role: Uint32Array;
+  readonly firstSeen: Float64Array;
+  readonly lastSeen: Float64Array;
+  readonly methods: Uint8Array;
+  /**
+   * Entry `i`'s `lastEventId`: asked for only for entries an alias merges into one pair (the
+   * newer side's id breaks a tie at the same `lastSeen`), so a store may read it on demand.
+   */
+  lastEventId(index: number): string;
 }
 
 /** One line of a roster: who is allowed to switch into what (role ARN or `*` pattern), since when. */

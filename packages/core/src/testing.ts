@@ -10,7 +10,7 @@
  * runLedgerStoreContract({ describe, it, expect }, { name: 'MyStore', create: () => new MyStore() });
  * ```
  */
-import { assessStore } from './ledger/assess.js';
+import { assessLedger, assessStore } from './ledger/assess.js';
 import { consoleSessionAliasId, foldAliases, foldSwitches, ownerSideLinkAliasId, pairKey } from './ledger/fold.js';
 import type {
   LedgerEntry,
@@ -345,6 +345,13 @@ export function runLedgerStoreContract(t: ContractRunner, options: LedgerStoreCo
             const what = `run ${run} of seed ${seed}, file order ${order.join(',')}`;
             expect(await _ledger(store), what).toEqual(expected);
             expect(await _aliases(store), what).toEqual(expectedAliases);
+            if (store.columns !== undefined) {
+              // The same entries as columns: assessed alike, aliases merging entries included.
+              const options = { now: T0 + 10 * MIN, staleAfterDays: 90, aliases: expectedAliases };
+              expect(await assessLedger(await store.columns(), options), what).toEqual(
+                await assessLedger(expected, options),
+              );
+            }
           });
         }
       },

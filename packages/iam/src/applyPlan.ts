@@ -1,10 +1,4 @@
-import {
-  assessLedger,
-  type LedgerStore,
-  matchArnPattern,
-  type PairAssessment,
-  type PlanAction,
-} from '@lastswitch/core';
+import { assessStore, type LedgerStore, matchArnPattern, type PairAssessment, type PlanAction } from '@lastswitch/core';
 import { type Journal, JournalError, type JournalRecord, type LiveState, type StepResult } from './journal.js';
 import type { PlanFile, PlanFileAction } from './planFile.js';
 import type { RetryOptions } from './retry.js';
@@ -124,10 +118,9 @@ function _activeUse(action: PlanFileAction, active: Map<string, PairAssessment[]
 }
 
 async function _activePairs(ledger: LedgerCheck, staleAfterDays: number): Promise<Map<string, PairAssessment[]>> {
-  const assessment = await assessLedger(ledger.store.entries(), {
+  const assessment = await assessStore(ledger.store, {
     now: ledger.now,
     staleAfterDays: ledger.staleAfterDays ?? staleAfterDays,
-    aliases: ledger.store.aliases(),
   });
   const map = new Map<string, PairAssessment[]>();
   for (const pair of assessment.pairs) {

@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Assessment, LedgerStore, RosterEntry } from '@lastswitch/core';
-import { assessLedger, parseRoster } from '@lastswitch/core';
+import { assessStore, parseRoster } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { MissingLedgerError, UsageError } from '../errors.js';
@@ -45,7 +45,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export async function countLedger(store: LedgerStore): Promise<{ pairs: number; principals: number }> {
   const counting = store as Partial<{ countLedger(): Promise<{ pairs: number; principals: number }> }>;
   if (typeof counting.countLedger === 'function') return await counting.countLedger();
-  const { summary } = await assessLedger(store.entries(), { now: 0, staleAfterDays: 1, aliases: store.aliases() });
+  const { summary } = await assessStore(store, { now: 0, staleAfterDays: 1 });
   return { pairs: summary.pairs, principals: summary.principals };
 }
 
@@ -192,10 +192,9 @@ export async function assessFromStore(
   const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   const exists = await requireLedger(opened, options.allowEmpty);
-  const assessment = await assessLedger(store.entries(), {
+  const assessment = await assessStore(store, {
     now: (options.now ?? new Date()).getTime(),
     staleAfterDays: options.staleAfter,
-    aliases: store.aliases(),
     roster,
     graceDays: options.graceDays,
   });

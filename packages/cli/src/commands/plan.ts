@@ -1,4 +1,4 @@
-import { assessLedger, planRemovals, renderPlan, withAssignmentRemovals } from '@lastswitch/core';
+import { assessStore, planRemovals, renderPlan, withAssignmentRemovals } from '@lastswitch/core';
 import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
@@ -72,10 +72,9 @@ async function runPlan(options: PlanOptions, ctx: CliContext): Promise<void> {
         `warning: there is no ledger at ${opened.label}: every grant counts as never used (run \`lastswitch scan\` first)\n`,
       );
     }
-    const assessment = await assessLedger(opened.store.entries(), {
+    const assessment = await assessStore(opened.store, {
       now: (options.now ?? new Date()).getTime(),
       staleAfterDays: options.staleAfter,
-      aliases: opened.store.aliases(),
     });
     const iamPlan = planRemovals(assessment, evaluation, {
       graceDays: options.graceDays ?? options.staleAfter,

@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type {
   ApplyResult,
+  LedgerColumns,
   LedgerEntry,
   LedgerStore,
   LedgerUpdate,
@@ -155,6 +156,17 @@ ON CONFLICT (account, principal_id) DO UPDATE SET
   principal_arn = excluded.principal_arn, seen_at = excluded.seen_at
 WHERE excluded.seen_at > seen_at OR (excluded.seen_at = seen_at AND excluded.principal_key > principal_key)`;
 
+// `columns()` reads entries as one text of numbers per page, parsed into typed arrays: SQLite
+// writes numbers as text far faster than better-sqlite3 makes a JS array and values per row.
+const COLUMNS_PAGE = 65_536;
+// The entries of a page come in any order inside the text (asking for key order costs a sort);
+// the page's last key is the greatest it holds.
+const COLUMNS_TEXT = `count(*), group_concat(principal_id || ',' || role_id || ',' || first_seen || ',' || last_seen || ',' ||
+  methods || ',' || principal_key_id || ',' || role_key_id, ',')`;
+const COLUMNS_PAGE_OF = `SELECT principal_id, role_id, first_seen, last_seen, methods, principal_key_id, role_key_id FROM entries`;
+/** Numbers per entry in that text. */
+const COLUMNS_PER_ENTRY = 7;
+
 const ENTRY_COLUMNS =
   'principal_key_id, role_key_id, principal_id, role_id, first_seen, last_seen, methods, last_event_id';
 const ALIAS_COLUMNS = `account, principal_id, principal_key, principal_kind, principal_account, principal_name,
@@ -192,6 +204,89 @@ function _principal(key: string, kind: string, account: string, name: string, ar
   const principal: PrincipalRef = { key, kind: kind as PrincipalKind, account, name };
   if (typeof arn === 'string') principal.arn = arn;
   return principal;
+}
+
+/** The typed arrays `columns()` fills: the entries' columns, and their key ids to page by. */
+interface _ColumnArrays {
+  principal: Uint32Array;
+  role: Uint32Array;
+  firstSeen: Float64Array;
+  lastSeen: Float64Array;
+  methods: Uint8Array;
+  principalKey: Float64Array;
+  roleKey: Float64Array;
+}
+
+/** Column arrays holding `capacity` entries, starting with what `from` held. */
+function _columnArrays(capacity: number, from?: _ColumnArrays): _ColumnArrays {
+  const grown = {
+    principal: new Uint32Array(capacity),
+    role: new Uint32Array(capacity),
+    firstSeen: new Float64Array(capacity),
+    lastSeen: new Float64Array(capacity),
+    methods: new Uint8Array(capacity),
+    principalKey: new Float64Array(capacity),
+    roleKey: new Float64Array(capacity),
+  };
+  if (from !== undefined) {
+    grown.principal.set(from.principal);
+    grown.role.set(from.role);
+    grown.firstSeen.set(from.firstSeen);
+    grown.lastSeen.set(from.lastSeen);
+    grown.methods.set(from.methods);
+    grown.principalKey.set(from.principalKey);
+    grown.roleKey.set(from.roleKey);
+  }
+  return grown;
+}
+
+/**
+ * The position of a row by its id (the first column), -1 for none: a table when the ids are dense
+ * (they are: SQLite numbers rows 1, 2, …), else a map.
+ */
+function _rowIndex(rows: readonly Row[]): (id: number) => number {
+  const ids = rows.map((r) => r[0] as number);
+  const max = Math.max(0, ...ids.slice(-1));
+  if (ids.every((id) => Number.isSafeInteger(id) && id >= 0) && max <= 4 * rows.length + 1024) {
+    const table = new Int32Array(max + 1).fill(-1);
+    ids.forEach((id, i) => {
+      table[id] = i;
+    });
+    return (id) => (id >= 0 && id <= max ? (table[id] ?? -1) : -1);
+  }
+  const map = new Map(ids.map((id, i) => [id, i]));
+  return (id) => map.get(id) ?? -1;
+}
+
+/**
+ * Exactly `count` comma-separated numbers, as SQLite writes integers (`-`, digits); anything else
+ * (a number stored as REAL, one past 2^53) goes through `Number`. Undefined when the text does not
+ * hold `count` numbers: a NULL field leaves its entry out of SQLite's `group_concat`.
+ */
+export function _parseNumbers(text: string, count: number): Float64Array | undefined {
+  const out = new Float64Array(count);
+  let k = 0;
+  let start = 0;
+  let value = 0;
+  let sign = 1;
+  let plain = true;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 44;
+    if (code === 44) {
+      if (k === count) return undefined;
+      const digits = i - start - (sign < 0 ? 1 : 0);
+      const number = plain && digits > 0 && digits <= 15 ? sign * value : Number(text.slice(start, i));
+      if (i === start || Number.isNaN(number)) return undefined;
+      out[k++] = number;
+      start = i + 1;
+      value = 0;
+      sign = 1;
+      plain = true;
+    } else if (code >= 48 && code <= 57) value = value * 10 + (code - 48);
+    else if (code === 45 && i === start) sign = -1;
+    else plain = false;
+  }
+  return k === count ? out : undefined;
 }
 
 /**
@@ -238,6 +333,15 @@ function _prepare(db: Database.Database) {
     insertRole: db.prepare(INSERT_ROLE),
     principalsByKey: raw('SELECT id, key_id, kind, account, name, arn FROM principals WHERE key = ? ORDER BY id'),
     rolesByKey: raw('SELECT id, key_id, account, name, arn FROM roles WHERE key = ? ORDER BY id'),
+    allPrincipals: raw('SELECT id, key, kind, account, name, arn FROM principals ORDER BY id'),
+    allRoles: raw('SELECT id, key, account, name, arn FROM roles ORDER BY id'),
+    columnsFirst: raw(
+      `SELECT ${COLUMNS_TEXT} FROM (${COLUMNS_PAGE_OF} ORDER BY principal_key_id, role_key_id LIMIT ${COLUMNS_PAGE})`,
+    ),
+    columnsAfter: raw(
+      `SELECT ${COLUMNS_TEXT} FROM (${COLUMNS_PAGE_OF} WHERE (principal_key_id, role_key_id) > (?, ?) ORDER BY principal_key_id, role_key_id LIMIT ${COLUMNS_PAGE})`,
+    ),
+    lastEventId: db.prepare('SELECT last_event_id FROM entries WHERE principal_key_id = ? AND role_key_id = ?').pluck(),
     principalsAfter: raw('SELECT id, key, kind, account, name, arn FROM principals WHERE id > ? ORDER BY id'),
     rolesAfter: raw('SELECT id, key, account, name, arn FROM roles WHERE id > ? ORDER BY id'),
     entriesFirst: raw(`SELECT ${ENTRY_COLUMNS} FROM entries ORDER BY principal_key_id, role_key_id LIMIT ${PAGE}`),
@@ -401,6 +505,98 @@ export class SqliteLedgerStore implements LedgerStore {
           lastEventId: r[7] as string,
         }),
     );
+  }
+
+  /**
+   * The entries as columns, in one read transaction: what `assessStore` and the CLI's reports read
+   * (a 100,000-entry ledger in a fifth of the time `entries()` takes, with no object per entry).
+   */
+  async columns(): Promise<LedgerColumns> {
+    const none: LedgerColumns = {
+      length: 0,
+      principals: [],
+      roles: [],
+      methodLists: METHOD_LISTS,
+      principal: new Uint32Array(0),
+      role: new Uint32Array(0),
+      firstSeen: new Float64Array(0),
+      lastSeen: new Float64Array(0),
+      methods: new Uint8Array(0),
+      lastEventId: () => '',
+    };
+    return this.#read(none, (db, s) => db.transaction(() => this.#columns(s))());
+  }
+
+  #columns(s: ReturnType<typeof _prepare>): LedgerColumns {
+    const principalRows = s.allPrincipals.all() as Row[];
+    const principals = principalRows.map((r) =>
+      Object.freeze(_principal(r[1] as string, r[2] as string, r[3] as string, r[4] as string, r[5])),
+    );
+    const principalIndex = _rowIndex(principalRows);
+    const roleRows = s.allRoles.all() as Row[];
+    const roles: RoleRef[] = roleRows.map((r) =>
+      Object.freeze({ key: r[1] as string, account: r[2] as string, name: r[3] as string, arn: r[4] as string }),
+    );
+    const roleIndex = _rowIndex(roleRows);
+    let capacity = 1024;
+    let length = 0;
+    let c = _columnArrays(capacity);
+    let after: [number, number] | undefined;
+    for (;;) {
+      let last: [number, number] = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
+      const [count, text] = (after === undefined ? s.columnsFirst.get() : s.columnsAfter.get(after[0], after[1])) as [
+        number,
+        string | null,
+      ];
+      if (count === 0) break;
+      if (length + count > capacity) {
+        while (length + count > capacity) capacity *= 2;
+        c = _columnArrays(capacity, c);
+      }
+      const numbers = _parseNumbers(text ?? '', count * COLUMNS_PER_ENTRY);
+      if (numbers === undefined) throw this.#damaged('an entry has a missing or non-numeric field');
+      for (let k = 0; k < count; k++) {
+        const at = k * COLUMNS_PER_ENTRY;
+        const principal = principalIndex(numbers[at] as number);
+        const role = roleIndex(numbers[at + 1] as number);
+        if (principal < 0 || role < 0) {
+          throw this.#damaged(`an entry names a ${principal < 0 ? 'principal' : 'role'} row that does not exist`);
+        }
+        const i = length + k;
+        c.principal[i] = principal;
+        c.role[i] = role;
+        c.firstSeen[i] = numbers[at + 2] as number;
+        c.lastSeen[i] = numbers[at + 3] as number;
+        c.methods[i] = (numbers[at + 4] as number) & 15;
+        const principalKey = numbers[at + 5] as number;
+        const roleKey = numbers[at + 6] as number;
+        c.principalKey[i] = principalKey;
+        c.roleKey[i] = roleKey;
+        if (principalKey > last[0] || (principalKey === last[0] && roleKey > last[1])) last = [principalKey, roleKey];
+      }
+      length += count;
+      if (count < COLUMNS_PAGE) break;
+      after = last;
+    }
+    const { principalKey, roleKey } = c;
+    return {
+      length,
+      principals,
+      roles,
+      methodLists: METHOD_LISTS,
+      principal: c.principal,
+      role: c.role,
+      firstSeen: c.firstSeen,
+      lastSeen: c.lastSeen,
+      methods: c.methods,
+      // Only asked for to break a rare tie, after the read: the entry as it is then.
+      lastEventId: (i: number) =>
+        this.#read('', (_db, st) => (st.lastEventId.get(principalKey[i], roleKey[i]) as string | undefined) ?? ''),
+    };
+  }
+
+  #damaged(what: string): LedgerDatabaseError {
+    return new LedgerDatabaseError(this.path, `the database is damaged: ${what}`);
   }
 
   aliases(): AsyncIterable<PrincipalAlias> {

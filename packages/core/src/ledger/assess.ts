@@ -1,13 +1,16 @@
 import { LastswitchError } from '../errors.js';
 import type {
   Assessment,
+  LedgerColumns,
   LedgerEntry,
   LedgerStore,
   PairAssessment,
   PrincipalAlias,
   PrincipalAssessment,
   PrincipalRef,
+  RoleRef,
   RosterEntry,
+  SwitchMethod,
 } from '../model.js';
 import { aliasKey, mergeLedgerEntry, mergePrincipalAlias, ownerSideLinkSource, pairKey } from './fold.js';
 import { RosterError, rosterCoversRole, rosterPrincipalRef, rosterRoleRef } from './roster.js';
@@ -164,9 +167,10 @@ function _cmp(a: string, b: string): number {
  * `staleAfterDays` days ago) or `stale`; with a roster, grants nobody used are `never` (unless
  * granted within `graceDays`). Role-owner-side principals that an alias resolves are merged into
  * the resolved principal. Pairs and principals come stalest first, then by name. Reads each entry
- * once; cost grows with pairs × log(pairs).
+ * once; cost grows with pairs × log(pairs). Takes entries, or the same entries as `LedgerColumns`
+ * (same result, without an object per entry).
  */
-export async function assessLedger(entries: Entries, options: AssessOptions): Promise<Assessment> {
+export async function assessLedger(entries: Entries | LedgerColumns, options: AssessOptions): Promise<Assessment> {
   const now = options.now;
   if (!Number.isFinite(now)) {
     throw new AssessOptionsError(`now must be epoch milliseconds, got ${String(now)}`);
@@ -184,86 +188,71 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
     if (_isSync(options.aliases)) for (const alias of options.aliases) add(alias);
     else for await (const alias of options.aliases) add(alias);
   }
-
-  // Nested maps: no per-entry key strings to build and hash (a store's key strings are reused).
-  const ledger = new Map<string, Map<string, LedgerEntry>>();
-  const resolve = _aliasResolver(aliases);
-  const addEntry = (raw: LedgerEntry) => {
-    let entry = raw;
-    if (raw.principal.kind === 'unresolved' && aliases.size > 0) {
-      const principal = resolve(raw.principal.account, _principalId(raw.principal));
-      if (principal !== undefined) entry = { ...raw, principal };
-    }
-    let roles = ledger.get(entry.principal.key);
-    if (roles === undefined) {
-      roles = new Map();
-      ledger.set(entry.principal.key, roles);
-    }
-    const before = roles.get(entry.role.key);
-    roles.set(entry.role.key, before === undefined ? entry : mergeLedgerEntry(before, entry));
-  };
-  if (_isSync(entries)) for (const entry of entries) addEntry(entry);
-  else for await (const entry of entries) addEntry(entry);
-
-  // Roster: which principals are listed (as their first entry names them), and which grants were used.
-  const roster = options.roster ?? [];
-  const rosterByPrincipal = new Map<
-    string,
-    { principal: PrincipalRef; grants: { entry: RosterEntry; used: boolean }[] }
-  >();
-  roster.forEach((entry, index) => {
-    let principal: PrincipalRef;
-    try {
-      principal = rosterPrincipalRef(entry);
-      rosterRoleRef(entry.role);
-    } catch (error) {
-      throw new RosterError(
-        `roster entry ${index}: ${error instanceof Error ? error.message : String(error)}`,
-        { entry: index },
-        { cause: error },
-      );
-    }
-    const listed = rosterByPrincipal.get(principal.key);
-    if (listed === undefined) rosterByPrincipal.set(principal.key, { principal, grants: [{ entry, used: false }] });
-    else listed.grants.push({ entry, used: false });
-  });
+  const resolver = _aliasResolver(aliases);
+  const resolve = (principal: PrincipalRef) =>
+    principal.kind === 'unresolved' && aliases.size > 0
+      ? (resolver(principal.account, _principalId(principal)) ?? principal)
+      : principal;
+  const roster = _rosterByPrincipal(options.roster ?? []);
 
   const pairs: PairAssessment[] = [];
   const ledgerPrincipals = new Map<string, PrincipalRef>();
-  for (const roles of ledger.values()) {
-    for (const entry of roles.values()) {
-      const elapsed = now - entry.lastSeen;
-      const pair: PairAssessment = {
-        principal: entry.principal,
-        role: entry.role,
-        status: elapsed >= staleMs ? 'stale' : 'active',
-        lastSeen: entry.lastSeen,
-        firstSeen: entry.firstSeen,
-        daysSince: Math.max(0, Math.floor(elapsed / DAY_MS)),
-        via: [...entry.methods],
-      };
-      const listed = rosterByPrincipal.get(entry.principal.key);
-      if (listed !== undefined) {
-        for (const grant of listed.grants) {
-          if (rosterCoversRole(grant.entry.role, entry.role)) {
-            grant.used = true;
-            if (pair.allowedBy === undefined) pair.allowedBy = grant.entry;
-          }
+  const addPair = (
+    principal: PrincipalRef,
+    role: RoleRef,
+    firstSeen: number,
+    lastSeen: number,
+    methods: readonly SwitchMethod[],
+  ) => {
+    const elapsed = now - lastSeen;
+    const pair: PairAssessment = {
+      principal,
+      role,
+      status: elapsed >= staleMs ? 'stale' : 'active',
+      lastSeen,
+      firstSeen,
+      daysSince: Math.max(0, Math.floor(elapsed / DAY_MS)),
+      via: [...methods],
+    };
+    const listed = roster.get(principal.key);
+    if (listed !== undefined) {
+      for (const grant of listed.grants) {
+        if (rosterCoversRole(grant.entry.role, role)) {
+          grant.used = true;
+          if (pair.allowedBy === undefined) pair.allowedBy = grant.entry;
         }
-        if (!ledgerPrincipals.has(entry.principal.key)) ledgerPrincipals.set(entry.principal.key, entry.principal);
       }
-      pairs.push(pair);
+      if (!ledgerPrincipals.has(principal.key)) ledgerPrincipals.set(principal.key, principal);
+    }
+    pairs.push(pair);
+  };
+  if (_isColumns(entries)) _columnPairs(entries, resolve, addPair);
+  else {
+    const ledger = new Map<string, Map<string, LedgerEntry>>();
+    const addEntry = (raw: LedgerEntry) => {
+      const principal = resolve(raw.principal);
+      const entry = principal === raw.principal ? raw : { ...raw, principal };
+      let roles = ledger.get(entry.principal.key);
+      if (roles === undefined) {
+        roles = new Map();
+        ledger.set(entry.principal.key, roles);
+      }
+      const before = roles.get(entry.role.key);
+      roles.set(entry.role.key, before === undefined ? entry : mergeLedgerEntry(before, entry));
+    };
+    if (_isSync(entries)) for (const entry of entries) addEntry(entry);
+    else for await (const entry of entries) addEntry(entry);
+    for (const roles of ledger.values()) {
+      for (const e of roles.values()) addPair(e.principal, e.role, e.firstSeen, e.lastSeen, e.methods);
     }
   }
 
   const graceMs = graceDays * DAY_MS;
   const neverKeys = new Set<string>();
-  for (const [principalKey, listed] of rosterByPrincipal) {
-    // A principal the ledger has is named as the ledger first names it.
+  for (const [principalKey, listed] of roster) {
     const principal = ledgerPrincipals.get(principalKey) ?? listed.principal;
     for (const grant of listed.grants) {
       if (grant.used) continue;
-      // A grant without `since` is old enough to be never.
       if (graceMs > 0 && now - (grant.entry.since ?? Number.NEGATIVE_INFINITY) < graceMs) continue;
       const role = rosterRoleRef(grant.entry.role);
       const key = pairKey(principalKey, role.key);
@@ -288,7 +277,6 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
       continue;
     }
     current.roles.push(pair);
-    // Stalest first: the most recent pair decides the status (active > stale > never), last switch and display.
     if (pair.lastSeen !== undefined && (current.lastSeen === undefined || pair.lastSeen > current.lastSeen)) {
       current.status = pair.status;
       current.lastSeen = pair.lastSeen;
@@ -303,7 +291,150 @@ export async function assessLedger(entries: Entries, options: AssessOptions): Pr
   return { generatedAt: now, staleAfterDays, summary, pairs, principals };
 }
 
-/** `assessLedger` over a store's entries, resolving principals with the store's aliases. */
+type Grants = Map<string, { principal: PrincipalRef; grants: { entry: RosterEntry; used: boolean }[] }>;
+
+/** The roster by principal key, each grant not used yet; a bad entry is a `RosterError` naming it. */
+function _rosterByPrincipal(roster: readonly RosterEntry[]): Grants {
+  const byPrincipal: Grants = new Map();
+  roster.forEach((entry, index) => {
+    let principal: PrincipalRef;
+    try {
+      principal = rosterPrincipalRef(entry);
+      rosterRoleRef(entry.role);
+    } catch (error) {
+      throw new RosterError(
+        `roster entry ${index}: ${error instanceof Error ? error.message : String(error)}`,
+        { entry: index },
+        { cause: error },
+      );
+    }
+    const listed = byPrincipal.get(principal.key);
+    if (listed === undefined) byPrincipal.set(principal.key, { principal, grants: [{ entry, used: false }] });
+    else listed.grants.push({ entry, used: false });
+  });
+  return byPrincipal;
+}
+
+function _isColumns(entries: Entries | LedgerColumns): entries is LedgerColumns {
+  return (entries as LedgerColumns).lastSeen instanceof Float64Array;
+}
+
+/** Column `name` must hold the first `length` entries. */
+function _checkColumn(name: string, column: { length: number }, length: number): void {
+  if (column.length < length) {
+    throw new AssessOptionsError(`columns: ${name} holds ${column.length} entries, fewer than length ${length}`);
+  }
+}
+
+/** Distinct keys numbered 0…n-1: `ids[i]` is the number of `keys(i)`. */
+function _keyIds(count: number, keyOf: (index: number) => string): { ids: Uint32Array; distinct: number } {
+  const numbers = new Map<string, number>();
+  const ids = new Uint32Array(count);
+  for (let i = 0; i < count; i++) {
+    const key = keyOf(i);
+    let id = numbers.get(key);
+    if (id === undefined) {
+      id = numbers.size;
+      numbers.set(key, id);
+    }
+    ids[i] = id;
+  }
+  return { ids, distinct: numbers.size };
+}
+
+/**
+ * The pairs of columnar entries, as `assessLedger` makes them from entry objects: principals
+ * resolved once per principal ref, and entries that resolve to the same pair merged with
+ * `mergeLedgerEntry` (rare: only an alias can make them meet, so only they become objects).
+ */
+function _columnPairs(
+  c: LedgerColumns,
+  resolve: (principal: PrincipalRef) => PrincipalRef,
+  addPair: (p: PrincipalRef, r: RoleRef, firstSeen: number, lastSeen: number, m: readonly SwitchMethod[]) => void,
+): void {
+  const n = c.length;
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new AssessOptionsError(`columns: length must be a whole number ≥ 0, got ${String(n)}`);
+  for (const [name, column] of [
+    ['principal', c.principal],
+    ['role', c.role],
+    ['firstSeen', c.firstSeen],
+    ['lastSeen', c.lastSeen],
+    ['methods', c.methods],
+  ] as const) {
+    _checkColumn(name, column, n);
+  }
+  const principals = c.principals.map(resolve);
+  const principalIds = _keyIds(principals.length, (i) => (principals[i] as PrincipalRef).key);
+  const roleIds = _keyIds(c.roles.length, (i) => (c.roles[i] as RoleRef).key);
+  const width = roleIds.distinct;
+  const check = (i: number) => {
+    const p = c.principal[i] as number;
+    const r = c.role[i] as number;
+    const m = c.methods[i] as number;
+    if (p >= principals.length || r >= c.roles.length || m >= c.methodLists.length) {
+      throw new AssessOptionsError(
+        `columns: entry ${i} points past the principals (${p} of ${principals.length}), roles (${r} of ${c.roles.length}) or method lists (${m} of ${c.methodLists.length})`,
+      );
+    }
+    return (principalIds.ids[p] as number) * width + (roleIds.ids[r] as number);
+  };
+  // Which entries share a pair: a bit per possible pair while that fits in a few MB, else a set.
+  const pairsPossible = principalIds.distinct * width;
+  const bits = pairsPossible <= 1 << 28 ? new Uint8Array(Math.ceil(pairsPossible / 8)) : undefined;
+  const seen = bits === undefined ? new Set<number>() : undefined;
+  const shared = new Map<number, LedgerEntry | undefined>();
+  for (let i = 0; i < n; i++) {
+    const slot = check(i);
+    let again: boolean;
+    if (bits !== undefined) {
+      const mask = 1 << (slot & 7);
+      again = ((bits[slot >>> 3] as number) & mask) !== 0;
+      bits[slot >>> 3] = (bits[slot >>> 3] as number) | mask;
+    } else {
+      again = (seen as Set<number>).has(slot);
+      (seen as Set<number>).add(slot);
+    }
+    if (again) shared.set(slot, undefined);
+  }
+  const entry = (i: number): LedgerEntry => ({
+    principal: principals[c.principal[i] as number] as PrincipalRef,
+    role: c.roles[c.role[i] as number] as RoleRef,
+    firstSeen: c.firstSeen[i] as number,
+    lastSeen: c.lastSeen[i] as number,
+    methods: c.methodLists[c.methods[i] as number] as SwitchMethod[],
+    lastEventId: c.lastEventId(i),
+  });
+  if (shared.size > 0) {
+    for (let i = 0; i < n; i++) {
+      const slot = check(i);
+      if (shared.has(slot)) shared.set(slot, mergeLedgerEntry(shared.get(slot), entry(i)));
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const slot = shared.size > 0 ? check(i) : -1;
+    if (shared.has(slot)) {
+      const merged = shared.get(slot);
+      if (merged === undefined) continue;
+      shared.set(slot, undefined);
+      addPair(merged.principal, merged.role, merged.firstSeen, merged.lastSeen, merged.methods);
+      continue;
+    }
+    addPair(
+      principals[c.principal[i] as number] as PrincipalRef,
+      c.roles[c.role[i] as number] as RoleRef,
+      c.firstSeen[i] as number,
+      c.lastSeen[i] as number,
+      c.methodLists[c.methods[i] as number] as readonly SwitchMethod[],
+    );
+  }
+}
+
+/**
+ * `assessLedger` over a store's entries (its `columns()` when it has them), resolving principals
+ * with the store's aliases.
+ */
 export async function assessStore(store: LedgerStore, options: Omit<AssessOptions, 'aliases'>): Promise<Assessment> {
-  return assessLedger(store.entries(), { ...options, aliases: store.aliases() });
+  const entries = store.columns === undefined ? store.entries() : await store.columns();
+  return assessLedger(entries, { ...options, aliases: store.aliases() });
 }
