@@ -555,13 +555,28 @@ describe('assessLedger: roster details', () => {
     }
   });
 
-  it('names a never pair of a principal in the ledger as the ledger first names it', async () => {
-    const a = await assessLedger(
-      [entry(user('erin', 'ops/'), role('Admin'), ago(5)), entry(user('erin', 'old/'), role('ReadOnly'), ago(3))],
-      { now: NOW, staleAfterDays: 90, roster: [{ principal: erinArn, role: 'arn:aws:iam::222222222222:role/Deploy' }] },
-    );
-    expect(a.pairs[0]).toMatchObject({ status: 'never', role: { name: 'Deploy' } });
-    expect(a.pairs[0]?.principal).toEqual(user('erin', 'ops/'));
+  it('names a never pair of a principal in the ledger as its latest switch does, in any entry order', async () => {
+    const entries = [
+      entry(user('erin', 'ops/'), role('Admin'), ago(5)),
+      entry(user('erin', 'new/'), role('ReadOnly'), ago(3)),
+      entry(user('erin', 'mid/'), role('Audit'), ago(4)),
+    ];
+    const options = {
+      now: NOW,
+      staleAfterDays: 90,
+      roster: [{ principal: erinArn, role: 'arn:aws:iam::222222222222:role/Deploy' }],
+    };
+    for (const order of [entries, [...entries].reverse()]) {
+      const a = await assessLedger(order, options);
+      expect(a.pairs[0]).toMatchObject({ status: 'never', role: { name: 'Deploy' } });
+      expect(a.pairs[0]?.principal).toEqual(user('erin', 'new/'));
+      expect(a.principals[0]?.principal).toEqual(user('erin', 'new/'));
+    }
+    // Switched at the same moment: the greater ARN, whatever the order.
+    const tied = [entry(user('erin', 'a/'), role('Admin'), ago(3)), entry(user('erin', 'b/'), role('Audit'), ago(3))];
+    for (const order of [tied, [...tied].reverse()]) {
+      expect((await assessLedger(order, options)).pairs[0]?.principal).toEqual(user('erin', 'b/'));
+    }
   });
 
   it('names a never pair of a principal only in the roster as its first roster entry does', async () => {

@@ -106,9 +106,40 @@ export function comparePairAssessments(a: PairAssessment, b: PairAssessment): nu
 }
 
 /**
- * Sorts pairs in place like `comparePairAssessments`, fast: a native numeric sort of
- * (whole second of lastSeen, index) packed into doubles, then the full comparator only within
- * runs that share a second. Falls back to the comparator when the keys would not fit.
+ * Indices 0…n-1 by whole second of `lastSeen(i)` (undefined first), then index: a native numeric
+ * sort of (second, index) packed into doubles. Undefined when the keys would not fit in a double.
+ */
+function _bySecond(n: number, lastSeen: (i: number) => number | undefined): Uint32Array | undefined {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const at = lastSeen(i);
+    if (at === undefined) continue;
+    min = Math.min(min, at);
+    max = Math.max(max, at);
+  }
+  const slots = 2 ** Math.ceil(Math.log2(n + 1));
+  const base = Math.floor(min / 1000);
+  // -Infinity when nothing has a lastSeen (then every key is its index); NaN stops it too.
+  const span = Math.floor(max / 1000) - base + 2;
+  if (!(span * slots <= Number.MAX_SAFE_INTEGER)) return undefined;
+  const keys = new Float64Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    const at = lastSeen(i);
+    keys[i] = (at === undefined ? 0 : Math.floor(at / 1000) - base + 1) * slots + i;
+    if (i > 0 && (keys[i] as number) < (keys[i - 1] as number)) sorted = false;
+  }
+  if (!sorted) keys.sort();
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % slots;
+  return order;
+}
+
+/**
+ * Sorts pairs in place like `comparePairAssessments`, fast: `_bySecond`'s numeric sort, then the
+ * full comparator only within runs that share a second. Falls back to the comparator when the keys
+ * would not fit.
  */
 function _sortPairs(pairs: PairAssessment[]): void {
   const n = pairs.length;
@@ -117,26 +148,14 @@ function _sortPairs(pairs: PairAssessment[]): void {
     pairs.sort(comparePairAssessments);
     return;
   }
-  let min = Number.POSITIVE_INFINITY;
-  let max = Number.NEGATIVE_INFINITY;
-  for (const p of pairs) {
-    if (p.lastSeen === undefined) continue;
-    min = Math.min(min, p.lastSeen);
-    max = Math.max(max, p.lastSeen);
-  }
-  const slots = 2 ** Math.ceil(Math.log2(n + 1));
-  const second = (p: PairAssessment) =>
-    p.lastSeen === undefined ? 0 : Math.floor(p.lastSeen / 1000) - Math.floor(min / 1000) + 1;
-  // -Infinity when no pair has a lastSeen: then every key is its index.
-  const span = Math.floor(max / 1000) - Math.floor(min / 1000) + 2;
-  if (!(span * slots <= Number.MAX_SAFE_INTEGER)) {
+  const order = _bySecond(n, (i) => (pairs[i] as PairAssessment).lastSeen);
+  if (order === undefined) {
     pairs.sort(comparePairAssessments);
     return;
   }
-  const keys = new Float64Array(n);
-  for (let i = 0; i < n; i++) keys[i] = second(pairs[i] as PairAssessment) * slots + i;
-  keys.sort();
-  const sorted = Array.from(keys, (k) => pairs[k % slots] as PairAssessment);
+  const sorted = Array.from(order, (i) => pairs[i] as PairAssessment);
+  const second = (p: PairAssessment) =>
+    p.lastSeen === undefined ? Number.NEGATIVE_INFINITY : Math.floor(p.lastSeen / 1000);
   let start = 0;
   for (let i = 1; i <= n; i++) {
     if (i < n && second(sorted[i] as PairAssessment) === second(sorted[start] as PairAssessment)) continue;
@@ -196,7 +215,9 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
   const roster = _rosterByPrincipal(options.roster ?? []);
 
   const pairs: PairAssessment[] = [];
-  const ledgerPrincipals = new Map<string, PrincipalRef>();
+  // Per roster principal, the display of its latest pair (whatever order entries come in): what
+  // its `never` pairs show.
+  const ledgerPrincipals = new Map<string, { principal: PrincipalRef; lastSeen: number }>();
   const addPair = (
     principal: PrincipalRef,
     role: RoleRef,
@@ -222,7 +243,10 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
           if (pair.allowedBy === undefined) pair.allowedBy = grant.entry;
         }
       }
-      if (!ledgerPrincipals.has(principal.key)) ledgerPrincipals.set(principal.key, principal);
+      const latest = ledgerPrincipals.get(principal.key);
+      if (latest === undefined || _isLater(principal, lastSeen, latest.principal, latest.lastSeen)) {
+        ledgerPrincipals.set(principal.key, { principal, lastSeen });
+      }
     }
     pairs.push(pair);
   };
@@ -250,7 +274,7 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
   const graceMs = graceDays * DAY_MS;
   const neverKeys = new Set<string>();
   for (const [principalKey, listed] of roster) {
-    const principal = ledgerPrincipals.get(principalKey) ?? listed.principal;
+    const principal = ledgerPrincipals.get(principalKey)?.principal ?? listed.principal;
     for (const grant of listed.grants) {
       if (grant.used) continue;
       if (graceMs > 0 && now - (grant.entry.since ?? Number.NEGATIVE_INFINITY) < graceMs) continue;
@@ -289,6 +313,12 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
   const summary = { principals: principals.length, pairs: pairs.length, active: 0, stale: 0, never: 0 };
   for (const pair of pairs) summary[pair.status] += 1;
   return { generatedAt: now, staleAfterDays, summary, pairs, principals };
+}
+
+/** Whether display `a` seen at `aAt` is later than `b` at `bAt`; a tie goes to the greater ARN, then name. */
+function _isLater(a: PrincipalRef, aAt: number, b: PrincipalRef, bAt: number): boolean {
+  if (aAt !== bAt) return aAt > bAt;
+  return _cmp(a.arn ?? '', b.arn ?? '') > 0 || (a.arn === b.arn && _cmp(a.name, b.name) > 0);
 }
 
 type Grants = Map<string, { principal: PrincipalRef; grants: { entry: RosterEntry; used: boolean }[] }>;
@@ -411,7 +441,11 @@ function _columnPairs(
       if (shared.has(slot)) shared.set(slot, mergeLedgerEntry(shared.get(slot), entry(i)));
     }
   }
-  for (let i = 0; i < n; i++) {
+  // In lastSeen order: the pairs lie in memory in the order a report reads them, and the sort
+  // that follows finds them sorted by second already.
+  const order = _bySecond(n, (i) => c.lastSeen[i]);
+  for (let k = 0; k < n; k++) {
+    const i = order === undefined ? k : (order[k] as number);
     const slot = shared.size > 0 ? check(i) : -1;
     if (shared.has(slot)) {
       const merged = shared.get(slot);
