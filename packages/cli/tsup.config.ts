@@ -21,6 +21,7 @@ export default defineConfig([
       bin: 'src/bin.ts',
       program: 'src/program.ts',
       scanProgram: 'src/scanProgram.ts',
+      reportProgram: 'src/reportProgram.ts',
       scanWorker: 'src/scan/scanWorker.ts',
     },
     splitting: false,

@@ -146,13 +146,17 @@ describe('dynamodb: store against DynamoDB Local', () => {
 describe('lazy AWS SDK', () => {
   it('the built CLI imports the AWS SDK only dynamically (a local scan starts fast)', async () => {
     const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-    // bin.js answers --version by itself and loads the program (commands; `scan` alone: scanProgram.js)
+    // bin.js answers --version by itself and loads the program (commands; `scan` or `report` alone: scanProgram.js, reportProgram.js)
     // with one dynamic import.
     const bin = await readFile(join(dist, 'bin.js'), 'utf8');
-    expect(bin).toContain('new URL("./program.js",import.meta.url)');
+    for (const program of ['program', 'scanProgram', 'reportProgram']) {
+      expect(bin).toContain(`new URL("./${program}.js",import.meta.url)`);
+    }
     // What each built entry imports statically, as esbuild reads it.
     const { metafile } = await build({
-      entryPoints: ['bin.js', 'program.js', 'scanProgram.js', 'scanWorker.js'].map((file) => join(dist, file)),
+      entryPoints: ['bin.js', 'program.js', 'scanProgram.js', 'reportProgram.js', 'scanWorker.js'].map((file) =>
+        join(dist, file),
+      ),
       bundle: true,
       write: false,
       metafile: true,

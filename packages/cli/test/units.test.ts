@@ -7,6 +7,7 @@ import { UsageError } from '../src/errors.js';
 import { namedCommand } from '../src/namedCommand.js';
 import { parseIsoDate } from '../src/options.js';
 import { COMMANDS, formatError, runCli } from '../src/program.js';
+import { runCli as runReportCli } from '../src/reportProgram.js';
 import { discoverLocalFiles, trailFileDay } from '../src/scan/discoverLocalFiles.js';
 import { createBarProgress, createPlainProgress } from '../src/scan/progress.js';
 import { autoWorkerCount } from '../src/scan/scanFiles.js';
@@ -196,16 +197,22 @@ describe('commands', () => {
     expect(namedCommand(argv)).toBe(expected);
   });
 
-  // bin.js loads scanProgram.js (the scan command alone) when the arguments name `scan`.
+  // bin.js loads scanProgram.js / reportProgram.js (that command alone) when the arguments name it.
   it.each([
-    [['scan', '--help']],
-    [['scan']],
-    [['scan', '--bogus', '.']],
-    [['scan', '--workers', 'many', '.']],
-    [['--debug', 'scan', 'no-such-folder']],
-    [['scan', SAMPLE_TRAIL, '--format', 'json']],
-    [['scan', SAMPLE_TRAIL, '--store', 'file:ledger.json']],
-  ])('scanProgram answers %j as the whole program does', async (args) => {
+    ['scanProgram', runScanCli, ['scan', '--help']],
+    ['scanProgram', runScanCli, ['scan']],
+    ['scanProgram', runScanCli, ['scan', '--bogus', '.']],
+    ['scanProgram', runScanCli, ['scan', '--workers', 'many', '.']],
+    ['scanProgram', runScanCli, ['--debug', 'scan', 'no-such-folder']],
+    ['scanProgram', runScanCli, ['scan', SAMPLE_TRAIL, '--format', 'json']],
+    ['scanProgram', runScanCli, ['scan', SAMPLE_TRAIL, '--store', 'file:ledger.json']],
+    ['reportProgram', runReportCli, ['report', '--help']],
+    ['reportProgram', runReportCli, ['report', '--format', 'yaml']],
+    ['reportProgram', runReportCli, ['report']],
+    ['reportProgram', runReportCli, ['report', '--allow-empty', '--format', 'json', '--now', '2026-02-16']],
+    ['reportProgram', runReportCli, ['report', '--grants', 'no-such-snapshot.json', '--allow-empty']],
+    ['reportProgram', runReportCli, ['--debug', 'report', '--store', 'file:no-such-ledger.json']],
+  ])('%s answers %j as the whole program does', async (_name, program, args) => {
     const answer = async (run: typeof runCli) => {
       const cwd = await tempDir();
       let stdout = '';
@@ -234,7 +241,7 @@ describe('commands', () => {
     };
     const whole = await answer(runCli);
     expect(whole.stdout + whole.stderr).not.toBe('');
-    expect(await answer(runScanCli)).toEqual(whole);
+    expect(await answer(program)).toEqual(whole);
   });
 });
 

@@ -187,7 +187,8 @@ export interface PairAssessment {
   firstSeen?: number;
   /** Whole days between `lastSeen` and `now`. */
   daysSince?: number;
-  via: SwitchMethod[];
+  /** The ways this pair was seen switching, sorted: frozen, and shared by the pairs with the same ones. */
+  via: readonly SwitchMethod[];
   /** The roster entry that allows this pair, when a roster was given. */
   allowedBy?: RosterEntry;
 }

@@ -255,6 +255,29 @@ describe('assessLedger over LedgerColumns', () => {
     expect(a).toEqual(await assessLedger(entries, options));
   });
 
+  it('shares one frozen via per method list, entries or columns', async () => {
+    const t = NOW - DAY;
+    const e = (name: string, methods: SwitchMethod[]): LedgerEntry => ({
+      principal: user(name),
+      role: role('Admin'),
+      firstSeen: t,
+      lastSeen: t,
+      methods,
+      lastEventId: name,
+    });
+    const entries = [e('ana', ['AssumeRole']), e('bo', ['AssumeRole']), e('cy', ['AssumeRole', 'SwitchRole'])];
+    for (const input of [entries, columnsOf(entries)]) {
+      const a = await assessLedger(input, { now: NOW, staleAfterDays: 90 });
+      const [ana, bo, cy] = a.pairs;
+      expect(ana?.via).toBe(bo?.via);
+      expect(ana?.via).toEqual(['AssumeRole']);
+      expect(cy?.via).toEqual(['AssumeRole', 'SwitchRole']);
+      expect(Object.isFrozen(ana?.via)).toBe(true);
+      // Not the entry's own array: the ledger's entries stay apart from the assessment.
+      expect(ana?.via).not.toBe(entries[0]?.methods);
+    }
+  });
+
   it('is what assessStore reads from a store that has columns()', async () => {
     const memory = new MemoryLedgerStore();
     const t = NOW - DAY;

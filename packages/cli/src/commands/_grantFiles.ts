@@ -18,7 +18,6 @@ import {
   parseIdentityCenterSnapshot,
   type RosterEntry,
 } from '@lastswitch/core';
-import { Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { readUserFile } from './_userFiles.js';
@@ -141,14 +140,4 @@ export async function rosterFromGrantFiles(
     }
   }
   return roster;
-}
-
-/** `--grants <snapshot...>`: IAM snapshot files, for `plan` and `report`. */
-export function grantsOption(required: boolean): Option {
-  const option = new Option(
-    '--grants <snapshot...>',
-    'snapshots of who may switch into what: IAM snapshot files or `iam snapshot --org` folders, and Identity Center snapshots (`lastswitch sso snapshot`)',
-  );
-  if (required) option.makeOptionMandatory();
-  return option;
 }

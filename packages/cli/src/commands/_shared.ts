@@ -10,7 +10,7 @@ import { MissingLedgerError, UsageError } from '../errors.js';
 import { makeDirectory } from '../makeDirectory.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { DEFAULT_STORE_URL, localStoreFiles, type OpenedStore } from '../store/openStore.js';
-import { grantsOption, rosterFromGrantFiles } from './_grantFiles.js';
+import { grantsOption } from './_grantsOption.js';
 import { describeFileError, readUserFile } from './_userFiles.js';
 
 /** `--store <url>`, defaulting to `$LASTSWITCH_STORE`, then `sqlite:.lastswitch/ledger.db`. */
@@ -189,7 +189,9 @@ export async function assessFromStore(
 ): Promise<{ assessment: Assessment; empty: boolean; exists: boolean }> {
   const store = opened.store;
   const fromFile = options.roster ? await readRoster(options.roster, ctx) : [];
-  const fromGrants = options.grants ? await rosterFromGrantFiles(options.grants, ctx, store) : [];
+  const fromGrants = options.grants
+    ? await (await import('./_grantFiles.js')).rosterFromGrantFiles(options.grants, ctx, store)
+    : [];
   const roster = options.roster || options.grants ? [...fromFile, ...fromGrants] : undefined;
   const exists = await requireLedger(opened, options.allowEmpty);
   const assessment = await assessStore(store, {

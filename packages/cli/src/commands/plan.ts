@@ -3,7 +3,8 @@ import { type Command, Option } from 'commander';
 import type { CliContext } from '../context.js';
 import { parseIsoDate, parseNonNegativeInt, parsePositiveInt } from '../options.js';
 import { openStore } from '../store/openStore.js';
-import { evaluateIdentityCenter, grantsOption, readGrants } from './_grantFiles.js';
+import { evaluateIdentityCenter, readGrants } from './_grantFiles.js';
+import { grantsOption } from './_grantsOption.js';
 import { ALLOW_EMPTY_HELP, plural, requireLedger, storeOption, writeOutputFile } from './_shared.js';
 
 interface PlanOptions {

@@ -214,6 +214,17 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       : principal;
   const roster = _rosterByPrincipal(options.roster ?? []);
 
+  // One frozen `via` per distinct method list, shared by its pairs (a million pairs have a handful).
+  const vias = new Map<string, readonly SwitchMethod[]>();
+  const viaOf = (methods: readonly SwitchMethod[]) => {
+    const key = methods.length === 1 ? (methods[0] as string) : methods.join(' ');
+    let via = vias.get(key);
+    if (via === undefined) {
+      via = Object.freeze([...methods]);
+      vias.set(key, via);
+    }
+    return via;
+  };
   const pairs: PairAssessment[] = [];
   // Per roster principal, the display of its latest pair (whatever order entries come in): what
   // its `never` pairs show.
@@ -233,7 +244,7 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       lastSeen,
       firstSeen,
       daysSince: Math.max(0, Math.floor(elapsed / DAY_MS)),
-      via: [...methods],
+      via: viaOf(methods),
     };
     const listed = roster.get(principal.key);
     if (listed !== undefined) {
@@ -282,7 +293,7 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       const key = pairKey(principalKey, role.key);
       if (neverKeys.has(key)) continue;
       neverKeys.add(key);
-      pairs.push({ principal, role, status: 'never', via: [], allowedBy: grant.entry });
+      pairs.push({ principal, role, status: 'never', via: viaOf([]), allowedBy: grant.entry });
     }
   }
 

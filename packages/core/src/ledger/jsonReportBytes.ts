@@ -78,6 +78,7 @@ class _JsonBytes {
   readonly #principals = new Map<PrincipalRef, Uint8Array>();
   readonly #roles = new Map<RoleRef, Uint8Array>();
   readonly #lists = new Map<string, Uint8Array>();
+  readonly #sharedLists = new Map<readonly string[], Uint8Array>();
   readonly #days = new Map<number, Uint8Array>();
 
   constructor(reuse: boolean) {
@@ -218,18 +219,19 @@ class _JsonBytes {
     this.bytes(bytes);
   }
 
-  /** A short list of strings many rows repeat (a pair's `via`). */
+  /** A short list of strings many rows repeat (a pair's `via`: assessments share one array per list). */
   list(list: readonly string[]): void {
-    if (list.length === 0) {
-      this.bytes(EMPTY_LIST);
-      return;
-    }
-    const key = list.length === 1 ? (list[0] as string) : list.join('\u0000');
-    let bytes = this.#lists.get(key);
+    let bytes = this.#sharedLists.get(list);
     if (bytes === undefined) {
-      bytes = _bytes(jsonStringList(list, I));
-      if (this.#lists.size > 1000) this.#lists.clear();
-      this.#lists.set(key, bytes);
+      const key = list.length === 1 ? (list[0] as string) : list.join('\u0000');
+      bytes = this.#lists.get(key);
+      if (bytes === undefined) {
+        bytes = list.length === 0 ? EMPTY_LIST : _bytes(jsonStringList(list, I));
+        if (this.#lists.size > 1000) this.#lists.clear();
+        this.#lists.set(key, bytes);
+      }
+      if (this.#sharedLists.size > 1000) this.#sharedLists.clear();
+      this.#sharedLists.set(list, bytes);
     }
     this.bytes(bytes);
   }
