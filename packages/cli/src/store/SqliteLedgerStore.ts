@@ -164,6 +164,8 @@ const COLUMNS_PAGE = 65_536;
 const COLUMNS_TEXT = `count(*), group_concat(principal_id || ',' || role_id || ',' || first_seen || ',' || last_seen || ',' ||
   methods || ',' || principal_key_id || ',' || role_key_id, ',')`;
 const COLUMNS_PAGE_OF = `SELECT principal_id, role_id, first_seen, last_seen, methods, principal_key_id, role_key_id FROM entries`;
+/** How much of the database `columns()` reads through a memory map (the rest, if any, as usual). */
+const COLUMNS_MMAP_BYTES = 1 << 30;
 /** Numbers per entry in that text. */
 const COLUMNS_PER_ENTRY = 7;
 
@@ -524,7 +526,17 @@ export class SqliteLedgerStore implements LedgerStore {
       methods: new Uint8Array(0),
       lastEventId: () => '',
     };
-    return this.#read(none, (db, s) => db.transaction(() => this.#columns(s))());
+    return this.#read(none, (db, s) => {
+      // Read through a memory map: the whole table is read once, and SQLite's page cache (2 MB)
+      // holds little of it, so copying every page into it is the larger part of the read. Only
+      // for this read: writers never shrink the file (no VACUUM), which a mapping must not see.
+      db.pragma(`mmap_size = ${COLUMNS_MMAP_BYTES}`);
+      try {
+        return db.transaction(() => this.#columns(s))();
+      } finally {
+        db.pragma('mmap_size = 0');
+      }
+    });
   }
 
   #columns(s: ReturnType<typeof _prepare>): LedgerColumns {
