@@ -17,13 +17,14 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
     });
   }
   // The program is a bundle of its own (one file to compile); `--debug` traces point into the sources.
-  // `scan` and `report` have smaller bundles, each holding that command alone (the same program otherwise).
+  // `scan` and `report` have smaller bundles, each holding that command alone (the same program
+  // otherwise); the report one has no snapshot readers, so `report --grants` loads the whole program.
   if (args.includes('--debug')) process.setSourceMapsEnabled(true);
   const command = namedCommand(process.argv);
   const program: typeof import('./program.js') =
     command === 'scan'
       ? await import(new URL('./scanProgram.js', import.meta.url).href)
-      : command === 'report'
+      : command === 'report' && !args.some((arg) => arg === '--grants' || arg.startsWith('--grants='))
         ? await import(new URL('./reportProgram.js', import.meta.url).href)
         : await import(new URL('./program.js', import.meta.url).href);
   const { runCli } = program;

@@ -166,6 +166,11 @@ describe('lazy AWS SDK', () => {
       outdir: join(dist, 'unused'),
       logLevel: 'silent',
     });
+    // A report without --grants (what bin.js loads reportProgram.js for) reads no snapshot.
+    const reportProgram = await readFile(join(dist, 'reportProgram.js'), 'utf8');
+    expect(reportProgram).not.toContain('lastswitch.authorization-snapshot');
+    expect(reportProgram).toContain('report --grants runs in program.js');
+    expect(await readFile(join(dist, 'program.js'), 'utf8')).toContain('lastswitch.authorization-snapshot');
     const staticImports = Object.values(metafile.inputs).flatMap((input) =>
       input.imports.filter((i) => i.kind === 'import-statement').map((i) => i.path),
     );

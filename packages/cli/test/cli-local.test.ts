@@ -504,6 +504,10 @@ describe('scan and report on the sample trail', () => {
       ['OpsAdmin', 'never'],
       ['ReadOnly', 'active'],
     ]);
+    // `--grants=FILE` too runs in the whole program (the report bundle has no snapshot readers).
+    const joined = await runCli(['report', '--now', NOW, '--grants=iam/identity.json', '--format', 'json'], { cwd });
+    expect(joined).toMatchObject({ code: 0, stderr: '' });
+    expect(joined.stdout).toBe(report.stdout);
 
     const plan = await runCli(
       ['plan', '--grants', 'iam/identity.json', '--now', NOW, '--format', 'json', '--output', 'plans/feb/plan.json'],

@@ -210,7 +210,6 @@ describe('commands', () => {
     ['reportProgram', runReportCli, ['report', '--format', 'yaml']],
     ['reportProgram', runReportCli, ['report']],
     ['reportProgram', runReportCli, ['report', '--allow-empty', '--format', 'json', '--now', '2026-02-16']],
-    ['reportProgram', runReportCli, ['report', '--grants', 'no-such-snapshot.json', '--allow-empty']],
     ['reportProgram', runReportCli, ['--debug', 'report', '--store', 'file:no-such-ledger.json']],
   ])('%s answers %j as the whole program does', async (_name, program, args) => {
     const answer = async (run: typeof runCli) => {
