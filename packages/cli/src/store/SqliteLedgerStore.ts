@@ -162,12 +162,12 @@ const COLUMNS_PAGE = 65_536;
 // The entries of a page come in any order inside the text (asking for key order costs a sort);
 // the page's last key is the greatest it holds.
 const COLUMNS_TEXT = `count(*), group_concat(principal_id || ',' || role_id || ',' || first_seen || ',' || last_seen || ',' ||
-  methods || ',' || principal_key_id || ',' || role_key_id, ',')`;
-const COLUMNS_PAGE_OF = `SELECT principal_id, role_id, first_seen, last_seen, methods, principal_key_id, role_key_id FROM entries`;
+  methods, ',')`;
+const COLUMNS_PAGE_OF = `SELECT principal_id, role_id, first_seen, last_seen, methods FROM entries`;
 /** How much of the database `columns()` reads through a memory map (the rest, if any, as usual). */
 const COLUMNS_MMAP_BYTES = 1 << 30;
 /** Numbers per entry in that text. */
-const COLUMNS_PER_ENTRY = 7;
+const COLUMNS_PER_ENTRY = 5;
 
 const ENTRY_COLUMNS =
   'principal_key_id, role_key_id, principal_id, role_id, first_seen, last_seen, methods, last_event_id';
@@ -206,40 +206,6 @@ function _principal(key: string, kind: string, account: string, name: string, ar
   const principal: PrincipalRef = { key, kind: kind as PrincipalKind, account, name };
   if (typeof arn === 'string') principal.arn = arn;
   return principal;
-}
-
-/** The typed arrays `columns()` fills: the entries' columns, and their key ids to page by. */
-interface _ColumnArrays {
-  principal: Uint32Array;
-  role: Uint32Array;
-  firstSeen: Float64Array;
-  lastSeen: Float64Array;
-  methods: Uint8Array;
-  principalKey: Float64Array;
-  roleKey: Float64Array;
-}
-
-/** Column arrays holding `capacity` entries, starting with what `from` held. */
-function _columnArrays(capacity: number, from?: _ColumnArrays): _ColumnArrays {
-  const grown = {
-    principal: new Uint32Array(capacity),
-    role: new Uint32Array(capacity),
-    firstSeen: new Float64Array(capacity),
-    lastSeen: new Float64Array(capacity),
-    methods: new Uint8Array(capacity),
-    principalKey: new Float64Array(capacity),
-    roleKey: new Float64Array(capacity),
-  };
-  if (from !== undefined) {
-    grown.principal.set(from.principal);
-    grown.role.set(from.role);
-    grown.firstSeen.set(from.firstSeen);
-    grown.lastSeen.set(from.lastSeen);
-    grown.methods.set(from.methods);
-    grown.principalKey.set(from.principalKey);
-    grown.roleKey.set(from.roleKey);
-  }
-  return grown;
 }
 
 /**
@@ -335,8 +301,9 @@ function _prepare(db: Database.Database) {
     insertRole: db.prepare(INSERT_ROLE),
     principalsByKey: raw('SELECT id, key_id, kind, account, name, arn FROM principals WHERE key = ? ORDER BY id'),
     rolesByKey: raw('SELECT id, key_id, account, name, arn FROM roles WHERE key = ? ORDER BY id'),
-    allPrincipals: raw('SELECT id, key, kind, account, name, arn FROM principals ORDER BY id'),
-    allRoles: raw('SELECT id, key, account, name, arn FROM roles ORDER BY id'),
+    allPrincipals: raw('SELECT id, key, kind, account, name, arn, key_id FROM principals ORDER BY id'),
+    allRoles: raw('SELECT id, key, account, name, arn, key_id FROM roles ORDER BY id'),
+    countEntries: db.prepare('SELECT count(*) FROM entries').pluck(),
     columnsFirst: raw(
       `SELECT ${COLUMNS_TEXT} FROM (${COLUMNS_PAGE_OF} ORDER BY principal_key_id, role_key_id LIMIT ${COLUMNS_PAGE})`,
     ),
@@ -550,23 +517,31 @@ export class SqliteLedgerStore implements LedgerStore {
       Object.freeze({ key: r[1] as string, account: r[2] as string, name: r[3] as string, arn: r[4] as string }),
     );
     const roleIndex = _rowIndex(roleRows);
-    let capacity = 1024;
+    // An entry's key ids are those of its display rows (the first row with that key): what pages
+    // and `lastEventId` look entries up by, with no column of their own.
+    const principalKeyIds = Float64Array.from(principalRows, (r) => r[6] as number);
+    const roleKeyIds = Float64Array.from(roleRows, (r) => r[5] as number);
+    // Counted in the same read transaction: the columns are made once, at their size.
+    const total = s.countEntries.get() as number;
+    const c = {
+      principal: new Uint32Array(total),
+      role: new Uint32Array(total),
+      firstSeen: new Float64Array(total),
+      lastSeen: new Float64Array(total),
+      methods: new Uint8Array(total),
+    };
     let length = 0;
-    let c = _columnArrays(capacity);
     let after: [number, number] | undefined;
     for (;;) {
-      let last: [number, number] = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
       const [count, text] = (after === undefined ? s.columnsFirst.get() : s.columnsAfter.get(after[0], after[1])) as [
         number,
         string | null,
       ];
       if (count === 0) break;
-      if (length + count > capacity) {
-        while (length + count > capacity) capacity *= 2;
-        c = _columnArrays(capacity, c);
-      }
+      if (length + count > total) throw this.#damaged('more entries than it counts');
       const numbers = _parseNumbers(text ?? '', count * COLUMNS_PER_ENTRY);
       if (numbers === undefined) throw this.#damaged('an entry has a missing or non-numeric field');
+      let last: [number, number] = [Number.NEGATIVE_INFINITY, Number.NEGATIVE_INFINITY];
       for (let k = 0; k < count; k++) {
         const at = k * COLUMNS_PER_ENTRY;
         const principal = principalIndex(numbers[at] as number);
@@ -580,30 +555,33 @@ export class SqliteLedgerStore implements LedgerStore {
         c.firstSeen[i] = numbers[at + 2] as number;
         c.lastSeen[i] = numbers[at + 3] as number;
         c.methods[i] = (numbers[at + 4] as number) & 15;
-        const principalKey = numbers[at + 5] as number;
-        const roleKey = numbers[at + 6] as number;
-        c.principalKey[i] = principalKey;
-        c.roleKey[i] = roleKey;
+        const principalKey = principalKeyIds[principal] as number;
+        const roleKey = roleKeyIds[role] as number;
         if (principalKey > last[0] || (principalKey === last[0] && roleKey > last[1])) last = [principalKey, roleKey];
       }
       length += count;
       if (count < COLUMNS_PAGE) break;
+      // Key ids that disagree with the display rows would read a page again, never ending.
+      if (after !== undefined && !(last[0] > after[0] || (last[0] === after[0] && last[1] > after[1]))) {
+        throw this.#damaged("an entry's key ids are not those of its principal and role rows");
+      }
       after = last;
     }
-    const { principalKey, roleKey } = c;
     return {
       length,
       principals,
       roles,
       methodLists: METHOD_LISTS,
-      principal: c.principal,
-      role: c.role,
-      firstSeen: c.firstSeen,
-      lastSeen: c.lastSeen,
-      methods: c.methods,
-      // Only asked for to break a rare tie, after the read: the entry as it is then.
+      ...c,
+      // Only asked for entries an alias merges, after the read: the entry as it is then.
       lastEventId: (i: number) =>
-        this.#read('', (_db, st) => (st.lastEventId.get(principalKey[i], roleKey[i]) as string | undefined) ?? ''),
+        this.#read(
+          '',
+          (_db, st) =>
+            (st.lastEventId.get(principalKeyIds[c.principal[i] as number], roleKeyIds[c.role[i] as number]) as
+              | string
+              | undefined) ?? '',
+        ),
     };
   }
 
