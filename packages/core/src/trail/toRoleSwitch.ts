@@ -1,4 +1,4 @@
-import { ArnError, principalRefFromArn, roleRefFromArn } from '../arn.js';
+import { ArnError, parseArn, principalRefFromArn, roleRefFromArn } from '../arn.js';
 import { consoleSessionAliasId, ownerSideLinkAliasId } from '../ledger/fold.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
 import { _describeIssue, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
@@ -97,9 +97,9 @@ function _roleToken(text: string, start: number): RoleRef | undefined {
     end++;
   }
   const token = text.slice(start, end);
-  if (token.indexOf(':iam::') < 0 || token.indexOf(':role/') < 0) return undefined;
   try {
-    return roleRefFromArn(token);
+    // An IAM role ARN only: roleRefFromArn also reads the role of an assumed-role session ARN.
+    return parseArn(token).service === 'iam' ? roleRefFromArn(token) : undefined;
   } catch (error) {
     if (error instanceof ArnError) return undefined;
     throw error;
@@ -128,7 +128,7 @@ function _callerPrincipal(record: CloudTrailRecord): PrincipalRef {
         kind: 'role-session',
         account: principal.account,
         name: sourceIdentity,
-        ...(principal.arn === undefined ? {} : { arn: principal.arn }),
+        arn: principal.arn,
       };
     }
   }
@@ -211,17 +211,20 @@ function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): 
  * (`assumedRoleUser.assumedRoleId`, `AROA…:SESSION`): link the caller's principal id to that
  * session, so the signin `SwitchRole` of the same session (in the owner's trail alone) resolves it.
  */
-function _ownerSideLink(record: CloudTrailRecord, role: RoleRef, at: number): PrincipalAlias | undefined {
-  const identity = record.userIdentity;
-  if (_str(identity?.type) !== 'AWSAccount') return undefined;
-  const account = _str(identity?.accountId);
-  const principalId = _str(identity?.principalId);
+function _ownerSideLink(
+  record: CloudTrailRecord,
+  caller: PrincipalRef,
+  role: RoleRef,
+  at: number,
+): PrincipalAlias | undefined {
+  // Only an AWSAccount caller is unresolved (its account and principal id, per _callerPrincipal).
+  if (caller.kind !== 'unresolved') return undefined;
   const sessionId = _str(record.responseElements?.assumedRoleUser?.assumedRoleId);
-  if (account === undefined || principalId === undefined || sessionId === undefined) return undefined;
+  if (sessionId === undefined) return undefined;
   const target = consoleSessionAliasId(sessionId);
   return {
-    account,
-    principalId: ownerSideLinkAliasId(principalId, sessionId),
+    account: caller.account,
+    principalId: ownerSideLinkAliasId(caller.name, sessionId),
     principal: { key: `unresolved:${role.account}:${target}`, kind: 'unresolved', account: role.account, name: target },
     seenAt: at,
   };
@@ -243,7 +246,6 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
   const at = _eventTime(record.eventTime);
   const principal = method === 'AssumeRole' ? _callerPrincipal(record) : _federatedPrincipal(record, method);
   const alias = method === 'AssumeRole' ? _alias(record, principal, at) : undefined;
-  let withAlias: { alias?: PrincipalAlias } = alias ? { alias } : {};
   const errorCode = _str(record.errorCode);
   if (errorCode !== undefined) {
     const roleArn = _str(record.requestParameters?.roleArn);
@@ -258,16 +260,15 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
       eventId: record.eventID,
       ...(role ? { role } : {}),
     };
-    return { kind: 'denied', denied, ...withAlias };
+    return { kind: 'denied', denied, ...(alias ? { alias } : {}) };
   }
   if (!record.responseElements?.assumedRoleUser) {
     throw new _RecordProblem(`${method} without errorCode and without responseElements.assumedRoleUser`);
   }
   const role = _role(_str(record.requestParameters?.roleArn), 'requestParameters.roleArn');
-  const link = method === 'AssumeRole' && alias === undefined ? _ownerSideLink(record, role, at) : undefined;
-  if (link !== undefined) withAlias = { alias: link };
+  const learned = alias ?? _ownerSideLink(record, principal, role, at);
   const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID, ..._common(record) };
-  return { kind: 'switch', switch: roleSwitch, ...withAlias };
+  return { kind: 'switch', switch: roleSwitch, ...(learned ? { alias: learned } : {}) };
 }
 
 function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
