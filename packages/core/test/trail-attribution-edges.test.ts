@@ -44,7 +44,7 @@ describe('eventTime: only the ISO 8601 UTC shape CloudTrail writes', () => {
     ['an offset instead of Z', '2025-03-01T09:00:00.000+0000'],
   ])('%s: %s is malformed', (_name, eventTime) => {
     const outcome = toRoleSwitch(edit(f.assumeRoleByUser, (r) => (r.eventTime = eventTime as never)));
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'skipped',
       reason: 'malformed',
       detail: `AssumeRole ${f.assumeRoleByUser.eventID}: eventTime ${JSON.stringify(eventTime)} is not an ISO 8601 UTC time`,
@@ -54,7 +54,7 @@ describe('eventTime: only the ISO 8601 UTC shape CloudTrail writes', () => {
   it('quotes at most 40 characters of a bad eventTime', () => {
     const eventTime = `2025-03-01T09:00:00Z${'x'.repeat(100)}`;
     const outcome = toRoleSwitch(edit(f.switchRole, (r) => (r.eventTime = eventTime as never)));
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'skipped',
       reason: 'malformed',
       detail: `SwitchRole ${f.switchRole.eventID}: eventTime "${eventTime.slice(0, 40)}" is not an ISO 8601 UTC time`,
@@ -163,7 +163,7 @@ describe('skip details name the record and what is wrong with it', () => {
       `SwitchRole ${f.switchRole.eventID}: SwitchRole whose userIdentity.arn is not an assumed-role session`,
     ],
   ])('%s', (_name, record, reason, detail) => {
-    expect(toRoleSwitch(JSON.parse(JSON.stringify(record)))).toEqual({ kind: 'skipped', reason, detail });
+    expect(toRoleSwitch(JSON.parse(JSON.stringify(record)))).toStrictEqual({ kind: 'skipped', reason, detail });
   });
 });
 
@@ -173,7 +173,7 @@ describe('AssumeRole callers', () => {
     ['principalId', 'principalId'],
   ])('a role-owner-side record without %s is malformed', (_name, field) => {
     const outcome = toRoleSwitch(edit(f.assumeRoleOwnerSide, (r) => delete r.userIdentity[field]));
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'skipped',
       reason: 'malformed',
       detail: `AssumeRole ${f.assumeRoleOwnerSide.eventID}: AWSAccount caller without accountId and principalId`,
@@ -184,7 +184,7 @@ describe('AssumeRole callers', () => {
     const outcome = toRoleSwitch(
       edit(f.assumeRoleByUser, (r) => (r.userIdentity.sessionContext = { sourceIdentity: 'someone@example.com' })),
     );
-    expect(outcome.kind === 'switch' && outcome.switch.principal).toEqual(erin);
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual(erin);
   });
 
   it('an empty sourceIdentity is no source identity', () => {
@@ -228,7 +228,7 @@ describe('AssumeRole callers', () => {
     const outcome = toRoleSwitch(
       edit(f.assumeRoleByUser, (r) => (r.userIdentity = { type, principalId, arn, accountId: U } as Json)),
     );
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'switch',
       switch: expect.objectContaining({ principal: { ...principal, account: U, arn } }),
       alias: {
@@ -257,12 +257,12 @@ describe('AssumeRole callers', () => {
 
   it.each(['accountId', 'principalId'])('a user caller without %s teaches no alias', (field) => {
     const outcome = toRoleSwitch(edit(f.assumeRoleByUser, (r) => (r.userIdentity[field] = '')));
-    expect(outcome.kind === 'switch' && outcome.switch.principal).toEqual(erin);
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual(erin);
     expect(outcome).not.toHaveProperty('alias');
   });
 
   it('a denied attempt by a user still teaches its alias', () => {
-    expect(toRoleSwitch(JSON.parse(JSON.stringify(f.assumeRoleDenied)))).toEqual({
+    expect(toRoleSwitch(JSON.parse(JSON.stringify(f.assumeRoleDenied)))).toStrictEqual({
       kind: 'denied',
       denied: {
         principal: erin,
@@ -292,13 +292,13 @@ describe('AssumeRole callers', () => {
         r.requestParameters = { roleArn: `arn:aws:iam::${W}:role/platform/OpsAdmin` } as Json;
       }),
     );
-    expect(withRole.kind === 'denied' && withRole.denied.role).toEqual({
+    expect(withRole.kind === 'denied' && withRole.denied.role).toStrictEqual({
       ...opsAdmin,
       arn: `arn:aws:iam::${W}:role/platform/OpsAdmin`,
     });
     const none = toRoleSwitch(edit(f.assumeRoleDenied, (r) => (r.errorMessage = 'Rate exceeded' as never)));
     expect(none.kind).toBe('denied');
-    expect(none.kind === 'denied' && Object.keys(none.denied).sort()).toEqual([
+    expect(none.kind === 'denied' && Object.keys(none.denied).sort()).toStrictEqual([
       'at',
       'errorCode',
       'eventId',
@@ -312,7 +312,7 @@ describe('AssumeRole callers', () => {
       }),
     );
     // An owner-side denied attempt: the caller is unresolved, and links nothing (no session was made).
-    expect(owner).toEqual({
+    expect(owner).toStrictEqual({
       kind: 'denied',
       denied: {
         principal: {
@@ -357,7 +357,7 @@ describe('AssumeRole callers', () => {
         r.sourceIPAddress = '' as never;
       }),
     );
-    expect(outcome.kind === 'switch' && outcome.switch).toEqual({
+    expect(outcome.kind === 'switch' && outcome.switch).toStrictEqual({
       principal: erin,
       role: { ...opsAdmin, arn: `arn:aws:iam::${W}:role/platform/OpsAdmin` },
       at: Date.parse('2025-03-01T09:00:00Z'),
@@ -390,7 +390,7 @@ describe('SAML and web-identity principals', () => {
         r.userIdentity.identityProvider = identityProvider;
       }),
     );
-    expect(outcome.kind === 'switch' && outcome.switch.principal).toEqual({
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual({
       key: `saml:${expected}:peggy@example.com`,
       kind: 'saml',
       account: expected.split(':')[4],
@@ -413,7 +413,7 @@ describe('SAML and web-identity principals', () => {
         r.requestParameters.providerId = providerId;
       }),
     );
-    expect(outcome.kind === 'switch' && outcome.switch.principal).toEqual({
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual({
       key: `web-identity:${expected}:repo:example/app:ref:refs/heads/main`,
       kind: 'web-identity',
       account: expected.startsWith('arn:') ? W : '',
@@ -433,7 +433,7 @@ describe('SAML and web-identity principals', () => {
         delete r.userIdentity.identityProvider;
       }),
     );
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'skipped',
       reason: 'malformed',
       detail: `${method} ${record.eventID}: ${method} without an identity provider`,
@@ -445,7 +445,7 @@ describe('SAML and web-identity principals', () => {
     ['an ARN cut short', 'arn:aws:iam', ''],
   ])('the principal’s account is the provider ARN’s account: %s gives none', (_name, provider, account) => {
     const outcome = toRoleSwitch(edit(f.assumeRoleWithWebIdentity, (r) => (r.responseElements.provider = provider)));
-    expect(outcome.kind === 'switch' && outcome.switch.principal).toEqual({
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual({
       key: `web-identity:${provider}:repo:example/app:ref:refs/heads/main`,
       kind: 'web-identity',
       account,
@@ -476,7 +476,7 @@ describe('SAML and web-identity principals', () => {
       const outcome = toRoleSwitch(JSON.parse(JSON.stringify(record)));
       names.push(outcome.kind === 'switch' ? outcome.switch.principal.name : outcome);
     }
-    expect(names).toEqual([
+    expect(names).toStrictEqual([
       'from-request',
       'from-response',
       'session-name',
@@ -512,7 +512,7 @@ describe('SAML and web-identity principals', () => {
         r.responseElements.provider = provider;
       }),
     );
-    expect(outcome.kind === 'switch' && outcome.switch.principal).toEqual({
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual({
       key: `saml:${provider}:peggy@example.com`,
       kind: 'saml',
       account: W,
@@ -551,7 +551,7 @@ describe('console SwitchRole', () => {
     ['another result', (r: Json) => ((r.responseElements as Json).SwitchRole = 'Expired'), 'Expired'],
     ['an errorCode, even beside "Success"', (r: Json) => (r.errorCode = 'AccessDenied'), 'AccessDenied'],
   ])('%s: a denied attempt into the session’s role, linking nothing', (_name, change, errorCode) => {
-    expect(toRoleSwitch(edit(f.switchRole, change))).toEqual({
+    expect(toRoleSwitch(edit(f.switchRole, change))).toStrictEqual({
       kind: 'denied',
       denied: { principal: erin, role, at, method: 'SwitchRole', errorCode, eventId: f.switchRole.eventID },
     });
@@ -567,7 +567,7 @@ describe('console SwitchRole', () => {
         else r.userIdentity.arn = arn;
       }),
     );
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'denied',
       denied: { principal: erin, at, method: 'SwitchRole', errorCode: 'Failure', eventId: f.switchRoleFailed.eventID },
     });
@@ -575,7 +575,7 @@ describe('console SwitchRole', () => {
 
   it('the session alias lives in the record’s account, else the role’s', () => {
     const outcome = toRoleSwitch(edit(f.switchRole, (r) => delete r.userIdentity.accountId));
-    expect(outcome.kind === 'switch' && outcome.alias).toEqual({
+    expect(outcome.kind === 'switch' && outcome.alias).toStrictEqual({
       account: W,
       principalId: 'console:AROAEXAMPLEOPSADMIN1:erin',
       principal: erin,
@@ -585,7 +585,7 @@ describe('console SwitchRole', () => {
 
   it('a switch without a session id teaches no alias', () => {
     const outcome = toRoleSwitch(edit(f.switchRole, (r) => (r.userIdentity.principalId = '')));
-    expect(outcome).toEqual({
+    expect(outcome).toStrictEqual({
       kind: 'switch',
       switch: {
         principal: erin,
