@@ -634,3 +634,122 @@ describe('roleFromErrorMessage at its edges', () => {
     expect(roleFromErrorMessage(`${'x'.repeat(4096)} on resource: ${role}`)).toBeUndefined();
   });
 });
+
+describe('records with parts missing', () => {
+  const ssoRoleArn = `arn:aws:iam::${W}:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_AdministratorAccess_0123456789abcdef`;
+
+  it('a denied SAML sign-in (no responseElements) is a denied attempt by the SAML principal', () => {
+    const outcome = toRoleSwitch(
+      edit(f.assumeRoleWithSaml, (r) => {
+        r.errorCode = 'InvalidIdentityToken';
+        r.responseElements = null as never;
+      }),
+    );
+    expect(outcome).toStrictEqual({
+      kind: 'denied',
+      denied: {
+        principal: {
+          key: 'saml:AWSSSO_0123456789abcdef_DO_NOT_DELETE:peggy@example.com',
+          kind: 'saml',
+          account: '',
+          name: 'peggy@example.com',
+        },
+        role: {
+          key: `arn:aws:iam::${W}:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef`,
+          account: W,
+          name: 'AWSReservedSSO_AdministratorAccess_0123456789abcdef',
+          arn: ssoRoleArn,
+        },
+        at: Date.parse('2025-03-04T07:30:00Z'),
+        method: 'AssumeRoleWithSAML',
+        errorCode: 'InvalidIdentityToken',
+        eventId: f.assumeRoleWithSaml.eventID,
+      },
+    });
+  });
+
+  it('a denied SAML sign-in without principalArn takes the provider from userIdentity', () => {
+    const provider = `arn:aws:iam::${W}:saml-provider/Okta`;
+    const outcome = toRoleSwitch(
+      edit(f.assumeRoleWithSaml, (r) => {
+        r.errorCode = 'AccessDenied';
+        r.responseElements = null as never;
+        delete r.requestParameters.principalArn;
+        r.userIdentity.identityProvider = provider;
+      }),
+    );
+    expect(outcome.kind === 'denied' && outcome.denied.principal.key).toBe(`saml:${provider}:peggy@example.com`);
+  });
+
+  it('a denied web identity (no token subject in the response) is keyed by its session name', () => {
+    const outcome = toRoleSwitch(
+      edit(f.assumeRoleWithWebIdentity, (r) => {
+        r.errorCode = 'AccessDenied';
+        Reflect.deleteProperty(r, 'responseElements');
+      }),
+    );
+    expect(outcome.kind === 'denied' && outcome.denied.principal).toStrictEqual({
+      key: `web-identity:arn:aws:iam::${W}:oidc-provider/token.actions.githubusercontent.com:GitHubActions`,
+      kind: 'web-identity',
+      account: W,
+      name: 'GitHubActions',
+    });
+  });
+
+  it.each([
+    ['no requestParameters', (r: Doc) => (r.requestParameters = null as never), 'requestParameters.roleArn is missing'],
+    [
+      'a response without assumedRoleUser',
+      (r: Doc) => delete r.responseElements.assumedRoleUser,
+      'AssumeRoleWithSAML without errorCode and without responseElements.assumedRoleUser',
+    ],
+  ])('a SAML record with %s is malformed', (_name, change, problem) => {
+    expect(toRoleSwitch(edit(f.assumeRoleWithSaml, change))).toStrictEqual({
+      kind: 'skipped',
+      reason: 'malformed',
+      detail: `AssumeRoleWithSAML ${f.assumeRoleWithSaml.eventID}: ${problem}`,
+    });
+  });
+
+  it.each([
+    ['AssumeRoleWithSAML', f.assumeRoleWithSaml, 'peggy@example.com'],
+    ['AssumeRoleWithWebIdentity', f.assumeRoleWithWebIdentity, 'repo:example/app:ref:refs/heads/main'],
+  ])('%s without userIdentity is still a switch', (_name, record, name) => {
+    const outcome = toRoleSwitch(edit(record, (r) => Reflect.deleteProperty(r, 'userIdentity')));
+    expect(outcome.kind === 'switch' && outcome.switch.principal.name).toBe(name);
+    expect(outcome).not.toHaveProperty('alias');
+  });
+
+  it('a role session without sessionContext is its session ARN', () => {
+    const outcome = toRoleSwitch(edit(f.assumeRoleBySession, (r) => delete r.userIdentity.sessionContext));
+    expect(outcome.kind === 'switch' && outcome.switch.principal.key).toBe(
+      `arn:aws:sts::${U}:assumed-role/Bastion/mallory`,
+    );
+  });
+
+  it('a SwitchRole without additionalEventData is malformed', () => {
+    expect(toRoleSwitch(edit(f.switchRole, (r) => (r.additionalEventData = null)))).toStrictEqual({
+      kind: 'skipped',
+      reason: 'malformed',
+      detail: `SwitchRole ${f.switchRole.eventID}: additionalEventData.SwitchFrom is missing`,
+    });
+  });
+
+  it('a SwitchRole without userIdentity: failed, a denied attempt with no role; successful, malformed', () => {
+    expect(toRoleSwitch(edit(f.switchRoleFailed, (r) => Reflect.deleteProperty(r, 'userIdentity')))).toStrictEqual({
+      kind: 'denied',
+      denied: {
+        principal: erin,
+        at: Date.parse('2025-03-03T10:00:00Z'),
+        method: 'SwitchRole',
+        errorCode: 'Failure',
+        eventId: f.switchRoleFailed.eventID,
+      },
+    });
+    expect(toRoleSwitch(edit(f.switchRole, (r) => Reflect.deleteProperty(r, 'userIdentity')))).toStrictEqual({
+      kind: 'skipped',
+      reason: 'malformed',
+      detail: `SwitchRole ${f.switchRole.eventID}: SwitchRole whose userIdentity.arn is not an assumed-role session`,
+    });
+  });
+});

@@ -20,7 +20,14 @@ export type RecordOutcome =
 
 const STS = 'sts.amazonaws.com';
 const SIGNIN = 'signin.amazonaws.com';
-const STS_METHODS: ReadonlySet<string> = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+// Typed `unknown` so that an eventName of any JSON type can be looked up (only strings match).
+const STS_METHODS: ReadonlySet<unknown> = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+
+type UserIdentity = NonNullable<CloudTrailRecord['userIdentity']>;
+type AssumedRoleUser = NonNullable<NonNullable<CloudTrailRecord['responseElements']>['assumedRoleUser']>;
+
+/** What a record without `userIdentity` is read as (where attribution can do without it). */
+const _NO_IDENTITY: UserIdentity = {};
 
 /** A record problem that makes the record `malformed`. */
 class _RecordProblem extends Error {}
@@ -107,8 +114,7 @@ function _roleToken(text: string, start: number): RoleRef | undefined {
 }
 
 /** The principal that called an STS AssumeRole, per DESIGN.md. */
-function _callerPrincipal(record: CloudTrailRecord): PrincipalRef {
-  const identity = record.userIdentity;
+function _callerPrincipal(identity: UserIdentity | null | undefined): PrincipalRef {
   if (!identity) throw new _RecordProblem('userIdentity is missing');
   const type = _str(identity.type);
   if (type === 'AWSAccount') {
@@ -148,14 +154,13 @@ function _identityCenterProvider(provider: string): string | undefined {
 }
 
 /** The SAML / web-identity principal: the web-identity token's subject, else source identity, else session name, qualified by the provider. */
-function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): PrincipalRef {
+function _federatedPrincipal(record: CloudTrailRecord, identity: UserIdentity, method: SwitchMethod): PrincipalRef {
   const saml = method === 'AssumeRoleWithSAML';
   const request = record.requestParameters;
   const response = record.responseElements;
-  const identity = record.userIdentity;
   const provider = saml
-    ? (_str(request?.principalArn) ?? _str(response?.provider) ?? _str(identity?.identityProvider))
-    : (_str(response?.provider) ?? _str(identity?.identityProvider) ?? _str(request?.providerId));
+    ? (_str(request?.principalArn) ?? _str(response?.provider) ?? _str(identity.identityProvider))
+    : (_str(response?.provider) ?? _str(identity.identityProvider) ?? _str(request?.providerId));
   if (provider === undefined) throw new _RecordProblem(`${method} without an identity provider`);
   let sessionFromArn: string | undefined;
   const assumedArn = _str(response?.assumedRoleUser?.arn);
@@ -176,7 +181,7 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
     _str(response?.sourceIdentity) ??
     _str(request?.roleSessionName) ??
     sessionFromArn ??
-    _str(identity?.userName);
+    _str(identity.userName);
   if (name === undefined) throw new _RecordProblem(`${method} without a source identity or session name`);
   let account = '';
   if (provider.startsWith('arn:')) {
@@ -196,12 +201,11 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
   };
 }
 
-function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): PrincipalAlias | undefined {
-  const identity = record.userIdentity;
-  const type = _str(identity?.type);
+function _alias(identity: UserIdentity, principal: PrincipalRef, at: number): PrincipalAlias | undefined {
+  const type = _str(identity.type);
   if (type !== 'IAMUser' && type !== 'AssumedRole' && type !== 'Root' && type !== 'FederatedUser') return undefined;
-  const account = _str(identity?.accountId);
-  const principalId = _str(identity?.principalId);
+  const account = _str(identity.accountId);
+  const principalId = _str(identity.principalId);
   if (account === undefined || principalId === undefined) return undefined;
   return { account, principalId, principal, seenAt: at };
 }
@@ -212,14 +216,14 @@ function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): 
  * session, so the signin `SwitchRole` of the same session (in the owner's trail alone) resolves it.
  */
 function _ownerSideLink(
-  record: CloudTrailRecord,
+  assumed: AssumedRoleUser,
   caller: PrincipalRef,
   role: RoleRef,
   at: number,
 ): PrincipalAlias | undefined {
   // Only an AWSAccount caller is unresolved (its account and principal id, per _callerPrincipal).
   if (caller.kind !== 'unresolved') return undefined;
-  const sessionId = _str(record.responseElements?.assumedRoleUser?.assumedRoleId);
+  const sessionId = _str(assumed.assumedRoleId);
   if (sessionId === undefined) return undefined;
   const target = consoleSessionAliasId(sessionId);
   return {
@@ -240,12 +244,14 @@ function _common(record: CloudTrailRecord) {
 }
 
 function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOutcome {
-  if (_str(record.userIdentity?.type) === 'AWSService') {
-    return _skip('service-caller', `${method} by AWS service ${record.userIdentity?.invokedBy ?? 'unknown'}`);
+  const identity = record.userIdentity ?? _NO_IDENTITY;
+  if (_str(identity.type) === 'AWSService') {
+    return _skip('service-caller', `${method} by AWS service ${identity.invokedBy ?? 'unknown'}`);
   }
   const at = _eventTime(record.eventTime);
-  const principal = method === 'AssumeRole' ? _callerPrincipal(record) : _federatedPrincipal(record, method);
-  const alias = method === 'AssumeRole' ? _alias(record, principal, at) : undefined;
+  const principal =
+    method === 'AssumeRole' ? _callerPrincipal(record.userIdentity) : _federatedPrincipal(record, identity, method);
+  const alias = method === 'AssumeRole' ? _alias(identity, principal, at) : undefined;
   const errorCode = _str(record.errorCode);
   if (errorCode !== undefined) {
     const roleArn = _str(record.requestParameters?.roleArn);
@@ -262,11 +268,12 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
     };
     return { kind: 'denied', denied, ...(alias ? { alias } : {}) };
   }
-  if (!record.responseElements?.assumedRoleUser) {
+  const assumed = record.responseElements?.assumedRoleUser;
+  if (!assumed) {
     throw new _RecordProblem(`${method} without errorCode and without responseElements.assumedRoleUser`);
   }
   const role = _role(_str(record.requestParameters?.roleArn), 'requestParameters.roleArn');
-  const learned = alias ?? _ownerSideLink(record, principal, role, at);
+  const learned = alias ?? _ownerSideLink(assumed, principal, role, at);
   const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID, ..._common(record) };
   return { kind: 'switch', switch: roleSwitch, ...(learned ? { alias: learned } : {}) };
 }
@@ -276,10 +283,11 @@ function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
   const principal = _principalFromArn(_str(record.additionalEventData?.SwitchFrom), 'additionalEventData.SwitchFrom');
   const result = _str(record.responseElements?.SwitchRole);
   const errorCode = _str(record.errorCode) ?? (result === 'Success' ? undefined : (result ?? 'Failure'));
-  const sessionArn = _str(record.userIdentity?.arn);
+  const identity = record.userIdentity ?? _NO_IDENTITY;
+  const sessionArn = _str(identity.arn);
+  const session = sessionArn?.includes(':assumed-role/') ? sessionArn : undefined;
   if (errorCode !== undefined) {
-    let role: RoleRef | undefined;
-    if (sessionArn?.includes(':assumed-role/')) role = _role(sessionArn, 'userIdentity.arn');
+    const role = session === undefined ? undefined : _role(session, 'userIdentity.arn');
     const denied: DeniedAttempt = {
       principal,
       at,
@@ -290,13 +298,13 @@ function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
     };
     return { kind: 'denied', denied };
   }
-  if (sessionArn === undefined || !sessionArn.includes(':assumed-role/')) {
+  if (session === undefined) {
     throw new _RecordProblem('SwitchRole whose userIdentity.arn is not an assumed-role session');
   }
-  const role = _role(sessionArn, 'userIdentity.arn');
+  const role = _role(session, 'userIdentity.arn');
   // The session this switch created (`AROA…:SESSION` in the role's account) belongs to SwitchFrom.
-  const sessionId = _str(record.userIdentity?.principalId);
-  const sessionAccount = _str(record.userIdentity?.accountId) ?? role.account;
+  const sessionId = _str(identity.principalId);
+  const sessionAccount = _str(identity.accountId) ?? role.account;
   const alias: PrincipalAlias | undefined =
     sessionId === undefined
       ? undefined
@@ -320,9 +328,7 @@ export function toRoleSwitch(input: unknown): RecordOutcome {
   if (raw.eventType === 'AwsCloudTrailInsight') return _skip('not-a-switch', 'a CloudTrail Insights event');
   const name = raw.eventName;
   const source = raw.eventSource;
-  const candidate =
-    (source === STS && typeof name === 'string' && STS_METHODS.has(name)) ||
-    (source === SIGNIN && name === 'SwitchRole');
+  const candidate = (source === STS && STS_METHODS.has(name)) || (source === SIGNIN && name === 'SwitchRole');
   if (!candidate) {
     if (typeof name !== 'string' || typeof source !== 'string')
       return _skip('malformed', 'eventName or eventSource is missing');
