@@ -619,6 +619,11 @@ describe('roleFromErrorMessage at its edges', () => {
 
   it.each([
     ['a bare role ARN', role, role],
+    [
+      'the role after the marker, not the first role ARN',
+      `Role arn:aws:iam::${U}:role/Caller is not authorized on resource: ${role}`,
+      role,
+    ],
     ['a marker followed by no role, a role later', `on resource: arn:aws:s3:::b, see ${role}`, role],
     ['a marker followed by a bad role ARN', 'on resource: arn:aws:iam::1:role/x', undefined],
     ['an IAM ARN that is not a role', `on resource: arn:aws:iam::${W}:user/X`, undefined],

@@ -1,4 +1,4 @@
-import { ArnError, parseArn, principalRefFromArn, roleRefFromArn } from '../arn.js';
+import { parseArn, principalRefFromArn, roleRefFromArn } from '../arn.js';
 import { consoleSessionAliasId, ownerSideLinkAliasId } from '../ledger/fold.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
 import { _describeIssue, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
@@ -85,13 +85,9 @@ export function roleFromErrorMessage(message: string | null | undefined): RoleRe
     if (role) return role;
   }
   // Fall back to the first IAM role ARN anywhere in the text (never the caller's session ARN).
-  let from = 0;
-  while (from < text.length) {
-    const next = text.indexOf('arn:', from);
-    if (next < 0) break;
+  for (let next = text.indexOf('arn:'); next >= 0; next = text.indexOf('arn:', next + 4)) {
     const role = _roleToken(text, next);
     if (role) return role;
-    from = next + 4;
   }
   return undefined;
 }
@@ -104,13 +100,14 @@ function _roleToken(text: string, start: number): RoleRef | undefined {
     end++;
   }
   const token = text.slice(start, end);
+  let role: RoleRef | undefined;
   try {
     // An IAM role ARN only: roleRefFromArn also reads the role of an assumed-role session ARN.
-    return parseArn(token).service === 'iam' ? roleRefFromArn(token) : undefined;
-  } catch (error) {
-    if (error instanceof ArnError) return undefined;
-    throw error;
+    if (parseArn(token).service === 'iam') role = roleRefFromArn(token);
+  } catch {
+    // Not an ARN (both throw only ArnError): no role here.
   }
+  return role;
 }
 
 /** The principal that called an STS AssumeRole, per DESIGN.md. */
@@ -162,15 +159,12 @@ function _federatedPrincipal(record: CloudTrailRecord, identity: UserIdentity, m
     ? (_str(request?.principalArn) ?? _str(response?.provider) ?? _str(identity.identityProvider))
     : (_str(response?.provider) ?? _str(identity.identityProvider) ?? _str(request?.providerId));
   if (provider === undefined) throw new _RecordProblem(`${method} without an identity provider`);
+  const assumedArn = String(response?.assumedRoleUser?.arn);
   let sessionFromArn: string | undefined;
-  const assumedArn = _str(response?.assumedRoleUser?.arn);
-  if (assumedArn !== undefined) {
-    try {
-      const p = principalRefFromArn(assumedArn);
-      sessionFromArn = p.name;
-    } catch {
-      sessionFromArn = undefined;
-    }
+  try {
+    sessionFromArn = principalRefFromArn(assumedArn).name;
+  } catch {
+    // No assumed-role session ARN (missing or malformed): no session name from it.
   }
   // A web identity is the token's subject (e.g. GitHub's `repo:OWNER/REPO:ref:…`), never the
   // session name its caller picked (GitHub Actions' default puts every workflow in one).
