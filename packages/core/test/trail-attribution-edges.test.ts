@@ -65,7 +65,8 @@ describe('eventTime: only the ISO 8601 UTC shape CloudTrail writes', () => {
 describe('skip details name the record and what is wrong with it', () => {
   const id = f.assumeRoleByUser.eventID;
   it.each([
-    ['not an object', null, 'malformed', 'a record must be a JSON object'],
+    ['null', null, 'malformed', 'a record must be a JSON object'],
+    ['a number', 42, 'malformed', 'a record must be a JSON object'],
     ['an array', [f.assumeRoleByUser], 'malformed', 'a record must be a JSON object'],
     ['an Insights event', f.insightEvent, 'not-a-switch', 'a CloudTrail Insights event'],
     ['no eventName', { eventSource: 'sts.amazonaws.com' }, 'malformed', 'eventName or eventSource is missing'],

@@ -77,7 +77,7 @@ function _principalFromArn(arn: string | undefined, what: string): PrincipalRef 
 /** The role named in an AccessDenied message (`... on resource: arn:aws:iam::A:role/NAME`), scanned without regexes. */
 export function roleFromErrorMessage(message: string | null | undefined): RoleRef | undefined {
   if (typeof message !== 'string') return undefined;
-  const text = message.length > 4096 ? message.slice(0, 4096) : message;
+  const text = message.slice(0, 4096);
   const marker = 'on resource: ';
   const at = text.indexOf(marker);
   if (at >= 0) {
