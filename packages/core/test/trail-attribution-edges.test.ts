@@ -335,10 +335,11 @@ describe('AssumeRole callers', () => {
     const outcome = toRoleSwitch(
       edit(f.assumeRoleDenied, (r) => (r.requestParameters = { roleArn: 'arn:aws:iam::1:role/x' } as Json)),
     );
-    expect(outcome).toMatchObject({ kind: 'skipped', reason: 'malformed' });
-    expect(outcome.kind === 'skipped' && outcome.detail).toMatch(
-      new RegExp(`^AssumeRole ${f.assumeRoleDenied.eventID}: requestParameters\\.roleArn: `),
-    );
+    expect(outcome).toStrictEqual({
+      kind: 'skipped',
+      reason: 'malformed',
+      detail: `AssumeRole ${f.assumeRoleDenied.eventID}: requestParameters.roleArn: ARN "arn:aws:iam::1:role/x" has account "1"; expected 12 digits`,
+    });
   });
 
   it('an owner-side record whose assumedRoleUser has no session id links nothing', () => {
@@ -441,6 +442,21 @@ describe('SAML and web-identity principals', () => {
     });
   });
 
+  it('a web identity without requestParameters or any provider is malformed', () => {
+    const outcome = toRoleSwitch(
+      edit(f.assumeRoleWithWebIdentity, (r) => {
+        r.requestParameters = null as never;
+        delete r.responseElements.provider;
+        delete r.userIdentity.identityProvider;
+      }),
+    );
+    expect(outcome).toStrictEqual({
+      kind: 'skipped',
+      reason: 'malformed',
+      detail: `AssumeRoleWithWebIdentity ${f.assumeRoleWithWebIdentity.eventID}: AssumeRoleWithWebIdentity without an identity provider`,
+    });
+  });
+
   it.each([
     ['a non-ARN provider', 'urn:example:idp:tenant:42', ''],
     ['an ARN cut short', 'arn:aws:iam', ''],
@@ -521,6 +537,23 @@ describe('SAML and web-identity principals', () => {
     });
   });
 
+  it('a SAML provider that only ends like Identity Center’s, not a saml-provider ARN, is not Identity Center', () => {
+    // 14 characters before AWSSSO_, as many as ':saml-provider/' minus one.
+    const provider = 'https://idp/x/AWSSSO_0123456789abcdef_DO_NOT_DELETE';
+    const outcome = toRoleSwitch(
+      edit(f.assumeRoleWithSaml, (r) => {
+        r.requestParameters.principalArn = provider;
+        r.responseElements.provider = provider;
+      }),
+    );
+    expect(outcome.kind === 'switch' && outcome.switch.principal).toStrictEqual({
+      key: `saml:${provider}:peggy@example.com`,
+      kind: 'saml',
+      account: '',
+      name: 'peggy@example.com',
+    });
+  });
+
   it('a web identity is never keyed as Identity Center, whatever its provider says', () => {
     const provider = `arn:aws:iam::${W}:saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE`;
     const outcome = toRoleSwitch(edit(f.assumeRoleWithWebIdentity, (r) => (r.responseElements.provider = provider)));
@@ -574,6 +607,18 @@ describe('console SwitchRole', () => {
     });
   });
 
+  it.each([
+    ['a successful', f.switchRole],
+    ['a failed', f.switchRoleFailed],
+  ])('%s switch whose session ARN does not parse is malformed', (_name, record) => {
+    const arn = 'arn:aws:sts::1:assumed-role/OpsAdmin/erin';
+    expect(toRoleSwitch(edit(record, (r) => (r.userIdentity.arn = arn)))).toStrictEqual({
+      kind: 'skipped',
+      reason: 'malformed',
+      detail: `SwitchRole ${record.eventID}: userIdentity.arn: ARN "${arn}" has account "1"; expected 12 digits`,
+    });
+  });
+
   it('the session alias lives in the record’s account, else the role’s', () => {
     const outcome = toRoleSwitch(edit(f.switchRole, (r) => delete r.userIdentity.accountId));
     expect(outcome.kind === 'switch' && outcome.alias).toStrictEqual({
@@ -620,6 +665,7 @@ describe('roleFromErrorMessage at its edges', () => {
 
   it.each([
     ['a bare role ARN', role, role],
+    ['a quoted role ARN (the first "arn:" is not at a word start)', `"${role}"`, role],
     [
       'the role after the marker, not the first role ARN',
       `Role arn:aws:iam::${U}:role/Caller is not authorized on resource: ${role}`,
