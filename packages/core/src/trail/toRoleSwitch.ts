@@ -1,4 +1,4 @@
-import { ArnError, principalRefFromArn, roleRefFromArn } from '../arn.js';
+import { parseArn, principalRefFromArn, roleRefFromArn } from '../arn.js';
 import { consoleSessionAliasId, ownerSideLinkAliasId } from '../ledger/fold.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
 import { _describeIssue, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
@@ -20,7 +20,14 @@ export type RecordOutcome =
 
 const STS = 'sts.amazonaws.com';
 const SIGNIN = 'signin.amazonaws.com';
-const STS_METHODS: ReadonlySet<string> = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+// Typed `unknown` so that an eventName of any JSON type can be looked up (only strings match).
+const STS_METHODS: ReadonlySet<unknown> = new Set(['AssumeRole', 'AssumeRoleWithSAML', 'AssumeRoleWithWebIdentity']);
+
+type UserIdentity = NonNullable<CloudTrailRecord['userIdentity']>;
+type AssumedRoleUser = NonNullable<NonNullable<CloudTrailRecord['responseElements']>['assumedRoleUser']>;
+
+/** What a record without `userIdentity` is read as (where attribution can do without it). */
+const _NO_IDENTITY: UserIdentity = {};
 
 /** A record problem that makes the record `malformed`. */
 class _RecordProblem extends Error {}
@@ -70,7 +77,7 @@ function _principalFromArn(arn: string | undefined, what: string): PrincipalRef 
 /** The role named in an AccessDenied message (`... on resource: arn:aws:iam::A:role/NAME`), scanned without regexes. */
 export function roleFromErrorMessage(message: string | null | undefined): RoleRef | undefined {
   if (typeof message !== 'string') return undefined;
-  const text = message.length > 4096 ? message.slice(0, 4096) : message;
+  const text = message.slice(0, 4096);
   const marker = 'on resource: ';
   const at = text.indexOf(marker);
   if (at >= 0) {
@@ -78,13 +85,9 @@ export function roleFromErrorMessage(message: string | null | undefined): RoleRe
     if (role) return role;
   }
   // Fall back to the first IAM role ARN anywhere in the text (never the caller's session ARN).
-  let from = 0;
-  while (from < text.length) {
-    const next = text.indexOf('arn:', from);
-    if (next < 0) break;
+  for (let next = text.indexOf('arn:'); next >= 0; next = text.indexOf('arn:', next + 4)) {
     const role = _roleToken(text, next);
     if (role) return role;
-    from = next + 4;
   }
   return undefined;
 }
@@ -97,18 +100,18 @@ function _roleToken(text: string, start: number): RoleRef | undefined {
     end++;
   }
   const token = text.slice(start, end);
-  if (token.indexOf(':iam::') < 0 || token.indexOf(':role/') < 0) return undefined;
+  let role: RoleRef | undefined;
   try {
-    return roleRefFromArn(token);
-  } catch (error) {
-    if (error instanceof ArnError) return undefined;
-    throw error;
+    // An IAM role ARN only: roleRefFromArn also reads the role of an assumed-role session ARN.
+    if (parseArn(token).service === 'iam') role = roleRefFromArn(token);
+  } catch {
+    // Not an ARN (both throw only ArnError): no role here.
   }
+  return role;
 }
 
 /** The principal that called an STS AssumeRole, per DESIGN.md. */
-function _callerPrincipal(record: CloudTrailRecord): PrincipalRef {
-  const identity = record.userIdentity;
+function _callerPrincipal(identity: UserIdentity | null | undefined): PrincipalRef {
   if (!identity) throw new _RecordProblem('userIdentity is missing');
   const type = _str(identity.type);
   if (type === 'AWSAccount') {
@@ -128,7 +131,7 @@ function _callerPrincipal(record: CloudTrailRecord): PrincipalRef {
         kind: 'role-session',
         account: principal.account,
         name: sourceIdentity,
-        ...(principal.arn === undefined ? {} : { arn: principal.arn }),
+        arn: principal.arn,
       };
     }
   }
@@ -148,24 +151,20 @@ function _identityCenterProvider(provider: string): string | undefined {
 }
 
 /** The SAML / web-identity principal: the web-identity token's subject, else source identity, else session name, qualified by the provider. */
-function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): PrincipalRef {
+function _federatedPrincipal(record: CloudTrailRecord, identity: UserIdentity, method: SwitchMethod): PrincipalRef {
   const saml = method === 'AssumeRoleWithSAML';
   const request = record.requestParameters;
   const response = record.responseElements;
-  const identity = record.userIdentity;
   const provider = saml
-    ? (_str(request?.principalArn) ?? _str(response?.provider) ?? _str(identity?.identityProvider))
-    : (_str(response?.provider) ?? _str(identity?.identityProvider) ?? _str(request?.providerId));
+    ? (_str(request?.principalArn) ?? _str(response?.provider) ?? _str(identity.identityProvider))
+    : (_str(response?.provider) ?? _str(identity.identityProvider) ?? _str(request?.providerId));
   if (provider === undefined) throw new _RecordProblem(`${method} without an identity provider`);
+  const assumedArn = String(response?.assumedRoleUser?.arn);
   let sessionFromArn: string | undefined;
-  const assumedArn = _str(response?.assumedRoleUser?.arn);
-  if (assumedArn !== undefined) {
-    try {
-      const p = principalRefFromArn(assumedArn);
-      sessionFromArn = p.name;
-    } catch {
-      sessionFromArn = undefined;
-    }
+  try {
+    sessionFromArn = principalRefFromArn(assumedArn).name;
+  } catch {
+    // No assumed-role session ARN (missing or malformed): no session name from it.
   }
   // A web identity is the token's subject (e.g. GitHub's `repo:OWNER/REPO:ref:…`), never the
   // session name its caller picked (GitHub Actions' default puts every workflow in one).
@@ -176,7 +175,7 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
     _str(response?.sourceIdentity) ??
     _str(request?.roleSessionName) ??
     sessionFromArn ??
-    _str(identity?.userName);
+    _str(identity.userName);
   if (name === undefined) throw new _RecordProblem(`${method} without a source identity or session name`);
   let account = '';
   if (provider.startsWith('arn:')) {
@@ -196,12 +195,11 @@ function _federatedPrincipal(record: CloudTrailRecord, method: SwitchMethod): Pr
   };
 }
 
-function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): PrincipalAlias | undefined {
-  const identity = record.userIdentity;
-  const type = _str(identity?.type);
+function _alias(identity: UserIdentity, principal: PrincipalRef, at: number): PrincipalAlias | undefined {
+  const type = _str(identity.type);
   if (type !== 'IAMUser' && type !== 'AssumedRole' && type !== 'Root' && type !== 'FederatedUser') return undefined;
-  const account = _str(identity?.accountId);
-  const principalId = _str(identity?.principalId);
+  const account = _str(identity.accountId);
+  const principalId = _str(identity.principalId);
   if (account === undefined || principalId === undefined) return undefined;
   return { account, principalId, principal, seenAt: at };
 }
@@ -211,17 +209,20 @@ function _alias(record: CloudTrailRecord, principal: PrincipalRef, at: number): 
  * (`assumedRoleUser.assumedRoleId`, `AROA…:SESSION`): link the caller's principal id to that
  * session, so the signin `SwitchRole` of the same session (in the owner's trail alone) resolves it.
  */
-function _ownerSideLink(record: CloudTrailRecord, role: RoleRef, at: number): PrincipalAlias | undefined {
-  const identity = record.userIdentity;
-  if (_str(identity?.type) !== 'AWSAccount') return undefined;
-  const account = _str(identity?.accountId);
-  const principalId = _str(identity?.principalId);
-  const sessionId = _str(record.responseElements?.assumedRoleUser?.assumedRoleId);
-  if (account === undefined || principalId === undefined || sessionId === undefined) return undefined;
+function _ownerSideLink(
+  assumed: AssumedRoleUser,
+  caller: PrincipalRef,
+  role: RoleRef,
+  at: number,
+): PrincipalAlias | undefined {
+  // Only an AWSAccount caller is unresolved (its account and principal id, per _callerPrincipal).
+  if (caller.kind !== 'unresolved') return undefined;
+  const sessionId = _str(assumed.assumedRoleId);
+  if (sessionId === undefined) return undefined;
   const target = consoleSessionAliasId(sessionId);
   return {
-    account,
-    principalId: ownerSideLinkAliasId(principalId, sessionId),
+    account: caller.account,
+    principalId: ownerSideLinkAliasId(caller.name, sessionId),
     principal: { key: `unresolved:${role.account}:${target}`, kind: 'unresolved', account: role.account, name: target },
     seenAt: at,
   };
@@ -237,13 +238,14 @@ function _common(record: CloudTrailRecord) {
 }
 
 function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOutcome {
-  if (_str(record.userIdentity?.type) === 'AWSService') {
-    return _skip('service-caller', `${method} by AWS service ${record.userIdentity?.invokedBy ?? 'unknown'}`);
+  const identity = record.userIdentity ?? _NO_IDENTITY;
+  if (_str(identity.type) === 'AWSService') {
+    return _skip('service-caller', `${method} by AWS service ${identity.invokedBy ?? 'unknown'}`);
   }
   const at = _eventTime(record.eventTime);
-  const principal = method === 'AssumeRole' ? _callerPrincipal(record) : _federatedPrincipal(record, method);
-  const alias = method === 'AssumeRole' ? _alias(record, principal, at) : undefined;
-  let withAlias: { alias?: PrincipalAlias } = alias ? { alias } : {};
+  const principal =
+    method === 'AssumeRole' ? _callerPrincipal(record.userIdentity) : _federatedPrincipal(record, identity, method);
+  const alias = method === 'AssumeRole' ? _alias(identity, principal, at) : undefined;
   const errorCode = _str(record.errorCode);
   if (errorCode !== undefined) {
     const roleArn = _str(record.requestParameters?.roleArn);
@@ -258,16 +260,16 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
       eventId: record.eventID,
       ...(role ? { role } : {}),
     };
-    return { kind: 'denied', denied, ...withAlias };
+    return { kind: 'denied', denied, ...(alias ? { alias } : {}) };
   }
-  if (!record.responseElements?.assumedRoleUser) {
+  const assumed = record.responseElements?.assumedRoleUser;
+  if (!assumed) {
     throw new _RecordProblem(`${method} without errorCode and without responseElements.assumedRoleUser`);
   }
   const role = _role(_str(record.requestParameters?.roleArn), 'requestParameters.roleArn');
-  const link = method === 'AssumeRole' && alias === undefined ? _ownerSideLink(record, role, at) : undefined;
-  if (link !== undefined) withAlias = { alias: link };
+  const learned = alias ?? _ownerSideLink(assumed, principal, role, at);
   const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID, ..._common(record) };
-  return { kind: 'switch', switch: roleSwitch, ...withAlias };
+  return { kind: 'switch', switch: roleSwitch, ...(learned ? { alias: learned } : {}) };
 }
 
 function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
@@ -275,10 +277,11 @@ function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
   const principal = _principalFromArn(_str(record.additionalEventData?.SwitchFrom), 'additionalEventData.SwitchFrom');
   const result = _str(record.responseElements?.SwitchRole);
   const errorCode = _str(record.errorCode) ?? (result === 'Success' ? undefined : (result ?? 'Failure'));
-  const sessionArn = _str(record.userIdentity?.arn);
+  const identity = record.userIdentity ?? _NO_IDENTITY;
+  const sessionArn = _str(identity.arn);
+  const session = sessionArn?.includes(':assumed-role/') ? sessionArn : undefined;
   if (errorCode !== undefined) {
-    let role: RoleRef | undefined;
-    if (sessionArn?.includes(':assumed-role/')) role = _role(sessionArn, 'userIdentity.arn');
+    const role = session === undefined ? undefined : _role(session, 'userIdentity.arn');
     const denied: DeniedAttempt = {
       principal,
       at,
@@ -289,13 +292,13 @@ function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
     };
     return { kind: 'denied', denied };
   }
-  if (sessionArn === undefined || !sessionArn.includes(':assumed-role/')) {
+  if (session === undefined) {
     throw new _RecordProblem('SwitchRole whose userIdentity.arn is not an assumed-role session');
   }
-  const role = _role(sessionArn, 'userIdentity.arn');
+  const role = _role(session, 'userIdentity.arn');
   // The session this switch created (`AROA…:SESSION` in the role's account) belongs to SwitchFrom.
-  const sessionId = _str(record.userIdentity?.principalId);
-  const sessionAccount = _str(record.userIdentity?.accountId) ?? role.account;
+  const sessionId = _str(identity.principalId);
+  const sessionAccount = _str(identity.accountId) ?? role.account;
   const alias: PrincipalAlias | undefined =
     sessionId === undefined
       ? undefined
@@ -319,9 +322,7 @@ export function toRoleSwitch(input: unknown): RecordOutcome {
   if (raw.eventType === 'AwsCloudTrailInsight') return _skip('not-a-switch', 'a CloudTrail Insights event');
   const name = raw.eventName;
   const source = raw.eventSource;
-  const candidate =
-    (source === STS && typeof name === 'string' && STS_METHODS.has(name)) ||
-    (source === SIGNIN && name === 'SwitchRole');
+  const candidate = (source === STS && STS_METHODS.has(name)) || (source === SIGNIN && name === 'SwitchRole');
   if (!candidate) {
     if (typeof name !== 'string' || typeof source !== 'string')
       return _skip('malformed', 'eventName or eventSource is missing');
