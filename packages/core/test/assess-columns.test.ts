@@ -168,6 +168,45 @@ describe('assessLedger over LedgerColumns', () => {
     );
   });
 
+  it('sorts large ledgers exactly as from entries: ties within a second, never-seen pairs (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(
+          fc.record({
+            p: fc.integer({ min: 0, max: 40 }),
+            r: fc.integer({ min: 0, max: 9 }),
+            at: fc.oneof(
+              fc.integer({ min: 0, max: 5 }).map((s) => NOW - s * 1000 - (s % 3)),
+              fc.integer({ min: 0, max: 1e13 }),
+            ),
+          }),
+          { minLength: 64, maxLength: 400, selector: (row) => `${row.p} ${row.r}` },
+        ),
+        fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 10 }),
+        async (rows, nevers) => {
+          const entries = rows.map(({ p, r, at }) => ({
+            principal: user(`u${p}`),
+            role: role(`R${r}`),
+            firstSeen: at,
+            lastSeen: at,
+            methods: ['AssumeRole'] as SwitchMethod[],
+            lastEventId: `e${p}.${r}`,
+          }));
+          const options = {
+            now: NOW,
+            staleAfterDays: 90,
+            roster: nevers.map((n) => ({
+              principal: `arn:aws:iam::111111111111:user/n${n}`,
+              role: `arn:aws:iam::222222222222:role/R${n}`,
+            })),
+          };
+          expect(await assessLedger(columnsOf(entries), options)).toEqual(await assessLedger(entries, options));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('merges the entries an alias joins into one pair, asking for the event ids of those entries only', async () => {
     const ana = user('ana', 'ops/');
     const admin = role('Admin');

@@ -148,14 +148,22 @@ function _sortPairs(pairs: PairAssessment[]): void {
     pairs.sort(comparePairAssessments);
     return;
   }
-  const order = _bySecond(n, (i) => (pairs[i] as PairAssessment).lastSeen);
-  if (order === undefined) {
-    pairs.sort(comparePairAssessments);
-    return;
-  }
-  const sorted = Array.from(order, (i) => pairs[i] as PairAssessment);
   const second = (p: PairAssessment) =>
     p.lastSeen === undefined ? Number.NEGATIVE_INFINITY : Math.floor(p.lastSeen / 1000);
+  // Pairs made from columns come in second order already: then only runs within a second move.
+  let bySecond = true;
+  for (let i = 1; i < n && bySecond; i++) {
+    bySecond = second(pairs[i - 1] as PairAssessment) <= second(pairs[i] as PairAssessment);
+  }
+  let sorted = pairs;
+  if (!bySecond) {
+    const order = _bySecond(n, (i) => (pairs[i] as PairAssessment).lastSeen);
+    if (order === undefined) {
+      pairs.sort(comparePairAssessments);
+      return;
+    }
+    sorted = Array.from(order, (i) => pairs[i] as PairAssessment);
+  }
   let start = 0;
   for (let i = 1; i <= n; i++) {
     if (i < n && second(sorted[i] as PairAssessment) === second(sorted[start] as PairAssessment)) continue;
@@ -166,7 +174,7 @@ function _sortPairs(pairs: PairAssessment[]): void {
     }
     start = i;
   }
-  for (let i = 0; i < n; i++) pairs[i] = sorted[i] as PairAssessment;
+  if (sorted !== pairs) for (let i = 0; i < n; i++) pairs[i] = sorted[i] as PairAssessment;
 }
 
 function _comparePrincipals(a: PrincipalAssessment, b: PrincipalAssessment): number {
