@@ -1,15 +1,66 @@
+import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LedgerUpdate } from '@lastswitch/core';
-import { createLedgerTable, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
+import {
+  createLedgerTable,
+  DynamoDBLedgerError,
+  DynamoDBLedgerStore,
+  DynamoDBLedgerWriteError,
+} from '@lastswitch/store-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { collect, expectedLedger, freshTableName, localClient, rawItems, sortEntries, update } from './_helpers.js';
+import {
+  alias,
+  collect,
+  expectedLedger,
+  freshTableName,
+  localClient,
+  rawItems,
+  sortEntries,
+  update,
+} from './_helpers.js';
 
 /**
  * The write path on a few items: what each `apply` costs and leaves in the table. `scale.test.ts`
  * checks the same counts on thousands of switches; these run in seconds (and in `pnpm mutate:adapters`).
  */
 
-const client = localClient(inject('dynamodbEndpoint'));
-afterAll(() => client.destroy());
+const endpoint = inject('dynamodbEndpoint');
+const client = localClient(endpoint);
+const hooked: DynamoDBDocumentClient[] = [];
+afterAll(() => {
+  client.destroy();
+  for (const c of hooked) c.destroy();
+});
+
+/** What a hooked client is about to send: the item write's update expression. */
+interface WriteSeen {
+  expression: string;
+  /** 1 for the first item write the client sends. */
+  n: number;
+}
+
+/**
+ * A client that awaits `before` ahead of every item write it sends: another writer's turn between
+ * two writes of one `apply`, made with the plain client on the same DynamoDB Local.
+ */
+function hookedClient(before: (write: WriteSeen) => Promise<void> | void): DynamoDBDocumentClient {
+  const c = localClient(endpoint);
+  let n = 0;
+  c.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'UpdateItemCommand') {
+        n += 1;
+        await before({ expression: String((args.input as { UpdateExpression?: unknown }).UpdateExpression), n });
+      }
+      return await next(args);
+    },
+    { step: 'initialize', name: 'concurrentWriter' },
+  );
+  hooked.push(c);
+  return c;
+}
+
+/** The newest-wins write starts with `SET #lastSeen`; the follow-up write of an older event does not. */
+const isNewestWrite = (w: WriteSeen) => w.expression.startsWith('SET #lastSeen');
 
 async function freshStore(label: string): Promise<DynamoDBLedgerStore> {
   const tableName = freshTableName(label);
@@ -107,5 +158,136 @@ describe('apply: the items it writes', () => {
     ]);
     const [after] = await rawItems(client, store.tableName);
     expect(after).toEqual({ ...before, firstSeen: 100, methods: new Set(['AssumeRole', 'SwitchRole']) });
+  });
+});
+
+describe('apply: another writer between the two writes of a pair', () => {
+  const erin = (first: number, last: number, methods: LedgerUpdate['methods'], id: string) =>
+    update('erin', 'Admin', first, last, methods, id);
+
+  it('an older firstSeen written in between is kept: the follow-up write only adds the method', async () => {
+    const tableName = (await freshStore('race-lower')).tableName;
+    const other = new DynamoDBLedgerStore({ client, tableName });
+    const stored = erin(500, 900, ['AssumeRole'], 'ev-new');
+    const between = erin(50, 60, ['AssumeRole'], 'ev-between');
+    const late = erin(100, 200, ['SwitchRole'], 'ev-late');
+    await other.apply([stored]);
+    const store = new DynamoDBLedgerStore({
+      client: hookedClient(async (w) => {
+        if (w.n === 2) await other.apply([between]);
+      }),
+      tableName,
+      consistentRead: true,
+    });
+    expect(await store.apply([late])).toMatchObject({ writes: 3, heldBack: 2 });
+    expect(sortEntries(await collect(store.entries()))).toEqual(
+      (await expectedLedger([[stored], [between], [late]])).entries,
+    );
+  });
+
+  it('an item deleted in between is written again from the update alone', async () => {
+    const tableName = (await freshStore('race-gone')).tableName;
+    const other = new DynamoDBLedgerStore({ client, tableName });
+    const late = erin(100, 200, ['SwitchRole'], 'ev-late');
+    await other.apply([erin(500, 900, ['AssumeRole'], 'ev-new')]);
+    const [item] = await rawItems(client, tableName);
+    const store = new DynamoDBLedgerStore({
+      client: hookedClient(async (w) => {
+        if (w.n === 2)
+          await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: item!.pk, sk: item!.sk } }));
+      }),
+      tableName,
+      consistentRead: true,
+    });
+    expect(await store.apply([late])).toMatchObject({ writes: 3, heldBack: 2 });
+    expect(sortEntries(await collect(store.entries()))).toEqual(sortEntries([late]));
+  });
+
+  it('gives up on a pair after 8 follow-up writes that another writer keeps undoing, naming the pair', async () => {
+    const tableName = (await freshStore('race-forever')).tableName;
+    const other = new DynamoDBLedgerStore({ client, tableName });
+    const late = erin(100, 200, ['SwitchRole'], 'ev-late');
+    let newer = 0;
+    let older = 0;
+    // Before each newest-wins write, a newer event lands; before each follow-up, the item is deleted.
+    const store = new DynamoDBLedgerStore({
+      client: hookedClient(async (w) => {
+        if (isNewestWrite(w)) {
+          newer += 1;
+          await other.apply([erin(500, 900 + newer, ['AssumeRole'], `ev-${newer}`)]);
+        } else {
+          older += 1;
+          const [item] = await rawItems(client, tableName);
+          await client.send(new DeleteCommand({ TableName: tableName, Key: { pk: item!.pk, sk: item!.sk } }));
+        }
+      }),
+      tableName,
+      retryRounds: 0,
+    });
+    const error = await store.apply([late]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    expect((error as DynamoDBLedgerWriteError).cause).toBeInstanceOf(DynamoDBLedgerError);
+    expect((error as Error).message).toContain(
+      'the item of (arn:aws:iam::111111111111:user/erin → arn:aws:iam::222222222222:role/Admin) kept changing under concurrent writers',
+    );
+    expect({ newer, older }).toEqual({ newer: 9, older: 8 });
+  });
+});
+
+describe('apply: the write pool', () => {
+  it('never has more than `concurrency` item writes in flight', async () => {
+    const tableName = (await freshStore('pool')).tableName;
+    let inFlight = 0;
+    let most = 0;
+    const c = localClient(endpoint);
+    hooked.push(c);
+    c.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName !== 'UpdateItemCommand') return await next(args);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        try {
+          return await next(args);
+        } finally {
+          inFlight -= 1;
+        }
+      },
+      { step: 'initialize', name: 'inFlight' },
+    );
+    const store = new DynamoDBLedgerStore({ client: c, tableName, concurrency: 3 });
+    const updates = Array.from({ length: 12 }, (_, i) => update(`user${i}`, 'Admin', 1, 2));
+    expect(await store.apply(updates)).toMatchObject({ pairs: 12, writes: 12 });
+    expect(most).toBe(3);
+  });
+
+  it('stops at a missing table: one write sent, every item named as not landed, no retry round', async () => {
+    let sent = 0;
+    const tableName = freshTableName('missing');
+    const store = new DynamoDBLedgerStore({
+      client: hookedClient(() => {
+        sent += 1;
+      }),
+      tableName,
+      concurrency: 1,
+    });
+    const error = await store
+      .apply([update('ana', 'Read', 1, 2), update('bob', 'Read', 1, 2)], [alias('AIDAEXAMPLE1', 'erin', 2)])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    expect(error).toMatchObject({ awsErrorName: 'ResourceNotFoundException', landed: 0, rounds: 1 });
+    expect((error as DynamoDBLedgerWriteError).notLanded).toEqual([
+      {
+        kind: 'pair',
+        principalKey: 'arn:aws:iam::111111111111:user/ana',
+        roleKey: 'arn:aws:iam::222222222222:role/Read',
+      },
+      {
+        kind: 'pair',
+        principalKey: 'arn:aws:iam::111111111111:user/bob',
+        roleKey: 'arn:aws:iam::222222222222:role/Read',
+      },
+      { kind: 'alias', account: '111111111111', principalId: 'AIDAEXAMPLE1' },
+    ]);
+    expect(sent).toBe(1);
   });
 });
