@@ -1,4 +1,4 @@
-import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LedgerUpdate } from '@lastswitch/core';
 import {
   createLedgerTable,
@@ -7,6 +7,7 @@ import {
   DynamoDBLedgerWriteError,
 } from '@lastswitch/store-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { type FlakyProxy, startFlakyProxy } from './_flakyProxy.js';
 import {
   alias,
   collect,
@@ -26,10 +27,31 @@ import {
 const endpoint = inject('dynamodbEndpoint');
 const client = localClient(endpoint);
 const hooked: DynamoDBDocumentClient[] = [];
-afterAll(() => {
+const proxies: FlakyProxy[] = [];
+afterAll(async () => {
   client.destroy();
   for (const c of hooked) c.destroy();
+  await Promise.all(proxies.map((p) => p.close()));
 });
+
+/**
+ * A client through a proxy that answers the first `failures(user)` attempts at each user's item
+ * write with a 500, and no SDK retries: every failure reaches the store's own retry rounds.
+ */
+async function failingClient(failures: (user: string) => number): Promise<DynamoDBDocumentClient> {
+  const attempts = new Map<string, number>();
+  const proxy = await startFlakyProxy(endpoint, (operation, _seen, body) => {
+    const user = /user\/(\w+)/.exec(body)?.[1];
+    if (operation !== 'UpdateItem' || user === undefined) return undefined;
+    const n = (attempts.get(user) ?? 0) + 1;
+    attempts.set(user, n);
+    return n <= failures(user) ? { type: 'InternalServerError', status: 500 } : undefined;
+  });
+  proxies.push(proxy);
+  const c = localClient(proxy.endpoint, { maxAttempts: 1 });
+  hooked.push(c);
+  return c;
+}
 
 /** What a hooked client is about to send: the item write's update expression. */
 interface WriteSeen {
@@ -289,5 +311,127 @@ describe('apply: the write pool', () => {
       { kind: 'alias', account: '111111111111', principalId: 'AIDAEXAMPLE1' },
     ]);
     expect(sent).toBe(1);
+  });
+});
+
+describe('apply: retry rounds', () => {
+  const two = () => [update('ana', 'Read', 1, 2), update('bob', 'Read', 1, 2)];
+
+  it('retries a write that failed once when retryRounds is 1, and not at all when it is 0', async () => {
+    const tableName = (await freshStore('rounds')).tableName;
+    const once = new DynamoDBLedgerStore({
+      client: await failingClient((u) => (u === 'bob' ? 1 : 0)),
+      tableName,
+      retryRounds: 1,
+      retryDelayMs: 0,
+    });
+    expect(await once.apply(two())).toEqual({ pairs: 2, aliases: 0, writes: 3, heldBack: 0 });
+
+    const never = new DynamoDBLedgerStore({
+      client: await failingClient((u) => (u === 'bob' ? 1 : 0)),
+      tableName: (await freshStore('rounds-0')).tableName,
+      retryRounds: 0,
+      retryDelayMs: 0,
+    });
+    const error = await never.apply(two()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    expect(error).toMatchObject({ landed: 1, rounds: 1, awsErrorName: 'InternalServerError' });
+    expect((error as DynamoDBLedgerWriteError).notLanded).toEqual([
+      {
+        kind: 'pair',
+        principalKey: 'arn:aws:iam::111111111111:user/bob',
+        roleKey: 'arn:aws:iam::222222222222:role/Read',
+      },
+    ]);
+  });
+
+  it('waits retryDelayMs × (round − 1) before each round and tells onRetry', async () => {
+    const events: unknown[] = [];
+    const fails: Record<string, number> = { ana: 0, bob: 1, carl: 2 };
+    const store = new DynamoDBLedgerStore({
+      client: await failingClient((u) => fails[u] ?? 0),
+      tableName: (await freshStore('delay')).tableName,
+      retryDelayMs: 200,
+      onRetry: (event) => events.push(event),
+      consistentRead: true,
+    });
+    const updates = Object.keys(fails).map((user) => update(user, 'Read', 1, 2));
+    const started = performance.now();
+    expect(await store.apply(updates)).toMatchObject({ writes: 6 });
+    // Round 2 after 200 ms, round 3 after 400 ms more.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+    const reason = expect.stringContaining('InternalServerError');
+    expect(events).toEqual([
+      { round: 2, failed: 2, of: 3, reason },
+      { round: 3, failed: 1, of: 3, reason },
+    ]);
+    expect(sortEntries(await collect(store.entries()))).toEqual(sortEntries(updates));
+  });
+
+  it('stops retrying when a round lands nothing, before retryRounds runs out', async () => {
+    const store = new DynamoDBLedgerStore({
+      client: await failingClient((u) => (u === 'bob' ? 100 : 0)),
+      tableName: (await freshStore('stuck')).tableName,
+      retryRounds: 5,
+      retryDelayMs: 0,
+    });
+    const error = await store.apply(two()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    // Round 1 landed ana, round 2 landed nothing: no third round.
+    expect(error).toMatchObject({ landed: 1, rounds: 2 });
+    expect((error as Error).message).toMatch(
+      /^DynamoDB ledger table "[^"]+": apply failed: 1 of 2 item writes did not land after 2 rounds \(/,
+    );
+  });
+});
+
+describe('apply: edge cases of the item', () => {
+  it('writes an update without methods (no methods attribute), then adds methods to it', async () => {
+    const store = await freshStore('no-methods');
+    const bare = update('erin', 'Admin', 10, 20, []);
+    expect(await store.apply([bare])).toMatchObject({ writes: 1, heldBack: 0 });
+    expect((await rawItems(client, store.tableName))[0]).not.toHaveProperty('methods');
+    const batches = [[bare], [update('erin', 'Admin', 5, 8, ['SwitchRole'])], [update('erin', 'Admin', 1, 30, [])]];
+    for (const batch of batches.slice(1)) await store.apply(batch);
+    expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger(batches)).entries);
+  });
+
+  it.each([
+    ['greater key first', ['\uFF5E', '\u{1F600}']],
+    ['greater key last', ['\u{1F600}', '\uFF5E']],
+  ])(
+    'breaks an alias tie on seenAt by the principal key as JavaScript compares it, beyond the BMP (%s)',
+    async (_n, names) => {
+      const store = await freshStore('alias-tie');
+      const batches = names.map((name) => [alias('AIDAEXAMPLE1', name, 100)]);
+      for (const batch of batches) await store.apply([], batch);
+      expect(await collect(store.aliases())).toEqual((await expectedLedger([], batches)).aliases);
+    },
+  );
+
+  it('keeps the order of event ids below and above the surrogates as JavaScript does', async () => {
+    const ids = ['ev-\uD500', 'ev-\u{1F600}', 'ev-\u{10000}', 'ev-\uFF5E', 'ev-\uE000'];
+    for (const order of [ids, [...ids].reverse()]) {
+      const store = await freshStore('order-key');
+      const batches = order.map((id) => [update('erin', 'Admin', 1, 2, ['AssumeRole'], id)]);
+      for (const batch of batches) await store.apply(batch);
+      expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger(batches)).entries);
+    }
+  });
+
+  it('works with a document client that wraps numbers', async () => {
+    const base = localClient(endpoint);
+    const wrapping = DynamoDBDocumentClient.from(base, { unmarshallOptions: { wrapNumbers: true } });
+    hooked.push(wrapping);
+    const store = new DynamoDBLedgerStore({
+      client: wrapping,
+      tableName: (await freshStore('wrapped')).tableName,
+      consistentRead: true,
+    });
+    const batches = [[update('erin', 'Admin', 10, 20)], [update('erin', 'Admin', 5, 30, ['SwitchRole'])]];
+    const results = [];
+    for (const batch of batches) results.push(await store.apply(batch));
+    expect(results.map((r) => r.writes)).toEqual([1, 2]);
+    expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger(batches)).entries);
   });
 });
