@@ -29,6 +29,7 @@ export default {
   dryRunTimeoutMinutes: 30,
   // Added to the covering tests' measured time × timeoutFactor: ends a hung mutant within seconds.
   timeoutMS: 10_000,
+  timeoutFactor: 1.25,
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: { fileName: 'reports/mutation/adapters.json' },
   thresholds: { high: 95, low: 90, break: null },

@@ -38,13 +38,17 @@ afterAll(async () => {
  * A client through a proxy that answers the first `failures(user)` attempts at each user's item
  * write with a 500, and no SDK retries: every failure reaches the store's own retry rounds.
  */
-async function failingClient(failures: (user: string) => number): Promise<DynamoDBDocumentClient> {
+async function failingClient(
+  failures: (user: string) => number,
+  onAttempt: (user: string, attempt: number) => void = () => {},
+): Promise<DynamoDBDocumentClient> {
   const attempts = new Map<string, number>();
   const proxy = await startFlakyProxy(endpoint, (operation, _seen, body) => {
     const user = /user\/(\w+)/.exec(body)?.[1];
     if (operation !== 'UpdateItem' || user === undefined) return undefined;
     const n = (attempts.get(user) ?? 0) + 1;
     attempts.set(user, n);
+    onAttempt(user, n);
     return n <= failures(user) ? { type: 'InternalServerError', status: 500 } : undefined;
   });
   proxies.push(proxy);
@@ -346,20 +350,29 @@ describe('apply: retry rounds', () => {
   });
 
   it('waits retryDelayMs × (round − 1) before each round and tells onRetry', async () => {
-    const events: unknown[] = [];
+    const events: { round: number }[] = [];
+    const told = new Map<number, number>();
+    let thirdAttempt = 0;
     const fails: Record<string, number> = { ana: 0, bob: 1, carl: 2 };
     const store = new DynamoDBLedgerStore({
-      client: await failingClient((u) => fails[u] ?? 0),
+      client: await failingClient(
+        (u) => fails[u] ?? 0,
+        (u, n) => {
+          if (u === 'carl' && n === 3) thirdAttempt = performance.now();
+        },
+      ),
       tableName: (await freshStore('delay')).tableName,
-      retryDelayMs: 200,
-      onRetry: (event) => events.push(event),
+      retryDelayMs: 500,
+      onRetry: (event) => {
+        events.push(event);
+        told.set(event.round, performance.now());
+      },
       consistentRead: true,
     });
     const updates = Object.keys(fails).map((user) => update(user, 'Read', 1, 2));
-    const started = performance.now();
     expect(await store.apply(updates)).toMatchObject({ writes: 6 });
-    // Round 2 after 200 ms, round 3 after 400 ms more.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(600);
+    // Round 3 starts 2 × 500 ms after onRetry was told about it.
+    expect(thirdAttempt - told.get(3)!).toBeGreaterThanOrEqual(1_000);
     const reason = expect.stringContaining('InternalServerError');
     expect(events).toEqual([
       { round: 2, failed: 2, of: 3, reason },
@@ -409,13 +422,23 @@ describe('apply: edge cases of the item', () => {
     },
   );
 
-  it('keeps the order of event ids below and above the surrogates as JavaScript does', async () => {
-    const ids = ['ev-\uD500', 'ev-\u{1F600}', 'ev-\u{10000}', 'ev-\uFF5E', 'ev-\uE000'];
-    for (const order of [ids, [...ids].reverse()]) {
+  // JavaScript compares UTF-16 code units, DynamoDB UTF-8 bytes: they disagree from U+D800 up.
+  it.each([
+    ['a high surrogate above a unit just below it', 'ev-\uD500', 'ev-\u{1F600}'],
+    ['the first high surrogate above the last unit before it', 'ev-\uD7FF', 'ev-\u{10000}'],
+    ['a unit above the surrogates above a high surrogate', 'ev-\u{1F600}', 'ev-\uFF5E'],
+    ['two code points beyond the BMP', 'ev-\u{1F600}', 'ev-\u{1F601}'],
+  ])('breaks a lastSeen tie by event ids as JavaScript orders them: %s', async (_n, lower, greater) => {
+    expect(lower < greater).toBe(true);
+    for (const order of [
+      [lower, greater],
+      [greater, lower],
+    ]) {
       const store = await freshStore('order-key');
       const batches = order.map((id) => [update('erin', 'Admin', 1, 2, ['AssumeRole'], id)]);
       for (const batch of batches) await store.apply(batch);
-      expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger(batches)).entries);
+      const [entry] = await collect(store.entries());
+      expect(entry?.lastEventId, order.join(' then ')).toBe(greater);
     }
   });
 
