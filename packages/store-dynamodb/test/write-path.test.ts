@@ -316,6 +316,25 @@ describe('apply: the write pool', () => {
     ]);
     expect(sent).toBe(1);
   });
+  it('stops at an item DynamoDB rejects as invalid: what came before landed, the rest was not started', async () => {
+    const store = new DynamoDBLedgerStore({
+      client,
+      tableName: (await freshStore('too-big')).tableName,
+      concurrency: 1,
+    });
+    // Over DynamoDB's 400 KB item size: a ValidationException, which no retry can cure.
+    const big = update('bob', 'Read', 1, 2, ['AssumeRole'], 'ev-big', { roleArn: 'x'.repeat(410_000) });
+    const error = await store
+      .apply([update('ana', 'Read', 1, 2), big, update('carl', 'Read', 1, 2)])
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    expect(error).toMatchObject({ awsErrorName: 'ValidationException', landed: 1, rounds: 1 });
+    expect((error as DynamoDBLedgerWriteError).notLanded.map((i) => i.kind === 'pair' && i.principalKey)).toEqual([
+      'arn:aws:iam::111111111111:user/bob',
+      'arn:aws:iam::111111111111:user/carl',
+    ]);
+    expect((await collect(store.entries())).map((e) => e.principal.name)).toEqual(['ana']);
+  });
 });
 
 describe('apply: retry rounds', () => {
