@@ -16,9 +16,9 @@ export default {
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: [
     'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:176-215', // apply, after the input checks
-    'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:232-424', // #writePair … #send
-    'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:538-570', // the expression helpers, _needsOlderWrite
-    'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:586-617', // _isFatal, _runPool
+    'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:232-421', // #writePair … #send
+    'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:536-568', // the expression helpers, _needsOlderWrite
+    'packages/store-dynamodb/src/DynamoDBLedgerStore.ts:584-615', // _isFatal, _runPool
     'packages/store-dynamodb/src/_items.ts:36-44', // _orderKey
     'packages/store-dynamodb/src/_items.ts:109-116', // item keys
     'packages/store-dynamodb/src/_items.ts:198-217', // _oldPairState

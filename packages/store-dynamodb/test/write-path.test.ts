@@ -35,11 +35,11 @@ afterAll(async () => {
 });
 
 /**
- * A client through a proxy that answers the first `failures(user)` attempts at each user's item
- * write with a 500, and no SDK retries: every failure reaches the store's own retry rounds.
+ * A client through a proxy that answers attempt n at a user's item writes with a 500 while
+ * n <= `failures(user, n)`, with no SDK retries: every failure reaches the store's own retry rounds.
  */
 async function failingClient(
-  failures: (user: string) => number,
+  failures: (user: string, attempt: number) => number,
   onAttempt: (user: string, attempt: number) => void = () => {},
 ): Promise<DynamoDBDocumentClient> {
   const attempts = new Map<string, number>();
@@ -49,7 +49,7 @@ async function failingClient(
     const n = (attempts.get(user) ?? 0) + 1;
     attempts.set(user, n);
     onAttempt(user, n);
-    return n <= failures(user) ? { type: 'InternalServerError', status: 500 } : undefined;
+    return n <= failures(user, n) ? { type: 'InternalServerError', status: 500 } : undefined;
   });
   proxies.push(proxy);
   const c = localClient(proxy.endpoint, { maxAttempts: 1 });
@@ -142,6 +142,17 @@ describe('apply: what each call costs', () => {
     [
       'an older update with a new method only: a second write adds it',
       [[update('erin', 'Admin', T, T + 30)], [update('erin', 'Admin', T + 10, T + 20, ['SwitchRole'])]],
+      [
+        { writes: 1, heldBack: 0 },
+        { writes: 2, heldBack: 1 },
+      ],
+    ],
+    [
+      'an older update with a known and a new method: a second write adds the new one',
+      [
+        [update('erin', 'Admin', T, T + 30, ['AssumeRole'])],
+        [update('erin', 'Admin', T + 10, T + 20, ['AssumeRole', 'SwitchRole'])],
+      ],
       [
         { writes: 1, heldBack: 0 },
         { writes: 2, heldBack: 1 },
@@ -447,6 +458,7 @@ describe('apply: edge cases of the item', () => {
     ['the first high surrogate above the last unit before it', 'ev-\uD7FF', 'ev-\u{10000}'],
     ['a unit above the surrogates above a high surrogate', 'ev-\u{1F600}', 'ev-\uFF5E'],
     ['two code points beyond the BMP', 'ev-\u{1F600}', 'ev-\u{1F601}'],
+    ['ids with no unit below U+D800', '\u{1F600}', '\uFF5E'],
   ])('breaks a lastSeen tie by event ids as JavaScript orders them: %s', async (_n, lower, greater) => {
     expect(lower < greater).toBe(true);
     for (const order of [
@@ -475,5 +487,57 @@ describe('apply: edge cases of the item', () => {
     for (const batch of batches) results.push(await store.apply(batch));
     expect(results.map((r) => r.writes)).toEqual([1, 2]);
     expect(sortEntries(await collect(store.entries()))).toEqual((await expectedLedger(batches)).entries);
+  });
+});
+
+describe('apply: a write that fails for another reason than its condition', () => {
+  it('fails apply when the follow-up write of a pair fails, naming the pair', async () => {
+    const tableName = (await freshStore('older-fails')).tableName;
+    await new DynamoDBLedgerStore({ client, tableName }).apply([update('erin', 'Admin', 500, 900)]);
+    // Attempt 1 is the newest-wins write (held back), attempt 2 the follow-up.
+    const store = new DynamoDBLedgerStore({
+      client: await failingClient((_u, n) => (n === 2 ? 2 : 0)),
+      tableName,
+      retryRounds: 0,
+    });
+    const error = await store.apply([update('erin', 'Admin', 100, 200)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    expect(error).toMatchObject({ awsErrorName: 'InternalServerError', landed: 0 });
+    expect((error as DynamoDBLedgerWriteError).notLanded).toEqual([
+      {
+        kind: 'pair',
+        principalKey: 'arn:aws:iam::111111111111:user/erin',
+        roleKey: 'arn:aws:iam::222222222222:role/Admin',
+      },
+    ]);
+  });
+
+  it('fails apply when an alias write fails, naming the alias', async () => {
+    const store = new DynamoDBLedgerStore({
+      client: await failingClient(() => 1),
+      tableName: (await freshStore('alias-fails')).tableName,
+      retryRounds: 0,
+    });
+    const error = await store.apply([], [alias('AIDAEXAMPLE1', 'erin', 2)]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
+    expect((error as DynamoDBLedgerWriteError).notLanded).toEqual([
+      { kind: 'alias', account: '111111111111', principalId: 'AIDAEXAMPLE1' },
+    ]);
+  });
+});
+
+describe('apply: aliases without a principal ARN', () => {
+  it('a newer alias without an ARN drops the stored one; an older one changes nothing', async () => {
+    const store = await freshStore('alias-arn');
+    const { arn: _arn, ...bob } = alias('AIDAEXAMPLE1', 'bob', 200).principal;
+    const batches = [
+      [alias('AIDAEXAMPLE1', 'erin', 100)],
+      [{ ...alias('AIDAEXAMPLE1', 'bob', 200), principal: bob }],
+      [alias('AIDAEXAMPLE1', 'carl', 150)],
+    ];
+    for (const batch of batches) await store.apply([], batch);
+    const aliases = await collect(store.aliases());
+    expect(aliases).toEqual((await expectedLedger([], batches)).aliases);
+    expect(aliases[0]?.principal).not.toHaveProperty('arn');
   });
 });
