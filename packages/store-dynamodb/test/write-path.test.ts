@@ -264,6 +264,7 @@ describe('apply: another writer between the two writes of a pair', () => {
     const error = await store.apply([late]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DynamoDBLedgerWriteError);
     expect((error as DynamoDBLedgerWriteError).cause).toBeInstanceOf(DynamoDBLedgerError);
+    expect((error as DynamoDBLedgerWriteError).cause).toMatchObject({ tableName, operation: 'apply' });
     expect((error as Error).message).toContain(
       'the item of (arn:aws:iam::111111111111:user/erin → arn:aws:iam::222222222222:role/Admin) kept changing under concurrent writers',
     );
