@@ -312,10 +312,8 @@ export class DynamoDBLedgerStore implements LedgerStore {
         counts,
       );
       const before = _oldPairState(out.Attributes);
-      // Newer, but the update also reaches further back than the stored firstSeen.
-      return before.firstSeen !== undefined && before.firstSeen > u.firstSeen
-        ? { firstSeen: before.firstSeen, methods: u.methods }
-        : undefined;
+      // Newer than an existing item: the update may also reach further back (#writeOlder decides).
+      return before.firstSeen === undefined ? undefined : { firstSeen: before.firstSeen, methods: u.methods };
     } catch (error) {
       if (!_isConditionFailure(error)) throw error;
       counts.heldBack += 1;
@@ -596,7 +594,7 @@ function _isFatal(error: unknown): boolean {
 async function _runPool(
   tasks: readonly _WriteTask[],
   concurrency: number,
-): Promise<{ failed: { task: _WriteTask; error: unknown }[]; notStarted: _WriteTask[]; fatal?: unknown }> {
+): Promise<{ failed: { task: _WriteTask; error: unknown }[]; notStarted: _WriteTask[]; fatal: unknown }> {
   let next = 0;
   const failed: { task: _WriteTask; error: unknown }[] = [];
   let fatal: unknown;
@@ -613,5 +611,5 @@ async function _runPool(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, worker));
   const notStarted = tasks.slice(next);
-  return fatal === undefined ? { failed, notStarted } : { failed, notStarted, fatal };
+  return { failed, notStarted, fatal };
 }

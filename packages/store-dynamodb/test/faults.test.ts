@@ -77,6 +77,7 @@ describe('DynamoDB Local frozen (SIGSTOP): every request has a deadline', () => 
         expect(message).toContain('no answer from DynamoDB within 1500 ms');
         expect(message).toContain('5 of 5 item writes did not land after 1 round');
         expect((failed as DynamoDBLedgerWriteError).notLanded).toHaveLength(5);
+        expect((failed as DynamoDBLedgerWriteError).cause).toMatchObject({ operation: 'apply', tableName });
         // Nothing landed in the first round, so no retry round was started.
         expect(retries).toEqual([]);
 
