@@ -257,6 +257,16 @@ export function _parseNumbers(text: string, count: number): Float64Array | undef
   return k === count ? out : undefined;
 }
 
+/** The frozen ref of a principals row read as `id, key, kind, account, name, arn, …`. */
+function _principalOfRow(r: Row): PrincipalRef {
+  return Object.freeze(_principal(r[1] as string, r[2] as string, r[3] as string, r[4] as string, r[5]));
+}
+
+/** The frozen ref of a roles row read as `id, key, account, name, arn, …`. */
+function _roleOfRow(r: Row): RoleRef {
+  return Object.freeze({ key: r[1] as string, account: r[2] as string, name: r[3] as string, arn: r[4] as string });
+}
+
 /**
  * An iterable over pages that `read(after)` reads, both sync (what `assessLedger` prefers: no
  * promise per item) and async (what the `LedgerStore` contract promises).
@@ -438,15 +448,11 @@ export class SqliteLedgerStore implements LedgerStore {
     const readRefs = (db: Database.Database) => {
       const s = this.#statements(db);
       for (const r of s.principalsAfter.all(principalsRead) as Row[]) {
-        principals.set(
-          r[0] as number,
-          Object.freeze(_principal(r[1] as string, r[2] as string, r[3] as string, r[4] as string, r[5])),
-        );
+        principals.set(r[0] as number, _principalOfRow(r));
         principalsRead = r[0] as number;
       }
       for (const r of s.rolesAfter.all(rolesRead) as Row[]) {
-        const role = { key: r[1] as string, account: r[2] as string, name: r[3] as string, arn: r[4] as string };
-        roles.set(r[0] as number, Object.freeze(role));
+        roles.set(r[0] as number, _roleOfRow(r));
         rolesRead = r[0] as number;
       }
     };
@@ -508,14 +514,10 @@ export class SqliteLedgerStore implements LedgerStore {
 
   #columns(s: ReturnType<typeof _prepare>): LedgerColumns {
     const principalRows = s.allPrincipals.all() as Row[];
-    const principals = principalRows.map((r) =>
-      Object.freeze(_principal(r[1] as string, r[2] as string, r[3] as string, r[4] as string, r[5])),
-    );
+    const principals = principalRows.map(_principalOfRow);
     const principalIndex = _rowIndex(principalRows);
     const roleRows = s.allRoles.all() as Row[];
-    const roles: RoleRef[] = roleRows.map((r) =>
-      Object.freeze({ key: r[1] as string, account: r[2] as string, name: r[3] as string, arn: r[4] as string }),
-    );
+    const roles = roleRows.map(_roleOfRow);
     const roleIndex = _rowIndex(roleRows);
     // An entry's key ids are those of its display rows (the first row with that key): what pages
     // and `lastEventId` look entries up by, with no column of their own.
