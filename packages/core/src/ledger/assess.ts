@@ -139,13 +139,13 @@ function _bySecond(n: number, lastSeen: (i: number) => number | undefined): Uint
 /**
  * Sorts pairs in place like `comparePairAssessments`, fast: `_bySecond`'s numeric sort, then the
  * full comparator only within runs that share a second. Falls back to the comparator when the keys
- * would not fit.
+ * would not fit. `groups[i]` (pair i's principal group) moves with its pair.
  */
-function _sortPairs(pairs: PairAssessment[]): void {
+function _sortPairs(pairs: PairAssessment[], groups: number[]): void {
   const n = pairs.length;
   // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: both ways give the comparator's order; the keys only pay from 64 pairs
   if (n < 64) {
-    pairs.sort(comparePairAssessments);
+    _sortRange(pairs, groups, 0, n);
     return;
   }
   const second = (p: PairAssessment) =>
@@ -155,26 +155,39 @@ function _sortPairs(pairs: PairAssessment[]): void {
   for (let i = 1; i < n && bySecond; i++) {
     bySecond = second(pairs[i - 1] as PairAssessment) <= second(pairs[i] as PairAssessment);
   }
-  let sorted = pairs;
   if (!bySecond) {
     const order = _bySecond(n, (i) => (pairs[i] as PairAssessment).lastSeen);
     if (order === undefined) {
-      pairs.sort(comparePairAssessments);
+      _sortRange(pairs, groups, 0, n);
       return;
     }
-    sorted = Array.from(order, (i) => pairs[i] as PairAssessment);
+    const sortedPairs = Array.from(order, (i) => pairs[i] as PairAssessment);
+    const sortedGroups = Array.from(order, (i) => groups[i] as number);
+    for (let i = 0; i < n; i++) {
+      pairs[i] = sortedPairs[i] as PairAssessment;
+      groups[i] = sortedGroups[i] as number;
+    }
   }
   let start = 0;
   for (let i = 1; i <= n; i++) {
-    if (i < n && second(sorted[i] as PairAssessment) === second(sorted[start] as PairAssessment)) continue;
+    if (i < n && second(pairs[i] as PairAssessment) === second(pairs[start] as PairAssessment)) continue;
     // Stryker disable next-line ArithmeticOperator: `i + start > 1` only also sorts runs of one
-    if (i - start > 1) {
-      const run = sorted.slice(start, i).sort(comparePairAssessments);
-      for (let k = 0; k < run.length; k++) sorted[start + k] = run[k] as PairAssessment;
-    }
+    if (i - start > 1) _sortRange(pairs, groups, start, i);
     start = i;
   }
-  if (sorted !== pairs) for (let i = 0; i < n; i++) pairs[i] = sorted[i] as PairAssessment;
+}
+
+/** Sorts `pairs[start…end)` by `comparePairAssessments` (stable), `groups` alike. */
+function _sortRange(pairs: PairAssessment[], groups: number[], start: number, end: number): void {
+  const order: number[] = [];
+  for (let k = start; k < end; k++) order.push(k);
+  order.sort((a, b) => comparePairAssessments(pairs[a] as PairAssessment, pairs[b] as PairAssessment) || a - b);
+  const sortedPairs = order.map((k) => pairs[k] as PairAssessment);
+  const sortedGroups = order.map((k) => groups[k] as number);
+  for (let k = 0; k < order.length; k++) {
+    pairs[start + k] = sortedPairs[k] as PairAssessment;
+    groups[start + k] = sortedGroups[k] as number;
+  }
 }
 
 function _comparePrincipals(a: PrincipalAssessment, b: PrincipalAssessment): number {
@@ -234,15 +247,29 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
     return via;
   };
   const pairs: PairAssessment[] = [];
+  // Each pair's principal as a number (one per principal key), beside it: grouping pairs by
+  // principal then looks up no key per pair (at a million pairs, a Map lookup in report order
+  // misses the cache each time and cost more than the rest of the assessment).
+  const groups: number[] = [];
+  const groupOf = new Map<string, number>();
+  const group = (key: string) => {
+    let id = groupOf.get(key);
+    if (id === undefined) {
+      id = groupOf.size;
+      groupOf.set(key, id);
+    }
+    return id;
+  };
   // Per roster principal, the display of its latest pair (whatever order entries come in): what
   // its `never` pairs show.
   const ledgerPrincipals = new Map<string, { principal: PrincipalRef; lastSeen: number }>();
   const addPair = (
+    groupId: number,
     principal: PrincipalRef,
     role: RoleRef,
     firstSeen: number,
     lastSeen: number,
-    methods: readonly SwitchMethod[],
+    via: readonly SwitchMethod[],
   ) => {
     const elapsed = now - lastSeen;
     const pair: PairAssessment = {
@@ -252,9 +279,9 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       lastSeen,
       firstSeen,
       daysSince: Math.max(0, Math.floor(elapsed / DAY_MS)),
-      via: viaOf(methods),
+      via,
     };
-    const listed = roster.get(principal.key);
+    const listed = roster.size === 0 ? undefined : roster.get(principal.key);
     if (listed !== undefined) {
       for (const grant of listed.grants) {
         if (rosterCoversRole(grant.entry.role, role)) {
@@ -268,8 +295,9 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       }
     }
     pairs.push(pair);
+    groups.push(groupId);
   };
-  if (_isColumns(entries)) _columnPairs(entries, resolve, addPair);
+  if (_isColumns(entries)) _columnPairs(entries, resolve, groupOf, viaOf, addPair);
   else {
     const ledger = new Map<string, Map<string, LedgerEntry>>();
     const addEntry = (raw: LedgerEntry) => {
@@ -285,8 +313,9 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
     };
     if (_isSync(entries)) for (const entry of entries) addEntry(entry);
     else for await (const entry of entries) addEntry(entry);
-    for (const roles of ledger.values()) {
-      for (const e of roles.values()) addPair(e.principal, e.role, e.firstSeen, e.lastSeen, e.methods);
+    for (const [key, roles] of ledger) {
+      const id = group(key);
+      for (const e of roles.values()) addPair(id, e.principal, e.role, e.firstSeen, e.lastSeen, viaOf(e.methods));
     }
   }
 
@@ -302,21 +331,24 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       if (neverKeys.has(key)) continue;
       neverKeys.add(key);
       pairs.push({ principal, role, status: 'never', via: viaOf([]), allowedBy: grant.entry });
+      groups.push(group(principal.key));
     }
   }
 
-  _sortPairs(pairs);
+  _sortPairs(pairs, groups);
 
-  const byPrincipal = new Map<string, PrincipalAssessment>();
-  for (const pair of pairs) {
-    const current = byPrincipal.get(pair.principal.key);
+  const byPrincipal: (PrincipalAssessment | undefined)[] = new Array(groupOf.size).fill(undefined);
+  for (let k = 0; k < pairs.length; k++) {
+    const pair = pairs[k] as PairAssessment;
+    const id = groups[k] as number;
+    const current = byPrincipal[id];
     if (current === undefined) {
-      byPrincipal.set(pair.principal.key, {
+      byPrincipal[id] = {
         principal: pair.principal,
         status: pair.status,
         ...(pair.lastSeen === undefined ? {} : { lastSeen: pair.lastSeen, daysSince: pair.daysSince ?? 0 }),
         roles: [pair],
-      });
+      };
       continue;
     }
     current.roles.push(pair);
@@ -327,7 +359,7 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
       current.principal = pair.principal;
     }
   }
-  const principals = [...byPrincipal.values()].sort(_comparePrincipals);
+  const principals = byPrincipal.filter((p) => p !== undefined).sort(_comparePrincipals);
 
   const summary = { principals: principals.length, pairs: pairs.length, active: 0, stale: 0, never: 0 };
   for (const pair of pairs) summary[pair.status] += 1;
@@ -375,9 +407,12 @@ function _checkColumn(name: string, column: { length: number }, length: number):
   }
 }
 
-/** Distinct keys numbered 0…n-1: `ids[i]` is the number of `keys(i)`. */
-function _keyIds(count: number, keyOf: (index: number) => string): { ids: Uint32Array; distinct: number } {
-  const numbers = new Map<string, number>();
+/** Distinct keys numbered from `numbers.size` on (`numbers` gets them): `ids[i]` is the number of `keyOf(i)`. */
+function _keyIds(
+  count: number,
+  keyOf: (index: number) => string,
+  numbers = new Map<string, number>(),
+): { ids: Uint32Array; distinct: number } {
   const ids = new Uint32Array(count);
   for (let i = 0; i < count; i++) {
     const key = keyOf(i);
@@ -399,7 +434,16 @@ function _keyIds(count: number, keyOf: (index: number) => string): { ids: Uint32
 function _columnPairs(
   c: LedgerColumns,
   resolve: (principal: PrincipalRef) => PrincipalRef,
-  addPair: (p: PrincipalRef, r: RoleRef, firstSeen: number, lastSeen: number, m: readonly SwitchMethod[]) => void,
+  groupOf: Map<string, number>,
+  viaOf: (methods: readonly SwitchMethod[]) => readonly SwitchMethod[],
+  addPair: (
+    group: number,
+    p: PrincipalRef,
+    r: RoleRef,
+    firstSeen: number,
+    lastSeen: number,
+    via: readonly SwitchMethod[],
+  ) => void,
 ): void {
   const n = c.length;
   if (!Number.isSafeInteger(n) || n < 0)
@@ -414,7 +458,7 @@ function _columnPairs(
     _checkColumn(name, column, n);
   }
   const principals = c.principals.map(resolve);
-  const principalIds = _keyIds(principals.length, (i) => (principals[i] as PrincipalRef).key);
+  const principalIds = _keyIds(principals.length, (i) => (principals[i] as PrincipalRef).key, groupOf);
   const roleIds = _keyIds(c.roles.length, (i) => (c.roles[i] as RoleRef).key);
   const width = roleIds.distinct;
   const check = (i: number) => {
@@ -463,6 +507,7 @@ function _columnPairs(
   // In lastSeen order: the pairs lie in memory in the order a report reads them, and the sort
   // that follows finds them sorted by second already.
   const order = _bySecond(n, (i) => c.lastSeen[i]);
+  const vias = c.methodLists.map(viaOf);
   for (let k = 0; k < n; k++) {
     const i = order === undefined ? k : (order[k] as number);
     const slot = shared.size > 0 ? check(i) : -1;
@@ -470,15 +515,17 @@ function _columnPairs(
       const merged = shared.get(slot);
       if (merged === undefined) continue;
       shared.set(slot, undefined);
-      addPair(merged.principal, merged.role, merged.firstSeen, merged.lastSeen, merged.methods);
+      const id = principalIds.ids[c.principal[i] as number] as number;
+      addPair(id, merged.principal, merged.role, merged.firstSeen, merged.lastSeen, viaOf(merged.methods));
       continue;
     }
     addPair(
+      principalIds.ids[c.principal[i] as number] as number,
       principals[c.principal[i] as number] as PrincipalRef,
       c.roles[c.role[i] as number] as RoleRef,
       c.firstSeen[i] as number,
       c.lastSeen[i] as number,
-      c.methodLists[c.methods[i] as number] as readonly SwitchMethod[],
+      vias[c.methods[i] as number] as readonly SwitchMethod[],
     );
   }
 }
