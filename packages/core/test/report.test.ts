@@ -12,6 +12,7 @@ import {
 } from '@lastswitch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { renderJsonReportBytes } from '../src/ledger/jsonReportBytes.js';
 import type { Assessment, LedgerEntry, PrincipalRef, RoleRef, SwitchMethod } from '../src/model.js';
 
 const DAY = 86_400_000;
@@ -479,6 +480,56 @@ describe('renderReport: json', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('as bytes is exactly JSON.stringify wherever a pool ends: every write may cross one (property)', async () => {
+    // Tiny pools put a pool's end inside every kind of write (times and what follows them, via
+    // lists, principals, roles, odd values), with and without reuse.
+    const name = fc.string({ unit: 'grapheme', maxLength: 6 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(name, name, fc.integer({ min: -3, max: 4000 }), fc.integer({ min: 0, max: 3 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
+        fc.integer({ min: 1, max: 400 }),
+        fc.boolean(),
+        fc.subarray(['AssumeRole', 'SwitchRole', 'AssumeRoleWithSAML'] as SwitchMethod[]),
+        async (rows, poolBytes, reuseBuffer, methods) => {
+          const known = user('known');
+          const a = await assessLedger(
+            [
+              entry(known, role('R0'), 5, methods),
+              ...rows.map(([u, r, days, i]) => entry(user(`${u}${i}`), role(`${r}${i}`), days, methods)),
+            ],
+            {
+              now: NOW,
+              staleAfterDays: 90,
+              roster: [
+                { principal: known.arn ?? '', role: 'arn:aws:iam::222222222222:role/*', source: 'policy "ü"' },
+                { principal: user('nobody').arn ?? '', role: role('R').arn, since: NOW - 400 * DAY },
+              ],
+            },
+          );
+          const odd: Assessment = {
+            ...a,
+            pairs: [
+              ...a.pairs,
+              ...a.pairs.slice(0, 2).map((p) => ({ ...p, lastSeen: 1.5, firstSeen: undefined, daysSince: 2.5 })),
+              ...a.pairs.slice(0, 1).map((p) => ({ ...p, status: 'gone' as 'stale' })),
+              ...a.pairs.slice(0, 3).map((p) => ({ ...p, daysSince: 1_234_567_890_123 })),
+            ],
+          };
+          const expected = Buffer.from(`${JSON.stringify(toReportJson(odd), null, 2)}\n`);
+          const chunks: Buffer[] = [];
+          for (const chunk of renderJsonReportBytes(odd, { reuseBuffer, _poolBytes: poolBytes })) {
+            chunks.push(Buffer.from(chunk));
+          }
+          expect(Buffer.concat(chunks).toString()).toBe(expected.toString());
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 

@@ -46,22 +46,24 @@ const POOL = 1 << 20;
 const I = '      ';
 
 // The constant parts of a row, as bytes.
-const ROW_OPEN = _bytes('    {\n');
 const ROW_CLOSE = _bytes('\n    }');
 const ROW_SEPARATOR = _bytes(',\n');
 const STATUS = _bytes(`${I}"status": `);
 const LAST_SEEN = _bytes(`,\n${I}"lastSeen": `);
 const FIRST_SEEN = _bytes(`,\n${I}"firstSeen": `);
 const DAYS_SINCE = _bytes(`,\n${I}"daysSince": `);
-const VIA = _bytes(`,\n${I}"via": `);
-const ALLOWED_BY = _bytes(`,\n${I}"allowedBy": `);
 const ROLES = _bytes(`,\n${I}"roles": `);
 const NULL = _bytes('null');
 const EMPTY_LIST = _bytes('[]');
 const LIST_OPEN = _bytes('[');
 const LIST_CLOSE = _bytes(`\n${I}]`);
 const COMMA = _bytes(',');
-const STATUSES = new Map<string, Uint8Array>(['active', 'stale', 'never'].map((s) => [s, _bytes(_q(s))]));
+/** A known status with what follows it in every row (`"lastSeen": `): one copy instead of two. */
+const ACTIVE_THEN = _bytes(`${_q('active')},\n${I}"lastSeen": `);
+const STALE_THEN = _bytes(`${_q('stale')},\n${I}"lastSeen": `);
+const NEVER_THEN = _bytes(`${_q('never')},\n${I}"lastSeen": `);
+/** The end of a row without `allowedBy`. */
+const NULL_ROW_CLOSE = _bytes(`null\n    }`);
 const DIGIT_0 = 48;
 
 /**
@@ -73,7 +75,8 @@ class _JsonBytes {
   // a new pool starts when a row does not fit (no copy, no zero-filled buffer per chunk). When the
   // consumer lets the memory be reused, writing starts over at the beginning after each chunk.
   readonly #reuse: boolean;
-  #pool = new Uint8Array(POOL);
+  readonly #poolBytes: number;
+  #pool: Uint8Array;
   #start = 0;
   #at = 0;
   // Fragments many rows share, made once per distinct object: stores hand out one object per
@@ -87,8 +90,10 @@ class _JsonBytes {
   #lastPrefix: Uint8Array | undefined;
   readonly #quoted = new Map<RoleRef, Uint8Array>();
 
-  constructor(reuse: boolean) {
+  constructor(reuse: boolean, poolBytes: number) {
     this.#reuse = reuse;
+    this.#poolBytes = poolBytes;
+    this.#pool = new Uint8Array(poolBytes);
   }
 
   /** Bytes written since the last `take`. */
@@ -112,7 +117,7 @@ class _JsonBytes {
   #room(bytes: number): void {
     if (this.#at + bytes <= this.#pool.length) return;
     const pending = this.#pool.subarray(this.#start, this.#at);
-    this.#pool = new Uint8Array(Math.max(POOL, (pending.length + bytes) * 2));
+    this.#pool = new Uint8Array(Math.max(this.#poolBytes, (pending.length + bytes) * 2));
     this.#pool.set(pending);
     this.#start = 0;
     this.#at = pending.length;
@@ -162,14 +167,19 @@ class _JsonBytes {
     this.#at += digits;
   }
 
-  /** A time as a JSON string, like `JSON.stringify(new Date(at).toISOString())`; `null` when absent. */
-  time(at: number | undefined): void {
+  /**
+   * A time as a JSON string, like `JSON.stringify(new Date(at).toISOString())` (`null` when absent),
+   * then `then` (the constant that follows it in a row).
+   */
+  time(at: number | undefined, then: Uint8Array): void {
     if (at === undefined) {
       this.bytes(NULL);
+      this.bytes(then);
       return;
     }
     if (!(at >= 0 && at <= MAX_ISO_MS) || !Number.isInteger(at)) {
       this.text(_q(isoTime(at)));
+      this.bytes(then);
       return;
     }
     const day = Math.floor(at / DAY_MS);
@@ -183,7 +193,7 @@ class _JsonBytes {
     this.#lastDay = day;
     this.#lastPrefix = prefix;
     this.bytes(prefix);
-    this.#room(14);
+    this.#room(14 + then.length);
     let rest = at - day * DAY_MS;
     const ms = rest % 1000;
     rest = (rest - ms) / 1000;
@@ -201,19 +211,28 @@ class _JsonBytes {
     this.#two(ms % 100);
     b[this.#at++] = 90; // Z
     b[this.#at++] = 34; // "
+    const at0 = this.#at;
+    for (let k = 0; k < then.length; k++) b[at0 + k] = then[k] as number;
+    this.#at += then.length;
   }
 
+  /** A status and the `"lastSeen": ` that follows it. */
   status(status: string): void {
-    const known = STATUSES.get(status);
-    if (known === undefined) this.text(_q(status));
-    else this.bytes(known);
+    if (status === 'stale') this.bytes(STALE_THEN);
+    else if (status === 'active') this.bytes(ACTIVE_THEN);
+    else if (status === 'never') this.bytes(NEVER_THEN);
+    else {
+      this.text(_q(status));
+      this.bytes(LAST_SEEN);
+    }
   }
 
+  /** A row's opening brace and its principal's four fields. */
   principal(p: PrincipalRef): void {
     let bytes = this.#principals.get(p);
     if (bytes === undefined) {
       bytes = _bytes(
-        `${I}"principal": ${_q(p.key)},\n${I}"principalArn": ${_nullable(p.arn ?? null)},\n${I}"principalName": ${_q(p.name)},\n${I}"principalAccount": ${_q(p.account)},\n`,
+        `    {\n${I}"principal": ${_q(p.key)},\n${I}"principalArn": ${_nullable(p.arn ?? null)},\n${I}"principalName": ${_q(p.name)},\n${I}"principalAccount": ${_q(p.account)},\n`,
       );
       if (this.#principals.size > 100_000) this.#principals.clear();
       this.#principals.set(p, bytes);
@@ -221,11 +240,12 @@ class _JsonBytes {
     this.bytes(bytes);
   }
 
+  /** A pair's role fields and the `"status": ` that follows them. */
   role(r: RoleRef): void {
     let bytes = this.#roles.get(r);
     if (bytes === undefined) {
       bytes = _bytes(
-        `${I}"role": ${_q(r.key)},\n${I}"roleArn": ${_q(r.arn)},\n${I}"roleName": ${_q(r.name)},\n${I}"roleAccount": ${_q(r.account)},\n`,
+        `${I}"role": ${_q(r.key)},\n${I}"roleArn": ${_q(r.arn)},\n${I}"roleName": ${_q(r.name)},\n${I}"roleAccount": ${_q(r.account)},\n${I}"status": `,
       );
       if (this.#roles.size > 100_000) this.#roles.clear();
       this.#roles.set(r, bytes);
@@ -254,14 +274,17 @@ class _JsonBytes {
     this.bytes(LIST_CLOSE);
   }
 
-  /** A short list of strings many rows repeat (a pair's `via`: assessments share one array per list). */
-  list(list: readonly string[]): void {
+  /**
+   * A pair's `via` list (short; assessments share one array per list) between the `"via": ` before
+   * it and the `"allowedBy": ` after it.
+   */
+  via(list: readonly string[]): void {
     let bytes = this.#sharedLists.get(list);
     if (bytes === undefined) {
       const key = list.length === 1 ? (list[0] as string) : list.join('\u0000');
       bytes = this.#lists.get(key);
       if (bytes === undefined) {
-        bytes = list.length === 0 ? EMPTY_LIST : _bytes(jsonStringList(list, I));
+        bytes = _bytes(`,\n${I}"via": ${jsonStringList(list, I)},\n${I}"allowedBy": `);
         if (this.#lists.size > 1000) this.#lists.clear();
         this.#lists.set(key, bytes);
       }
@@ -274,38 +297,29 @@ class _JsonBytes {
 
 /** One pair exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"pairs"`. */
 function _pair(p: PairAssessment, out: _JsonBytes): void {
-  out.bytes(ROW_OPEN);
   out.principal(p.principal);
   out.role(p.role);
-  out.bytes(STATUS);
   out.status(p.status);
-  out.bytes(LAST_SEEN);
-  out.time(p.lastSeen);
-  out.bytes(FIRST_SEEN);
-  out.time(p.firstSeen);
-  out.bytes(DAYS_SINCE);
+  out.time(p.lastSeen, FIRST_SEEN);
+  out.time(p.firstSeen, DAYS_SINCE);
   out.days(p.daysSince);
-  out.bytes(VIA);
-  out.list(p.via);
-  out.bytes(ALLOWED_BY);
+  out.via(p.via);
   const a = p.allowedBy;
-  if (a === undefined) out.bytes(NULL);
-  else
+  if (a === undefined) out.bytes(NULL_ROW_CLOSE);
+  else {
     out.text(
       `{\n${I}  "role": ${_nullable(a.role ?? null)},\n${I}  "since": ${_nullable(isoTime(a.since))},\n${I}  "source": ${_nullable(a.source ?? null)}\n${I}}`,
     );
-  out.bytes(ROW_CLOSE);
+    out.bytes(ROW_CLOSE);
+  }
 }
 
 /** One principal exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"principals"`. */
 function _principal(p: PrincipalAssessment, out: _JsonBytes): void {
-  out.bytes(ROW_OPEN);
   out.principal(p.principal);
   out.bytes(STATUS);
   out.status(p.status);
-  out.bytes(LAST_SEEN);
-  out.time(p.lastSeen);
-  out.bytes(DAYS_SINCE);
+  out.time(p.lastSeen, DAYS_SINCE);
   out.days(p.daysSince);
   out.bytes(ROLES);
   out.roleKeys(p.roles);
@@ -344,7 +358,11 @@ function* _array<T>(
  */
 export function* renderJsonReportBytes(
   assessment: Assessment,
-  options: { reuseBuffer?: boolean } = {},
+  options: {
+    reuseBuffer?: boolean;
+    /** Bytes of each pool (tests set it tiny, so that writes cross pool ends everywhere). */
+    _poolBytes?: number;
+  } = {},
 ): Generator<Uint8Array> {
   const head = JSON.stringify(
     {
@@ -355,7 +373,7 @@ export function* renderJsonReportBytes(
     null,
     2,
   );
-  const out = new _JsonBytes(options.reuseBuffer === true);
+  const out = new _JsonBytes(options.reuseBuffer === true, options._poolBytes ?? POOL);
   out.text(`${head.slice(0, -2)},\n`);
   yield* _array('pairs', assessment.pairs, _pair, out, false);
   yield* _array('principals', assessment.principals, _principal, out, true);
