@@ -1,7 +1,9 @@
 import { AssessOptionsError, assessLedger, assessStore, MemoryLedgerStore } from '@lastswitch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { _principalGroups } from '../src/ledger/assess.js';
 import type {
+  Assessment,
   LedgerColumns,
   LedgerEntry,
   PrincipalAlias,
@@ -14,6 +16,21 @@ import type {
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 1, 12);
 const ACCOUNT = '111111111111';
+
+/** `_principalGroups` of the assessment's pairs: one number per pair, equal exactly when principal keys are. */
+function expectGroupsFollowKeys(a: Assessment): void {
+  const groups = _principalGroups.get(a.pairs);
+  expect(groups?.length).toBe(a.pairs.length);
+  const byGroup = new Map<number, string>();
+  const byKey = new Map<string, number>();
+  a.pairs.forEach((pair, i) => {
+    const group = groups?.[i] as number;
+    expect(byGroup.get(group) ?? pair.principal.key).toBe(pair.principal.key);
+    expect(byKey.get(pair.principal.key) ?? group).toBe(group);
+    byGroup.set(group, pair.principal.key);
+    byKey.set(pair.principal.key, group);
+  });
+}
 
 /** The entries as columns: one table row per distinct ref object (so one key may have several). */
 function columnsOf(entries: readonly LedgerEntry[], onEventId?: (index: number) => void): LedgerColumns {
@@ -161,7 +178,10 @@ describe('assessLedger over LedgerColumns', () => {
           }));
           const options = { now: NOW, staleAfterDays: 90, aliases, roster };
           const expected = await assessLedger(entries, options);
-          expect(await assessLedger(columnsOf(entries), options)).toEqual(expected);
+          const actual = await assessLedger(columnsOf(entries), options);
+          expect(actual).toEqual(expected);
+          // Both number each pair's principal for the renderers: equal numbers, equal keys.
+          for (const a of [expected, actual]) expectGroupsFollowKeys(a);
         },
       ),
       { numRuns: 400 },

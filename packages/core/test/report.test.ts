@@ -533,6 +533,28 @@ describe('renderReport: json', () => {
     );
   });
 
+  it('as bytes stays exact when the pairs change after assessLedger (moved, replaced, renamed displays)', async () => {
+    // The renderer finds a principal's bytes by the number assessLedger gave its pairs; a changed
+    // array must not make it write another principal's.
+    const a = await assessLedger(
+      Array.from({ length: 300 }, (_, i) => entry(user(`u${i % 17}`), role(`R${i % 23}`), i % 50)),
+      { now: NOW, staleAfterDays: 90 },
+    );
+    const pairs = [...a.pairs];
+    const changed: Assessment = { ...a, pairs: a.pairs };
+    // In place, so the array is the one assessLedger numbered: reversed, one display renamed.
+    a.pairs.reverse();
+    const first = a.pairs[0] as Assessment['pairs'][number];
+    a.pairs[5] = { ...(a.pairs[5] as Assessment['pairs'][number]), principal: { ...first.principal, name: 'other' } };
+    a.pairs[6] = { ...(a.pairs[6] as Assessment['pairs'][number]), principal: first.principal };
+    for (const reuseBuffer of [false, true]) {
+      const chunks: Buffer[] = [];
+      for (const chunk of renderReportBytes(changed, 'json', { reuseBuffer })) chunks.push(Buffer.from(chunk));
+      expect(Buffer.concat(chunks).toString()).toBe(`${JSON.stringify(toReportJson(changed), null, 2)}\n`);
+    }
+    expect(a.pairs).not.toEqual(pairs);
+  });
+
   it('as bytes writes odd values as JSON.stringify does: times out of range, fractional or negative days, unknown statuses', async () => {
     const base = await assessLedger([entry(user('a'), role('R'), 3)], { now: NOW, staleAfterDays: 90 });
     const pair = base.pairs[0] as Assessment['pairs'][number];

@@ -32,6 +32,13 @@ export interface AssessOptions {
   graceDays?: number;
 }
 
+/**
+ * Internal: pair `i`'s principal as a number (equal numbers, equal principal keys), by the `pairs`
+ * array `assessLedger` returned. Renderers take it as a hint to find a principal's bytes without a
+ * lookup per pair; they check it against the pair (the array may have changed since).
+ */
+export const _principalGroups = new WeakMap<readonly PairAssessment[], Uint32Array>();
+
 /** Options of `assessLedger` that are not valid (e.g. a negative `staleAfterDays`). */
 export class AssessOptionsError extends LastswitchError {
   override name = 'AssessOptionsError';
@@ -361,6 +368,7 @@ export async function assessLedger(entries: Entries | LedgerColumns, options: As
   }
   const principals = byPrincipal.filter((p) => p !== undefined).sort(_comparePrincipals);
 
+  _principalGroups.set(pairs, Uint32Array.from(groups));
   const summary = { principals: principals.length, pairs: pairs.length, active: 0, stale: 0, never: 0 };
   for (const pair of pairs) summary[pair.status] += 1;
   return { generatedAt: now, staleAfterDays, summary, pairs, principals };

@@ -1,5 +1,5 @@
 import type { Assessment, PairAssessment, PrincipalAssessment, PrincipalRef, RoleRef } from '../model.js';
-import { DAY_MS } from './assess.js';
+import { _principalGroups, DAY_MS } from './assess.js';
 
 const MAX_ISO_MS = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z, the last four-digit year
 const _dayPrefixes = new Map<number, string>();
@@ -89,6 +89,10 @@ class _JsonBytes {
   #lastDay = Number.NaN;
   #lastPrefix: Uint8Array | undefined;
   readonly #quoted = new Map<RoleRef, Uint8Array>();
+  // Principal bytes by `_principalGroups` number, and the ref each was made from: a pair whose
+  // principal is that very ref takes them without a lookup.
+  readonly #groupBytes: (Uint8Array | undefined)[] = [];
+  readonly #groupRefs: (PrincipalRef | undefined)[] = [];
 
   constructor(reuse: boolean, poolBytes: number) {
     this.#reuse = reuse;
@@ -141,14 +145,6 @@ class _JsonBytes {
     this.#at += _encoder.encodeInto(text, this.#pool.subarray(this.#at)).written;
   }
 
-  /** A whole number 0…99 as two digits. */
-  #two(n: number): void {
-    const b = this.#pool;
-    b[this.#at] = DIGIT_0 + ((n / 10) | 0);
-    b[this.#at + 1] = DIGIT_0 + (n % 10);
-    this.#at += 2;
-  }
-
   /** A JSON number (`null` when absent); whole days written digit by digit. */
   days(days: number | undefined): void {
     if (typeof days !== 'number' || !Number.isSafeInteger(days) || days < 0) {
@@ -192,28 +188,35 @@ class _JsonBytes {
     }
     this.#lastDay = day;
     this.#lastPrefix = prefix;
-    this.bytes(prefix);
-    this.#room(14 + then.length);
+    // One room check and one position for the whole time: `"YYYY-MM-DDT` hh:mm:ss.mmmZ" and `then`.
+    this.#room(prefix.length + 14 + then.length);
+    const b = this.#pool;
+    let i = this.#at;
+    for (let k = 0; k < prefix.length; k++) b[i++] = prefix[k] as number;
     let rest = at - day * DAY_MS;
     const ms = rest % 1000;
     rest = (rest - ms) / 1000;
     const sec = rest % 60;
     rest = (rest - sec) / 60;
     const min = rest % 60;
-    const b = this.#pool;
-    this.#two((rest - min) / 60);
-    b[this.#at++] = 58; // :
-    this.#two(min);
-    b[this.#at++] = 58;
-    this.#two(sec);
-    b[this.#at++] = 46; // .
-    b[this.#at++] = DIGIT_0 + ((ms / 100) | 0);
-    this.#two(ms % 100);
-    b[this.#at++] = 90; // Z
-    b[this.#at++] = 34; // "
-    const at0 = this.#at;
-    for (let k = 0; k < then.length; k++) b[at0 + k] = then[k] as number;
-    this.#at += then.length;
+    const hour = (rest - min) / 60;
+    b[i] = DIGIT_0 + ((hour / 10) | 0);
+    b[i + 1] = DIGIT_0 + (hour % 10);
+    b[i + 2] = 58; // :
+    b[i + 3] = DIGIT_0 + ((min / 10) | 0);
+    b[i + 4] = DIGIT_0 + (min % 10);
+    b[i + 5] = 58;
+    b[i + 6] = DIGIT_0 + ((sec / 10) | 0);
+    b[i + 7] = DIGIT_0 + (sec % 10);
+    b[i + 8] = 46; // .
+    b[i + 9] = DIGIT_0 + ((ms / 100) | 0);
+    b[i + 10] = DIGIT_0 + (((ms % 100) / 10) | 0);
+    b[i + 11] = DIGIT_0 + (ms % 10);
+    b[i + 12] = 90; // Z
+    b[i + 13] = 34; // "
+    i += 14;
+    for (let k = 0; k < then.length; k++) b[i++] = then[k] as number;
+    this.#at = i;
   }
 
   /** A status and the `"lastSeen": ` that follows it. */
@@ -227,8 +230,19 @@ class _JsonBytes {
     }
   }
 
-  /** A row's opening brace and its principal's four fields. */
-  principal(p: PrincipalRef): void {
+  /** `principal(p)` for a pair whose principal is numbered `group` (a hint, checked). */
+  principalOf(p: PrincipalRef, group: number): void {
+    const bytes = this.#groupBytes[group];
+    if (bytes !== undefined && this.#groupRefs[group] === p) {
+      this.bytes(bytes);
+      return;
+    }
+    this.#groupBytes[group] = this.principal(p);
+    this.#groupRefs[group] = p;
+  }
+
+  /** A row's opening brace and its principal's four fields; returns those bytes. */
+  principal(p: PrincipalRef): Uint8Array {
     let bytes = this.#principals.get(p);
     if (bytes === undefined) {
       bytes = _bytes(
@@ -238,6 +252,7 @@ class _JsonBytes {
       this.#principals.set(p, bytes);
     }
     this.bytes(bytes);
+    return bytes;
   }
 
   /** A pair's role fields and the `"status": ` that follows them. */
@@ -295,9 +310,13 @@ class _JsonBytes {
   }
 }
 
-/** One pair exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"pairs"`. */
-function _pair(p: PairAssessment, out: _JsonBytes): void {
-  out.principal(p.principal);
+/**
+ * One pair exactly as `JSON.stringify(toReportJson(a), null, 2)` writes it inside `"pairs"`;
+ * `group` numbers its principal (`_principalGroups`), when known.
+ */
+function _pair(p: PairAssessment, out: _JsonBytes, group: number | undefined): void {
+  if (group === undefined) out.principal(p.principal);
+  else out.principalOf(p.principal, group);
   out.role(p.role);
   out.status(p.status);
   out.time(p.lastSeen, FIRST_SEEN);
@@ -330,9 +349,10 @@ function _principal(p: PrincipalAssessment, out: _JsonBytes): void {
 function* _array<T>(
   name: string,
   items: readonly T[],
-  write: (item: T, out: _JsonBytes) => void,
+  write: (item: T, out: _JsonBytes, group: number | undefined) => void,
   out: _JsonBytes,
   last: boolean,
+  groups?: Uint32Array,
 ): Generator<Uint8Array> {
   const end = last ? '\n' : ',\n';
   if (items.length === 0) {
@@ -341,7 +361,7 @@ function* _array<T>(
   }
   out.text(`  ${_q(name)}: [\n`);
   for (let k = 0; k < items.length; k++) {
-    write(items[k] as T, out);
+    write(items[k] as T, out, groups?.[k]);
     if (k === items.length - 1) out.text(`\n  ]${end}`);
     else out.bytes(ROW_SEPARATOR);
     if (out.size >= CHUNK) {
@@ -375,7 +395,8 @@ export function* renderJsonReportBytes(
   );
   const out = new _JsonBytes(options.reuseBuffer === true, options._poolBytes ?? POOL);
   out.text(`${head.slice(0, -2)},\n`);
-  yield* _array('pairs', assessment.pairs, _pair, out, false);
+  const groups = _principalGroups.get(assessment.pairs);
+  yield* _array('pairs', assessment.pairs, _pair, out, false, groups?.length === assessment.pairs.length ? groups : undefined);
   yield* _array('principals', assessment.principals, _principal, out, true);
   out.text('}\n');
   yield out.take();
