@@ -397,7 +397,14 @@ export function* renderJsonReportBytes(
   const out = new _JsonBytes(options.reuseBuffer === true, options._poolBytes ?? POOL);
   out.text(`${head.slice(0, -2)},\n`);
   const groups = _principalGroups.get(assessment.pairs);
-  yield* _array('pairs', assessment.pairs, _pair, out, false, groups?.length === assessment.pairs.length ? groups : undefined);
+  yield* _array(
+    'pairs',
+    assessment.pairs,
+    _pair,
+    out,
+    false,
+    groups?.length === assessment.pairs.length ? groups : undefined,
+  );
   yield* _array('principals', assessment.principals, _principal, out, true);
   out.text('}\n');
   yield out.take();
