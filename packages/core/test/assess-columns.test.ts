@@ -12,6 +12,7 @@ import type {
   RosterEntry,
   SwitchMethod,
 } from '../src/model.js';
+import { ledgerRowArb } from './_ledgerRows.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -191,17 +192,7 @@ describe('assessLedger over LedgerColumns', () => {
   it('sorts large ledgers exactly as from entries: ties within a second, never-seen pairs (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.uniqueArray(
-          fc.record({
-            p: fc.integer({ min: 0, max: 40 }),
-            r: fc.integer({ min: 0, max: 9 }),
-            at: fc.oneof(
-              fc.integer({ min: 0, max: 5 }).map((s) => NOW - s * 1000 - (s % 3)),
-              fc.integer({ min: 0, max: 1e13 }),
-            ),
-          }),
-          { minLength: 64, maxLength: 400, selector: (row) => `${row.p} ${row.r}` },
-        ),
+        fc.uniqueArray(ledgerRowArb(NOW), { minLength: 64, maxLength: 400, selector: (row) => `${row.p} ${row.r}` }),
         fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 10 }),
         async (rows, nevers) => {
           const entries = rows.map(({ p, r, at }) => ({

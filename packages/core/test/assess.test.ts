@@ -18,6 +18,7 @@ import type {
   RoleRef,
   RosterEntry,
 } from '../src/model.js';
+import { ledgerRowArb } from './_ledgerRows.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 0, 1, 12);
@@ -122,18 +123,7 @@ describe('assessLedger: order and roll-up', () => {
   it('sorts large ledgers exactly like comparePairAssessments, ties and never-seen pairs included (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(
-          fc.record({
-            p: fc.integer({ min: 0, max: 40 }),
-            r: fc.integer({ min: 0, max: 9 }),
-            // Whole seconds with a few milliseconds, far apart or close together.
-            at: fc.oneof(
-              fc.integer({ min: 0, max: 5 }).map((s) => NOW - s * 1000 - (s % 3)),
-              fc.integer({ min: 0, max: 1e13 }),
-            ),
-          }),
-          { minLength: 60, maxLength: 400 },
-        ),
+        fc.array(ledgerRowArb(NOW), { minLength: 60, maxLength: 400 }),
         fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 10 }),
         async (rows, nevers) => {
           const a = await assessLedger(
