@@ -12,7 +12,7 @@ import {
 } from '@lastswitch/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderJsonReportBytes } from '../src/ledger/jsonReportBytes.js';
+import { isoTime, renderJsonReportBytes } from '../src/ledger/jsonReportBytes.js';
 import type { Assessment, LedgerEntry, PrincipalRef, RoleRef, SwitchMethod } from '../src/model.js';
 
 const DAY = 86_400_000;
@@ -553,6 +553,51 @@ describe('renderReport: json', () => {
       expect(Buffer.concat(chunks).toString()).toBe(`${JSON.stringify(toReportJson(changed), null, 2)}\n`);
     }
     expect(a.pairs).not.toEqual(pairs);
+  });
+
+  it('writes every time as toISOString does, whatever its milliseconds', () => {
+    const day = Date.UTC(2026, 2, 1);
+    for (const ms of [0, 1, 9, 10, 11, 99, 100, 101, 110, 999]) {
+      for (const at of [day + ms, day + 86_399_000 + ms, ms]) {
+        expect(isoTime(at)).toBe(new Date(at).toISOString());
+      }
+    }
+    expect(isoTime(undefined)).toBeNull();
+  });
+
+  it('as bytes writes hand-made assessments as JSON.stringify does: a principal without roles, via lists that join alike', async () => {
+    const base = await assessLedger([entry(user('a'), role('R'), 3), entry(user('b'), role('S'), 4)], {
+      now: NOW,
+      staleAfterDays: 90,
+    });
+    const [first, second] = base.pairs as [Assessment['pairs'][number], Assessment['pairs'][number]];
+    const made: Assessment = {
+      ...base,
+      // Two lists whose items run together alike ('ab' + 'c', 'a' + 'bc') must not share bytes.
+      pairs: [
+        { ...first, via: ['ab', 'c'] as unknown as SwitchMethod[] },
+        { ...second, via: ['a', 'bc'] as unknown as SwitchMethod[] },
+      ],
+      principals: base.principals.map((p, i) => (i === 0 ? { ...p, roles: [] } : p)),
+    };
+    const expected = `${JSON.stringify(toReportJson(made), null, 2)}\n`;
+    expect(expected).toContain('"roles": []');
+    expect(Buffer.concat([...renderReportBytes(made, 'json')]).toString()).toBe(expected);
+  });
+
+  it('as bytes hands out chunks of at least 64 KB, each ending at a row, the last excepted', async () => {
+    const many = await assessLedger(
+      Array.from({ length: 1500 }, (_, i) => entry(user(`u${i % 37}`), role(`R${Math.floor(i / 37)}`), i % 300)),
+      { now: NOW, staleAfterDays: 90 },
+    );
+    const chunks = [...renderReportBytes(many, 'json')];
+    expect(chunks.length).toBeGreaterThan(3);
+    for (const chunk of chunks.slice(0, -1)) {
+      expect(chunk.length).toBeGreaterThanOrEqual(65_536);
+      expect(chunk.length).toBeLessThan(65_536 + 2_000);
+      // After a row: its separator, or the close of the pairs list.
+      expect(Buffer.from(chunk).toString()).toMatch(/\}(,\n|\n {2}\],\n)$/);
+    }
   });
 
   it('as bytes writes odd values as JSON.stringify does: times out of range, fractional or negative days, unknown statuses', async () => {
