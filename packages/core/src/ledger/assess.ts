@@ -168,12 +168,7 @@ function _sortPairs(pairs: PairAssessment[], groups: number[]): void {
       _sortRange(pairs, groups, 0, n);
       return;
     }
-    const sortedPairs = Array.from(order, (i) => pairs[i] as PairAssessment);
-    const sortedGroups = Array.from(order, (i) => groups[i] as number);
-    for (let i = 0; i < n; i++) {
-      pairs[i] = sortedPairs[i] as PairAssessment;
-      groups[i] = sortedGroups[i] as number;
-    }
+    _placeInOrder(pairs, groups, order, 0);
   }
   let start = 0;
   for (let i = 1; i <= n; i++) {
@@ -189,9 +184,14 @@ function _sortRange(pairs: PairAssessment[], groups: number[], start: number, en
   const order: number[] = [];
   for (let k = start; k < end; k++) order.push(k);
   order.sort((a, b) => comparePairAssessments(pairs[a] as PairAssessment, pairs[b] as PairAssessment) || a - b);
-  const sortedPairs = order.map((k) => pairs[k] as PairAssessment);
-  const sortedGroups = order.map((k) => groups[k] as number);
-  for (let k = 0; k < order.length; k++) {
+  _placeInOrder(pairs, groups, order, start);
+}
+
+/** Puts pair `order[k]`, and its group, at `start + k` for every k. */
+function _placeInOrder(pairs: PairAssessment[], groups: number[], order: ArrayLike<number>, start: number): void {
+  const sortedPairs = Array.from(order, (i) => pairs[i] as PairAssessment);
+  const sortedGroups = Array.from(order, (i) => groups[i] as number);
+  for (let k = 0; k < sortedPairs.length; k++) {
     pairs[start + k] = sortedPairs[k] as PairAssessment;
     groups[start + k] = sortedGroups[k] as number;
   }
