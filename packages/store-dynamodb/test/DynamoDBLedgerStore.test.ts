@@ -13,6 +13,7 @@ import {
   alias,
   collect,
   expectedLedger,
+  freshStore as freshStoreOn,
   freshTableName,
   localClient,
   rawItems,
@@ -24,11 +25,8 @@ import {
 const client = localClient(inject('dynamodbEndpoint'));
 afterAll(() => client.destroy());
 
-async function freshStore(label: string, options: { concurrency?: number; segments?: number } = {}) {
-  const tableName = freshTableName(label);
-  await createLedgerTable(client, tableName, { pollIntervalMs: 50 });
-  return new DynamoDBLedgerStore({ client, tableName, consistentRead: true, ...options });
-}
+const freshStore = (label: string, options: { concurrency?: number; segments?: number } = {}) =>
+  freshStoreOn(client, label, options);
 
 describe('createLedgerTable', () => {
   it('creates the table once and accepts it when it already exists', async () => {

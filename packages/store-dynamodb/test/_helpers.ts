@@ -8,6 +8,7 @@ import {
   type PrincipalAlias,
   type SwitchMethod,
 } from '@lastswitch/core';
+import { createLedgerTable, DynamoDBLedgerStore, type DynamoDBLedgerStoreOptions } from '@lastswitch/store-dynamodb';
 
 /** A document client for a local endpoint, with fake credentials; `extra` overrides (e.g. maxAttempts). */
 export function localClient(endpoint: string, extra: Partial<DynamoDBClientConfig> = {}): DynamoDBDocumentClient {
@@ -23,6 +24,27 @@ export function localClient(endpoint: string, extra: Partial<DynamoDBClientConfi
 /** A table name nobody else uses. */
 export function freshTableName(label: string): string {
   return `ledger-${label}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A new ledger table on `client`, named after `label`; returns its name. */
+export async function freshTable(client: DynamoDBDocumentClient, label: string): Promise<string> {
+  const tableName = freshTableName(label);
+  await createLedgerTable(client, tableName, { pollIntervalMs: 50 });
+  return tableName;
+}
+
+/** A store over a new ledger table that reads consistently; `options` adds to the store's options. */
+export async function freshStore(
+  client: DynamoDBDocumentClient,
+  label: string,
+  options: Partial<DynamoDBLedgerStoreOptions> = {},
+): Promise<DynamoDBLedgerStore> {
+  return new DynamoDBLedgerStore({
+    client,
+    tableName: await freshTable(client, label),
+    consistentRead: true,
+    ...options,
+  });
 }
 
 /** An IAM-user → role update with readable defaults. */

@@ -1,16 +1,11 @@
-import {
-  createLedgerTable,
-  DynamoDBLedgerError,
-  DynamoDBLedgerStore,
-  DynamoDBLedgerWriteError,
-} from '@lastswitch/store-dynamodb';
+import { DynamoDBLedgerError, DynamoDBLedgerStore, DynamoDBLedgerWriteError } from '@lastswitch/store-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type FlakyProxy, startFlakyProxy } from './_flakyProxy.js';
 import {
   alias,
   collect,
   expectedLedger,
-  freshTableName,
+  freshTable as freshTableOn,
   localClient,
   sortAliases,
   sortEntries,
@@ -25,11 +20,7 @@ afterAll(async () => {
   await Promise.all(proxies.map((p) => p.close()));
 });
 
-async function freshTable(): Promise<string> {
-  const tableName = freshTableName('retries');
-  await createLedgerTable(direct, tableName, { pollIntervalMs: 50 });
-  return tableName;
-}
+const freshTable = () => freshTableOn(direct, 'retries');
 
 describe('throttling and 5xx answers are retried by the SDK', () => {
   it('every write throttled or failed once still gives the exact ledger, counting each write once', async () => {

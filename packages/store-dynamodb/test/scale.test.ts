@@ -1,7 +1,6 @@
 import { foldSwitches, type RoleSwitch, type SwitchMethod } from '@lastswitch/core';
-import { createLedgerTable, DynamoDBLedgerStore } from '@lastswitch/store-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { collect, expectedLedger, freshTableName, localClient, sortEntries, update } from './_helpers.js';
+import { collect, expectedLedger, freshStore as freshStoreOn, localClient, sortEntries, update } from './_helpers.js';
 
 /**
  * The store at scale: thousands of switches and items. Slow on DynamoDB Local (about a minute on a
@@ -15,11 +14,8 @@ const HEAVY_MS = 180_000;
 const client = localClient(inject('dynamodbEndpoint'));
 afterAll(() => client.destroy());
 
-async function freshStore(label: string, options: { concurrency?: number; segments?: number } = {}) {
-  const tableName = freshTableName(label);
-  await createLedgerTable(client, tableName, { pollIntervalMs: 50 });
-  return new DynamoDBLedgerStore({ client, tableName, consistentRead: true, ...options });
-}
+const freshStore = (label: string, options: { concurrency?: number; segments?: number } = {}) =>
+  freshStoreOn(client, label, options);
 
 describe('apply: write counts', () => {
   const T = 1_700_000_000_000;

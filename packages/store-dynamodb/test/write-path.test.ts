@@ -1,17 +1,13 @@
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { LedgerUpdate } from '@lastswitch/core';
-import {
-  createLedgerTable,
-  DynamoDBLedgerError,
-  DynamoDBLedgerStore,
-  DynamoDBLedgerWriteError,
-} from '@lastswitch/store-dynamodb';
+import { DynamoDBLedgerError, DynamoDBLedgerStore, DynamoDBLedgerWriteError } from '@lastswitch/store-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { type FlakyProxy, startFlakyProxy } from './_flakyProxy.js';
 import {
   alias,
   collect,
   expectedLedger,
+  freshStore as freshStoreOn,
   freshTableName,
   localClient,
   rawItems,
@@ -88,11 +84,7 @@ function hookedClient(before: (write: WriteSeen) => Promise<void> | void): Dynam
 /** The newest-wins write starts with `SET #lastSeen`; the follow-up write of an older event does not. */
 const isNewestWrite = (w: WriteSeen) => w.expression.startsWith('SET #lastSeen');
 
-async function freshStore(label: string): Promise<DynamoDBLedgerStore> {
-  const tableName = freshTableName(label);
-  await createLedgerTable(client, tableName, { pollIntervalMs: 50 });
-  return new DynamoDBLedgerStore({ client, tableName, consistentRead: true, retryDelayMs: 0 });
-}
+const freshStore = (label: string) => freshStoreOn(client, label, { retryDelayMs: 0 });
 
 /** Applies the batches in order and returns each call's result; checks the ledger against core's. */
 async function applyAll(store: DynamoDBLedgerStore, batches: LedgerUpdate[][]) {
