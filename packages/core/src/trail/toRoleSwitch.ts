@@ -1,7 +1,7 @@
 import { parseArn, principalRefFromArn, roleRefFromArn } from '../arn.js';
 import { consoleSessionAliasId, ownerSideLinkAliasId } from '../ledger/fold.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
-import { _describeIssue, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
+import { _describeIssue, _pickRecord, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
 
 /** Why a record did not become a switch or a denied attempt. */
 export type RecordSkipReason =
@@ -228,13 +228,20 @@ function _ownerSideLink(
   };
 }
 
-function _common(record: CloudTrailRecord) {
-  return {
-    ...(_str(record.sharedEventID) === undefined ? {} : { sharedEventId: record.sharedEventID as string }),
-    ...(_str(record.recipientAccountId) === undefined ? {} : { recordedIn: record.recipientAccountId as string }),
-    ...(_str(record.awsRegion) === undefined ? {} : { region: record.awsRegion as string }),
-    ...(_str(record.sourceIPAddress) === undefined ? {} : { sourceIp: record.sourceIPAddress as string }),
-  };
+/** A switch with the record's optional context fields that are set, in this order. */
+function _switch(
+  record: CloudTrailRecord,
+  principal: PrincipalRef,
+  role: RoleRef,
+  at: number,
+  method: SwitchMethod,
+): RoleSwitch {
+  const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID };
+  if (_str(record.sharedEventID) !== undefined) roleSwitch.sharedEventId = record.sharedEventID as string;
+  if (_str(record.recipientAccountId) !== undefined) roleSwitch.recordedIn = record.recipientAccountId as string;
+  if (_str(record.awsRegion) !== undefined) roleSwitch.region = record.awsRegion as string;
+  if (_str(record.sourceIPAddress) !== undefined) roleSwitch.sourceIp = record.sourceIPAddress as string;
+  return roleSwitch;
 }
 
 function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOutcome {
@@ -268,8 +275,8 @@ function _attributeSts(record: CloudTrailRecord, method: SwitchMethod): RecordOu
   }
   const role = _role(_str(record.requestParameters?.roleArn), 'requestParameters.roleArn');
   const learned = alias ?? _ownerSideLink(assumed, principal, role, at);
-  const roleSwitch: RoleSwitch = { principal, role, at, method, eventId: record.eventID, ..._common(record) };
-  return { kind: 'switch', switch: roleSwitch, ...(learned ? { alias: learned } : {}) };
+  const roleSwitch = _switch(record, principal, role, at, method);
+  return learned ? { kind: 'switch', switch: roleSwitch, alias: learned } : { kind: 'switch', switch: roleSwitch };
 }
 
 function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
@@ -303,11 +310,8 @@ function _attributeSwitchRole(record: CloudTrailRecord): RecordOutcome {
     sessionId === undefined
       ? undefined
       : { account: sessionAccount, principalId: consoleSessionAliasId(sessionId), principal, seenAt: at };
-  return {
-    kind: 'switch',
-    switch: { principal, role, at, method: 'SwitchRole', eventId: record.eventID, ..._common(record) },
-    ...(alias ? { alias } : {}),
-  };
+  const roleSwitch = _switch(record, principal, role, at, 'SwitchRole');
+  return alias ? { kind: 'switch', switch: roleSwitch, alias } : { kind: 'switch', switch: roleSwitch };
 }
 
 /**
@@ -328,14 +332,19 @@ export function toRoleSwitch(input: unknown): RecordOutcome {
       return _skip('malformed', 'eventName or eventSource is missing');
     return _skip('not-a-switch', `${source} ${name}`);
   }
-  const parsed = CloudTrailRecordSchema.safeParse(input);
-  if (!parsed.success) {
-    return _skip('malformed', `${name}: ${_describeIssue(parsed.error.issues[0], 'record')}`);
+  // The hand-written picker takes a well-formed record; zod judges (and names) anything else.
+  let record = _pickRecord(raw);
+  if (record === undefined) {
+    const parsed = CloudTrailRecordSchema.safeParse(input);
+    if (!parsed.success) {
+      return _skip('malformed', `${name}: ${_describeIssue(parsed.error.issues[0], 'record')}`);
+    }
+    record = parsed.data;
   }
   try {
-    return name === 'SwitchRole' ? _attributeSwitchRole(parsed.data) : _attributeSts(parsed.data, name as SwitchMethod);
+    return name === 'SwitchRole' ? _attributeSwitchRole(record) : _attributeSts(record, name as SwitchMethod);
   } catch (error) {
-    if (error instanceof _RecordProblem) return _skip('malformed', `${name} ${parsed.data.eventID}: ${error.message}`);
+    if (error instanceof _RecordProblem) return _skip('malformed', `${name} ${record.eventID}: ${error.message}`);
     throw error;
   }
 }
