@@ -3,11 +3,9 @@ import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core
 import {
   aliasKey,
   foldAliases,
-  foldSwitches,
   mergeLedgerEntry,
   mergePrincipalAlias,
   pairKey,
-  type RoleSwitch,
   readTrailFile,
   type SkippedRecord,
   TrailFileError,
@@ -143,9 +141,6 @@ export function describeFailure(error: unknown): string {
   return message.split('\n').join(' ');
 }
 
-/** Switches folded at once while a file is read: the fold keeps pace with the reader and few switches live long. */
-const FOLD_BATCH = 1024;
-
 /** Reads one file and folds what it holds; a file that cannot be read is an outcome too, never a throw. */
 export async function readOutcome(
   open: () => Promise<TrailSource>,
@@ -154,22 +149,13 @@ export async function readOutcome(
 ): Promise<FileOutcome> {
   try {
     const reader = readTrailFile(await open(), { key, maxInflatedBytes });
-    // Folded as they come (while zlib inflates the next chunk), not all at once when the file ends.
+    // Each switch is folded into its pair as it comes (while zlib inflates the next chunk), so it
+    // dies young: only one entry per pair outlives the chunk it was found in.
     const byPair = new Map<string, LedgerUpdate>();
-    let batch: RoleSwitch[] = [];
-    const fold = () => {
-      for (const update of foldSwitches(batch)) {
-        const pair = pairKey(update.principal.key, update.role.key);
-        const seen = byPair.get(pair);
-        byPair.set(pair, seen === undefined ? update : mergeLedgerEntry(seen, update));
-      }
-      batch = [];
-    };
     const aliases: PrincipalAlias[] = [];
     while (true) {
       const next = await reader.next();
       if (next.done) {
-        fold();
         const stats = next.value;
         return {
           ok: true,
@@ -183,8 +169,17 @@ export async function readOutcome(
       }
       const item = next.value;
       if (item.kind === 'switch') {
-        batch.push(item.switch);
-        if (batch.length >= FOLD_BATCH) fold();
+        const s = item.switch;
+        const pair = pairKey(s.principal.key, s.role.key);
+        const update: LedgerUpdate = {
+          principal: s.principal,
+          role: s.role,
+          firstSeen: s.at,
+          lastSeen: s.at,
+          methods: [s.method],
+          lastEventId: s.eventId,
+        };
+        byPair.set(pair, mergeLedgerEntry(byPair.get(pair), update));
       } else if (item.kind === 'alias') aliases.push(item.alias);
     }
   } catch (error) {
