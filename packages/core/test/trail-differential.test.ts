@@ -187,6 +187,7 @@ describe('one depth rule: a record nested too deep is skipped with a reason, in 
   it.each([
     ['a noise record 600 deep', () => deepRecord(600, noise()), 'not-a-switch'],
     ['a switch record 600 deep', () => deepRecord(600, aSwitch()), 'too-deep'],
+    ['a switch record one level past the limit (513 deep)', () => deepRecord(513, aSwitch()), 'too-deep'],
     ['a switch record 2,000 deep', () => deepRecord(2000, aSwitch()), 'too-deep'],
   ] as const)('%s', async (_name, deep, reason) => {
     const expected = oracleOf(sample());

@@ -192,6 +192,36 @@ function _values(buf: Buffer, start: number, end: number, commas: boolean): _Pie
   }
 }
 
+/** `[start, end)` parsed, when it is exactly one JSON object; undefined otherwise. */
+function _parseObject(buf: Buffer, start: number, end: number): object | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(buf.toString('utf8', start, end));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : undefined;
+}
+
+/**
+ * Whether a parsed value nests objects and arrays more than `limit` deep (the value itself being
+ * level 1, as `_values` counts brackets); stops descending past the limit.
+ */
+function _deeperThan(value: object, limit: number): boolean {
+  if (limit <= 0) return true;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item === 'object' && item !== null && _deeperThan(item, limit - 1)) return true;
+    }
+    return false;
+  }
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (typeof item === 'object' && item !== null && _deeperThan(item, limit - 1)) return true;
+  }
+  return false;
+}
+
 /** Whether the string value at `at` starts with a switch event name, or is escaped. */
 function _startsWithMarker(buf: Buffer, at: number, end: number): boolean {
   if (buf[at] === 0x5c) return true;
@@ -459,6 +489,16 @@ export class _TrailScanner {
     if (!this.isCandidate(buf, start, end)) {
       this.stats.records++;
       this.stats.skipped['not-a-switch']++;
+      return true;
+    }
+    // Nearly always the bytes are one record: parsed as a whole, with no byte-by-byte delimiting.
+    // Anything else (several values, a scalar, JSON.parse failing) is delimited below.
+    const whole = _parseObject(buf, start, end);
+    if (whole !== undefined) {
+      if (_deeperThan(whole, MAX_DEPTH)) {
+        this.stats.records++;
+        this.stats.skipped['too-deep']++;
+      } else this.handleRecord(whole);
       return true;
     }
     const pieces = _values(buf, start, end, this.recordDepth > 0);
