@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 import { libraryBuild } from '../../tsup.library.js';
@@ -10,6 +11,24 @@ const zodEnglishOnly: Plugin = {
       contents: "export { default as en } from './en.js';",
       loader: 'js',
     }));
+  },
+};
+
+/**
+ * commander loads `child_process` (≈ 6 ms at start-up) only to spawn executable subcommands, which
+ * this CLI has none of: it is required on first use instead.
+ */
+const commanderLazyChildProcess: Plugin = {
+  name: 'commander-lazy-child-process',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      const eager = "const childProcess = require('node:child_process');";
+      if (!source.includes(eager))
+        throw new Error(`commander-lazy-child-process: ${args.path} no longer holds ${eager}`);
+      const lazy = "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };";
+      return { contents: source.replace(eager, lazy), loader: 'js' };
+    });
   },
 };
 
@@ -62,9 +81,13 @@ export default defineConfig([
       scanProgram: 'src/scanProgram.ts',
       scanWorker: 'src/scan/scanWorker.ts',
     },
-    [zodEnglishOnly],
+    [zodEnglishOnly, commanderLazyChildProcess],
   ),
   // `report` without `--grants` (what bin.js loads it for): no snapshot readers, so no zod's classic
   // API; with `--grants`, bin.js loads program.js instead.
-  commandLineBuild({ reportProgram: 'src/reportProgram.ts' }, [zodEnglishOnly, withoutGrantFiles]),
+  commandLineBuild({ reportProgram: 'src/reportProgram.ts' }, [
+    zodEnglishOnly,
+    withoutGrantFiles,
+    commanderLazyChildProcess,
+  ]),
 ]);

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
 import {
   aliasKey,
@@ -309,6 +309,8 @@ async function _readInWorkers(
   record: (target: ScanTarget, outcome: FileOutcome) => Promise<void>,
   readHere: (target: ScanTarget) => Promise<void>,
 ): Promise<number> {
+  // Loaded here, not at start-up: a scan of a few files never starts a worker.
+  const { Worker } = await import('node:worker_threads');
   const shared = new Int32Array(new SharedArrayBuffer(8));
   const stop = () => Atomics.store(shared, 1, 1);
   options.signal?.addEventListener('abort', stop);

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, resolve } from 'node:path';
 import type {
   ApplyResult,
@@ -15,6 +16,24 @@ import type {
 import Database from 'better-sqlite3';
 import { LedgerDatabaseError } from '../errors.js';
 import { makeDirectorySync } from '../makeDirectory.js';
+
+let nativeBinding: string | null | undefined;
+
+/**
+ * better-sqlite3's compiled addon, where its build puts it (prebuilt or compiled here): handed to
+ * `Database` so it does not load the `bindings` package and search a dozen places at start-up
+ * (≈ 4 ms). Undefined when it is elsewhere: better-sqlite3 then finds it itself.
+ */
+function _nativeBinding(): string | undefined {
+  if (nativeBinding === undefined) {
+    try {
+      nativeBinding = createRequire(import.meta.url).resolve('better-sqlite3/build/Release/better_sqlite3.node');
+    } catch {
+      nativeBinding = null;
+    }
+  }
+  return nativeBinding ?? undefined;
+}
 
 /** The schema version (`PRAGMA user_version`) this release reads and writes (version 1 is upgraded in place). */
 export const LEDGER_DB_VERSION = 2;
@@ -678,7 +697,7 @@ export class SqliteLedgerStore implements LedgerStore {
         }
       }
       this.#db = this.#guard(() => {
-        const db = new Database(this.path, { timeout: this.#busyTimeoutMs });
+        const db = new Database(this.path, { timeout: this.#busyTimeoutMs, nativeBinding: _nativeBinding() });
         try {
           this.#ready = this.#checkSchema(db);
         } catch (error) {
