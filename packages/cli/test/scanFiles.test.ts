@@ -45,6 +45,37 @@ describe('scanFiles', () => {
     expect(await pairs(store)).toEqual(['alice→OpsAdmin', 'bob→ReadOnly']);
   });
 
+  it('one file naming a principal and a role with and without their paths keeps the newest display, in either order', async () => {
+    const record = (path: string, rolePath: string, at: string, eventID: string) => {
+      const r = assumeRoleRecord('erin', 'Ops', at, eventID);
+      const identity = r.userIdentity as Record<string, unknown>;
+      identity.arn = (identity.arn as string).replace('user/', `user/${path}`);
+      const request = r.requestParameters as Record<string, unknown>;
+      request.roleArn = (request.roleArn as string).replace('role/', `role/${rolePath}`);
+      return r;
+    };
+    for (const [first, second] of [
+      [record('', '', '2026-02-01T10:00:00Z', 'e1'), record('ops/', 'team/', '2026-02-02T10:00:00Z', 'e2')],
+      [record('ops/', 'team/', '2026-02-02T10:00:00Z', 'e2'), record('', '', '2026-02-01T10:00:00Z', 'e1')],
+    ]) {
+      const store = new MemoryLedgerStore();
+      const bytes = gzip(logFile(first, record('', '', '2026-01-15T10:00:00Z', 'e0'), second));
+      const only: ScanTarget = { display: 'f.json.gz', key: 'f.json.gz', size: bytes.length, open: async () => bytes };
+      const result = await scanFiles([only], { store, progress: quiet() });
+      expect(result).toMatchObject({ switches: 3, pairsWritten: 1 });
+      const entries = [];
+      for await (const entry of store.entries()) entries.push(entry);
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({
+        principal: { key: 'arn:aws:iam::111111111111:user/erin', arn: 'arn:aws:iam::111111111111:user/ops/erin' },
+        role: { arn: 'arn:aws:iam::222222222222:role/team/Ops' },
+        firstSeen: Date.parse('2026-01-15T10:00:00Z'),
+        lastSeen: Date.parse('2026-02-02T10:00:00Z'),
+        lastEventId: 'e2',
+      });
+    }
+  });
+
   it('writes in batches when many pairs are pending', async () => {
     const store = new MemoryLedgerStore();
     let applies = 0;

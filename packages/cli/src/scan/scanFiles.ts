@@ -1,5 +1,5 @@
 import type { Worker } from 'node:worker_threads';
-import type { LedgerStore, LedgerUpdate, PrincipalAlias } from '@lastswitch/core';
+import type { LedgerStore, LedgerUpdate, PrincipalAlias, PrincipalRef, RoleRef } from '@lastswitch/core';
 import {
   aliasKey,
   foldAliases,
@@ -141,6 +141,22 @@ export function describeFailure(error: unknown): string {
   return message.split('\n').join(' ');
 }
 
+/**
+ * One object per distinct principal (or role), display fields and all: the refs a file's switches
+ * share, so that what the fold keeps per pair is only the pair's own (a record's own copies die young).
+ */
+function _interner<T extends { key: string }>(same: (a: T, b: T) => boolean): (ref: T) => T {
+  const known = new Map<string, T>();
+  return (ref) => {
+    const first = known.get(ref.key);
+    if (first === undefined) {
+      known.set(ref.key, ref);
+      return ref;
+    }
+    return same(first, ref) ? first : ref;
+  };
+}
+
 /** Reads one file and folds what it holds; a file that cannot be read is an outcome too, never a throw. */
 export async function readOutcome(
   open: () => Promise<TrailSource>,
@@ -150,36 +166,48 @@ export async function readOutcome(
   try {
     const reader = readTrailFile(await open(), { key, maxInflatedBytes });
     // Each switch is folded into its pair as it comes (while zlib inflates the next chunk), so it
-    // dies young: only one entry per pair outlives the chunk it was found in.
-    const byPair = new Map<string, LedgerUpdate>();
+    // dies young; pairs are found by principal key, then role key (no pair key string per switch).
+    const byPrincipal = new Map<string, Map<string, LedgerUpdate>>();
+    const principalOf = _interner<PrincipalRef>(
+      (a, b) => a.kind === b.kind && a.account === b.account && a.name === b.name && a.arn === b.arn,
+    );
+    const roleOf = _interner<RoleRef>((a, b) => a.account === b.account && a.name === b.name && a.arn === b.arn);
     const aliases: PrincipalAlias[] = [];
     while (true) {
       const next = await reader.next();
       if (next.done) {
         const stats = next.value;
+        const updates: LedgerUpdate[] = [];
+        for (const roles of byPrincipal.values()) for (const update of roles.values()) updates.push(update);
         return {
           ok: true,
           switches: stats.switches,
           denied: stats.denied,
           skipped: stats.skipped,
           skippedRecords: stats.skippedRecords,
-          updates: [...byPair.values()],
+          updates,
           aliases: foldAliases(aliases),
         };
       }
       const item = next.value;
       if (item.kind === 'switch') {
         const s = item.switch;
-        const pair = pairKey(s.principal.key, s.role.key);
+        const principal = principalOf(s.principal);
+        const role = roleOf(s.role);
+        let roles = byPrincipal.get(principal.key);
+        if (roles === undefined) {
+          roles = new Map();
+          byPrincipal.set(principal.key, roles);
+        }
         const update: LedgerUpdate = {
-          principal: s.principal,
-          role: s.role,
+          principal,
+          role,
           firstSeen: s.at,
           lastSeen: s.at,
           methods: [s.method],
           lastEventId: s.eventId,
         };
-        byPair.set(pair, mergeLedgerEntry(byPair.get(pair), update));
+        roles.set(role.key, mergeLedgerEntry(roles.get(role.key), update));
       } else if (item.kind === 'alias') aliases.push(item.alias);
     }
   } catch (error) {
