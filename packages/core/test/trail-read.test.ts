@@ -1,10 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { collectTrailFile, readTrailFile, type TrailFileContents, TrailFileError } from '../src/trail/index.js';
+import {
+  collectTrailFile,
+  readTrailBatches,
+  readTrailFile,
+  type TrailFileContents,
+  TrailFileError,
+  type TrailItem,
+} from '../src/trail/index.js';
 import { publicCorpus } from './_corpus.js';
 import * as f from './fixtures/trail/records.js';
 
@@ -136,6 +144,55 @@ describe('collectTrailFile on a CloudTrail log file', () => {
     const bytes = gzipSync(recordsObject(f.logRecords));
     const result = await collectTrailFile(Readable.from(chunked(bytes, [100])));
     expect(result.stats.bytesRead).toBe(bytes.length);
+  });
+
+  it('readTrailBatches hands over the same items as readTrailFile, in non-empty batches, a batch per chunk at most', async () => {
+    // Many records, so that the gzip stream inflates into several chunks.
+    const records = Array.from({ length: 4000 }, (_, i) =>
+      i % 7 === 0 ? { ...f.assumeRoleByUser, eventID: `e${i}` } : { ...f.describeInstances, eventID: `n${i}` },
+    );
+    const bytes = gzipSync(recordsObject(records));
+    const one: TrailItem[] = [];
+    const reader = readTrailFile(Readable.from(chunked(bytes, [4096])));
+    let next = await reader.next();
+    for (; !next.done; next = await reader.next()) one.push(next.value);
+    const batches: TrailItem[][] = [];
+    const batched = readTrailBatches(Readable.from(chunked(bytes, [4096])));
+    let step = await batched.next();
+    for (; !step.done; step = await batched.next()) batches.push(step.value);
+    expect(batches.length).toBeGreaterThan(1);
+    for (const batch of batches) expect(batch.length).toBeGreaterThan(0);
+    expect(batches.flat()).toEqual(one);
+    expect(step.value).toEqual(next.value);
+    expect(one.filter((item) => item.kind === 'switch')).toHaveLength(Math.ceil(4000 / 7));
+  });
+
+  it('a reader stopped early closes its source', async () => {
+    // Incompressible padding: the gzip file is far larger than what zlib takes in at once.
+    const noise = (i: number) => randomBytes(2048).toString('base64') + i;
+    const bytes = gzipSync(
+      recordsObject(
+        Array.from({ length: 3000 }, (_, i) => ({ ...f.assumeRoleByUser, eventID: `e${i}`, pad: noise(i) })),
+      ),
+    );
+    expect(bytes.length).toBeGreaterThan(4 * 1024 * 1024);
+    for (const read of [readTrailFile, readTrailBatches] as const) {
+      let closed = false;
+      async function* source() {
+        try {
+          yield* chunked(bytes, [64 * 1024]);
+        } finally {
+          closed = true;
+        }
+      }
+      const reader = read(source());
+      const first = await reader.next();
+      expect(first.done).toBe(false);
+      await reader.return(undefined as never);
+      // The source is closed once zlib has stopped (asynchronously): wait for it, a second at most.
+      for (let waited = 0; !closed && waited < 1000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      expect(closed).toBe(true);
+    }
   });
 
   it('never outputs responseElements.credentials', async () => {

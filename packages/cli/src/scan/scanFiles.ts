@@ -6,7 +6,7 @@ import {
   mergeLedgerEntry,
   mergePrincipalAlias,
   pairKey,
-  readTrailFile,
+  readTrailBatches,
   type SkippedRecord,
   TrailFileError,
   type TrailSkipReason,
@@ -164,7 +164,7 @@ export async function readOutcome(
   maxInflatedBytes: number | undefined,
 ): Promise<FileOutcome> {
   try {
-    const reader = readTrailFile(await open(), { key, maxInflatedBytes });
+    const reader = readTrailBatches(await open(), { key, maxInflatedBytes });
     // Each switch is folded into its pair as it comes (while zlib inflates the next chunk), so it
     // dies young; pairs are found by principal key, then role key (no pair key string per switch).
     const byPrincipal = new Map<string, Map<string, LedgerUpdate>>();
@@ -189,26 +189,27 @@ export async function readOutcome(
           aliases: foldAliases(aliases),
         };
       }
-      const item = next.value;
-      if (item.kind === 'switch') {
-        const s = item.switch;
-        const principal = principalOf(s.principal);
-        const role = roleOf(s.role);
-        let roles = byPrincipal.get(principal.key);
-        if (roles === undefined) {
-          roles = new Map();
-          byPrincipal.set(principal.key, roles);
-        }
-        const update: LedgerUpdate = {
-          principal,
-          role,
-          firstSeen: s.at,
-          lastSeen: s.at,
-          methods: [s.method],
-          lastEventId: s.eventId,
-        };
-        roles.set(role.key, mergeLedgerEntry(roles.get(role.key), update));
-      } else if (item.kind === 'alias') aliases.push(item.alias);
+      for (const item of next.value) {
+        if (item.kind === 'switch') {
+          const s = item.switch;
+          const principal = principalOf(s.principal);
+          const role = roleOf(s.role);
+          let roles = byPrincipal.get(principal.key);
+          if (roles === undefined) {
+            roles = new Map();
+            byPrincipal.set(principal.key, roles);
+          }
+          const update: LedgerUpdate = {
+            principal,
+            role,
+            firstSeen: s.at,
+            lastSeen: s.at,
+            methods: [s.method],
+            lastEventId: s.eventId,
+          };
+          roles.set(role.key, mergeLedgerEntry(roles.get(role.key), update));
+        } else if (item.kind === 'alias') aliases.push(item.alias);
+      }
     }
   } catch (error) {
     return { ok: false, reason: describeFailure(error) };

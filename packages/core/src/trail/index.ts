@@ -5,6 +5,7 @@ export {
   collectTrailFile,
   DEFAULT_MAX_INFLATED_BYTES,
   type ReadTrailFileOptions,
+  readTrailBatches,
   readTrailFile,
   type TrailFileContents,
   type TrailSource,

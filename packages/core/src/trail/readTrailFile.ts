@@ -295,23 +295,14 @@ export async function* _gunzip(
 }
 
 /**
- * Reads one CloudTrail file as a stream (gzip or plain, detected from the bytes; Records object,
- * array, NDJSON or `lookup-events` output) and yields its switches, denied attempts and principal
- * aliases; returns the stats. Throws `TrailFileError` for a file that cannot be read.
- *
- * @example
- * ```ts
- * const reader = readTrailFile(createReadStream('trail.json.gz'));
- * for (let next = await reader.next(); ; next = await reader.next()) {
- *   if (next.done) { console.log(next.value.records); break; }
- *   if (next.value.kind === 'switch') console.log(next.value.switch.principal.key);
- * }
- * ```
+ * `readTrailFile`, handing over what it finds in batches (each a non-empty array, in file order:
+ * what one decompressed chunk held) instead of one item at a time: one `await` per chunk, for a
+ * caller that handles many items. Returns the stats; throws as `readTrailFile` does.
  */
-export async function* readTrailFile(
+export async function* readTrailBatches(
   source: TrailSource,
   options: ReadTrailFileOptions = {},
-): AsyncGenerator<TrailItem, TrailStats, undefined> {
+): AsyncGenerator<TrailItem[], TrailStats, undefined> {
   const key = options.key;
   const maxInflated = options.maxInflatedBytes ?? DEFAULT_MAX_INFLATED_BYTES;
   if (!(maxInflated > 0)) throw new LastswitchError(`maxInflatedBytes must be above 0, not ${maxInflated}`);
@@ -362,14 +353,45 @@ export async function* readTrailFile(
     if (scanner.out.length > 0) {
       const items = scanner.out;
       scanner.out = [];
-      yield* items;
+      yield items;
     }
     if (scanner.done) break;
   }
   if (!scanner.done) scanner.finish();
-  yield* scanner.out;
+  if (scanner.out.length > 0) yield scanner.out;
   scanner.out = [];
   return stats;
+}
+
+/**
+ * Reads one CloudTrail file as a stream (gzip or plain, detected from the bytes; Records object,
+ * array, NDJSON or `lookup-events` output) and yields its switches, denied attempts and principal
+ * aliases; returns the stats. Throws `TrailFileError` for a file that cannot be read.
+ *
+ * @example
+ * ```ts
+ * const reader = readTrailFile(createReadStream('trail.json.gz'));
+ * for (let next = await reader.next(); ; next = await reader.next()) {
+ *   if (next.done) { console.log(next.value.records); break; }
+ *   if (next.value.kind === 'switch') console.log(next.value.switch.principal.key);
+ * }
+ * ```
+ */
+export async function* readTrailFile(
+  source: TrailSource,
+  options: ReadTrailFileOptions = {},
+): AsyncGenerator<TrailItem, TrailStats, undefined> {
+  const batches = readTrailBatches(source, options);
+  try {
+    while (true) {
+      const next = await batches.next();
+      if (next.done) return next.value;
+      yield* next.value;
+    }
+  } finally {
+    // Stopped early by the caller: the file is closed and zlib stopped.
+    await batches.return(undefined as never);
+  }
 }
 
 /** Reads a whole trail file (see `readTrailFile`) into arrays: what the CLI and the Lambda use. */
@@ -380,13 +402,14 @@ export async function collectTrailFile(
   const switches: RoleSwitch[] = [];
   const denied: DeniedAttempt[] = [];
   const aliases: PrincipalAlias[] = [];
-  const reader = readTrailFile(source, options);
+  const reader = readTrailBatches(source, options);
   while (true) {
     const next = await reader.next();
     if (next.done) return { switches, denied, aliases, stats: next.value };
-    const item = next.value;
-    if (item.kind === 'switch') switches.push(item.switch);
-    else if (item.kind === 'denied') denied.push(item.denied);
-    else aliases.push(item.alias);
+    for (const item of next.value) {
+      if (item.kind === 'switch') switches.push(item.switch);
+      else if (item.kind === 'denied') denied.push(item.denied);
+      else aliases.push(item.alias);
+    }
   }
 }
