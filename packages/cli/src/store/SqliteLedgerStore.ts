@@ -154,14 +154,14 @@ ON CONFLICT (principal_key_id, role_key_id) DO UPDATE SET
   methods = methods | excluded.methods
 WHERE ${EXCLUDED_IS_NEWER} OR excluded.first_seen < first_seen OR (methods | excluded.methods) <> methods`;
 
-// A new principal or role row: the next id, and the key id of its key's first row (else its own id),
-// read first and then inserted as values, in the apply's transaction. Neither `INSERT … SELECT`
-// from the same table nor `RETURNING`: SQLite runs both through a temporary table, which on a
-// database file costs 40–80 µs a row, 20 times a plain insert.
-const NEXT_PRINCIPAL = `SELECT coalesce(max(id), 0) + 1, (SELECT key_id FROM principals WHERE key = ? LIMIT 1) FROM principals`;
+// A new principal or role row gets the next id (the table's greatest, read once per apply's
+// transaction, plus one per row added) and the key id of its key's first row (else its own id),
+// as values. Neither `INSERT … SELECT` from the same table nor `RETURNING`: SQLite runs both
+// through a temporary table, which on a database file costs 40–80 µs a row, 20 times a plain insert.
+const LAST_PRINCIPAL_ID = 'SELECT coalesce(max(id), 0) FROM principals';
 const INSERT_PRINCIPAL =
   'INSERT INTO principals (id, key_id, key, kind, account, name, arn) VALUES (?, ?, ?, ?, ?, ?, ?)';
-const NEXT_ROLE = `SELECT coalesce(max(id), 0) + 1, (SELECT key_id FROM roles WHERE key = ? LIMIT 1) FROM roles`;
+const LAST_ROLE_ID = 'SELECT coalesce(max(id), 0) FROM roles';
 const INSERT_ROLE = 'INSERT INTO roles (id, key_id, key, account, name, arn) VALUES (?, ?, ?, ?, ?, ?)';
 
 // `mergePrincipalAlias`: the later seen_at wins, ties going to the greater principal key.
@@ -324,9 +324,9 @@ function _prepare(db: Database.Database) {
   return {
     upsertEntry: db.prepare(UPSERT_ENTRY),
     upsertAlias: db.prepare(UPSERT_ALIAS),
-    nextPrincipal: raw(NEXT_PRINCIPAL),
+    lastPrincipalId: db.prepare(LAST_PRINCIPAL_ID).pluck(),
     insertPrincipal: db.prepare(INSERT_PRINCIPAL),
-    nextRole: raw(NEXT_ROLE),
+    lastRoleId: db.prepare(LAST_ROLE_ID).pluck(),
     insertRole: db.prepare(INSERT_ROLE),
     principalsByKey: raw('SELECT id, key_id, kind, account, name, arn FROM principals WHERE key = ? ORDER BY id'),
     rolesByKey: raw('SELECT id, key_id, account, name, arn FROM roles WHERE key = ? ORDER BY id'),
@@ -397,10 +397,15 @@ export class SqliteLedgerStore implements LedgerStore {
       // Row ids found or added in this transaction (a rolled-back one must not leave ids behind).
       const principals = new Map<string, { ref: PrincipalRef; id: number; keyId: number }[]>();
       const roles = new Map<string, { ref: RoleRef; id: number; keyId: number }[]>();
+      // The greatest ids when the transaction began (0: the table was empty, so no key is there), then the last added.
+      let lastPrincipal = 0;
+      let lastRole = 0;
+      let hadPrincipals = false;
+      let hadRoles = false;
       const principalRow = (p: PrincipalRef) => {
         let versions = principals.get(p.key);
         if (versions === undefined) {
-          versions = (s.principalsByKey.all(p.key) as Row[]).map((r) => ({
+          versions = (hadPrincipals ? (s.principalsByKey.all(p.key) as Row[]) : []).map((r) => ({
             ref: _principal(p.key, r[2] as string, r[3] as string, r[4] as string, r[5]),
             id: r[0] as number,
             keyId: r[1] as number,
@@ -418,16 +423,17 @@ export class SqliteLedgerStore implements LedgerStore {
             return v;
           }
         }
-        const [id, keyId] = s.nextPrincipal.get(p.key) as [number, number | null];
-        s.insertPrincipal.run(id, keyId ?? id, p.key, p.kind, p.account, p.name, arn);
-        const v = { ref: p, id, keyId: keyId ?? id };
+        const id = ++lastPrincipal;
+        const keyId = versions[0]?.keyId ?? id;
+        s.insertPrincipal.run(id, keyId, p.key, p.kind, p.account, p.name, arn);
+        const v = { ref: p, id, keyId };
         versions.push(v);
         return v;
       };
       const roleRow = (r: RoleRef) => {
         let versions = roles.get(r.key);
         if (versions === undefined) {
-          versions = (s.rolesByKey.all(r.key) as Row[]).map((row) => ({
+          versions = (hadRoles ? (s.rolesByKey.all(r.key) as Row[]) : []).map((row) => ({
             ref: { key: r.key, account: row[2] as string, name: row[3] as string, arn: row[4] as string },
             id: row[0] as number,
             keyId: row[1] as number,
@@ -437,13 +443,18 @@ export class SqliteLedgerStore implements LedgerStore {
         for (const v of versions) {
           if (v.ref.account === r.account && v.ref.name === r.name && v.ref.arn === r.arn) return v;
         }
-        const [id, keyId] = s.nextRole.get(r.key) as [number, number | null];
-        s.insertRole.run(id, keyId ?? id, r.key, r.account, r.name, r.arn);
-        const v = { ref: r, id, keyId: keyId ?? id };
+        const id = ++lastRole;
+        const keyId = versions[0]?.keyId ?? id;
+        s.insertRole.run(id, keyId, r.key, r.account, r.name, r.arn);
+        const v = { ref: r, id, keyId };
         versions.push(v);
         return v;
       };
       db.transaction(() => {
+        lastPrincipal = s.lastPrincipalId.get() as number;
+        lastRole = s.lastRoleId.get() as number;
+        hadPrincipals = lastPrincipal > 0;
+        hadRoles = lastRole > 0;
         updates.forEach((u, i) => {
           const p = principalRow(u.principal);
           const r = roleRow(u.role);
