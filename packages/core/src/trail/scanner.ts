@@ -1,5 +1,4 @@
 import type { DeniedAttempt, PrincipalAlias, RoleSwitch } from '../model.js';
-import { LookupEventSchema } from './schema.js';
 import { TrailFileError } from './TrailFileError.js';
 import { toRoleSwitch } from './toRoleSwitch.js';
 
@@ -963,14 +962,20 @@ export class _TrailScanner {
       return;
     }
     if (this.stats.format === 'lookup-events') {
-      const event = LookupEventSchema.safeParse(value);
-      if (!event.success) {
+      // What LookupEventSchema accepts: an object (not an array) with a CloudTrailEvent string.
+      const event = value as { CloudTrailEvent?: unknown } | null;
+      if (
+        typeof event !== 'object' ||
+        event === null ||
+        Array.isArray(event) ||
+        typeof event.CloudTrailEvent !== 'string'
+      ) {
         this.stats.records++;
         this.skipRecord('malformed', 'a lookup-events element without a CloudTrailEvent string');
         return;
       }
       try {
-        value = JSON.parse(event.data.CloudTrailEvent);
+        value = JSON.parse(event.CloudTrailEvent);
       } catch {
         this.stats.records++;
         this.skipRecord('malformed', 'CloudTrailEvent is not valid JSON');

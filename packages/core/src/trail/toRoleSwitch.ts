@@ -1,7 +1,8 @@
 import { parseArn, principalRefFromArn, roleRefFromArn } from '../arn.js';
 import { consoleSessionAliasId, ownerSideLinkAliasId } from '../ledger/fold.js';
 import type { DeniedAttempt, PrincipalAlias, PrincipalRef, RoleRef, RoleSwitch, SwitchMethod } from '../model.js';
-import { _describeIssue, _pickRecord, type CloudTrailRecord, CloudTrailRecordSchema } from './schema.js';
+import { _pickRecord } from './pickRecord.js';
+import type { CloudTrailRecord } from './schema.js';
 
 /** Why a record did not become a switch or a denied attempt. */
 export type RecordSkipReason =
@@ -332,15 +333,9 @@ export function toRoleSwitch(input: unknown): RecordOutcome {
       return _skip('malformed', 'eventName or eventSource is missing');
     return _skip('not-a-switch', `${source} ${name}`);
   }
-  // The hand-written picker takes a well-formed record; zod judges (and names) anything else.
-  let record = _pickRecord(raw);
-  if (record === undefined) {
-    const parsed = CloudTrailRecordSchema.safeParse(input);
-    if (!parsed.success) {
-      return _skip('malformed', `${name}: ${_describeIssue(parsed.error.issues[0], 'record')}`);
-    }
-    record = parsed.data;
-  }
+  // What CloudTrailRecordSchema would give, or its first issue in words (a test holds the two to zod).
+  const record = _pickRecord(raw);
+  if (typeof record === 'string') return _skip('malformed', `${name}: ${record}`);
   try {
     return name === 'SwitchRole' ? _attributeSwitchRole(record) : _attributeSts(record, name as SwitchMethod);
   } catch (error) {
